@@ -1,0 +1,65 @@
+"""Speed figures for obs-wizard (a benchmark, not a test): prints medians, asserts nothing.
+
+    python bench/bench.py [--runs N]
+
+Headless targets (2-core machine): a run into an empty repo and a no-change re-run, each at most
+0.25 s without the external-tool checks (kubectl hidden from PATH); with them, for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWERS = ROOT / "examples" / "answers.yaml"
+CRDS = ROOT.parent / "shared" / "crds"
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed
+
+
+def headless(runs: int, with_tools: bool) -> tuple[float, float]:
+    env = dict(os.environ)
+    env.pop("OBS_WIZARD_STRICT_TOOLS", None)
+    if not with_tools:
+        env["PATH"] = os.path.dirname(sys.executable)
+    crd = ["--crd-dir", str(CRDS)] if CRDS.is_dir() else []
+    first, rerun = [], []
+    for _ in range(runs):
+        repo = Path(tempfile.mkdtemp(prefix="obs-wizard-bench-"))
+        cmd = [sys.executable, "-m", "wizard", "--answers", str(ANSWERS), "--repo", str(repo), *crd]
+        first.append(timed(cmd, env))
+        rerun.append(timed(cmd, env))
+        shutil.rmtree(repo)
+    return statistics.median(first[1:] or first), statistics.median(rerun[1:] or rerun)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=6)
+    args = parser.parse_args()
+    print(f"obs-wizard benchmark: median of {args.runs} runs (first run discarded as warm-up), {os.cpu_count()} cores")
+    first, rerun = headless(args.runs, with_tools=False)
+    print(f"headless run into an empty repo (no external tools): {first:.3f} s  (target <= 0.25 s)")
+    print(f"headless no-change re-run      (no external tools): {rerun:.3f} s  (target <= 0.25 s)")
+    first, rerun = headless(args.runs, with_tools=True)
+    print(f"headless run into an empty repo (with kubectl kustomize): {first:.3f} s")
+    print(f"headless no-change re-run      (with kubectl kustomize): {rerun:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Shared fixtures. Tests needing an external tool or ../shared data skip with a reason, or fail
+when OBS_WIZARD_STRICT_TOOLS=1 (CI sets it)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wizard import answers_file, cli, tools
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EXAMPLE_ANSWERS = ROOT / "examples" / "answers.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _crds_from_shared(monkeypatch):
+    """Runs validate against ../shared/crds, as the docs tell operators to pass --crd-dir."""
+    if (SHARED / "crds").is_dir():
+        monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (or fail in strict mode) when something a test needs is missing."""
+    if condition:
+        return
+    if tools.strict():
+        pytest.fail(f"OBS_WIZARD_STRICT_TOOLS=1 and {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def crd_dir() -> Path:
+    path = SHARED / "crds"
+    need(path.is_dir(), f"{path} is absent (the upstream CRDs live in ../shared/crds)")
+    return path
+
+
+@pytest.fixture
+def charts_dir() -> Path:
+    path = SHARED / "charts"
+    need(path.is_dir(), f"{path} is absent (chart defaults live in ../shared/charts)")
+    return path
+
+
+def require_tool(name: str) -> str:
+    found = shutil.which(name)
+    need(found is not None, f"{name} is not installed ({tools.PROVIDERS.get(name, name)})")
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def kubectl() -> str:
+    return require_tool("kubectl")
+
+
+@pytest.fixture
+def example_answers():
+    return answers_file.load(EXAMPLE_ANSWERS)
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:  # shown by pytest on failure
+        return f"Result(code={self.code}, out={self.out[-2000:]!r}, err={self.err[-2000:]!r})"
+
+
+def run_cli(*args: str | Path) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main([str(a) for a in args], stdout=out, stderr=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def snapshot_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root (relative path -> bytes), to prove nothing changed."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"

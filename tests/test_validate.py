@@ -1,0 +1,101 @@
+"""Validation: strict CRD schemas for every kind written, core kinds, kustomize, missing tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wizard import render
+from wizard.validate import validate_files
+from wizard.validate.crd_schema import check_documents
+
+NS = "kubernetes/apps/observability"
+
+
+@pytest.fixture
+def files(example_answers) -> dict[str, str]:
+    return render.render(example_answers)
+
+
+def errors(files: dict[str, str], crd_dir: Path) -> list[str]:
+    return [f.line() for f in check_documents(files, crd_dir, strict_missing=True).errors]
+
+
+def test_the_render_passes_every_check(files, crd_dir, kubectl):
+    report = validate_files(files, repo=None, crd_dir=crd_dir)
+    assert report.findings == []
+    assert report.checks_run == ["crd-schema", "kustomize"]
+
+
+BREAKAGES = [
+    # (file, old, new, expected fragment): one unknown / wrong-type / enum / required fault per kind
+    (f"{NS}/loki/ks.yaml", "spec:\n", "sepc: {}\nspec:\n", "(document): unknown field 'sepc'"),
+    (f"{NS}/loki/ks.yaml", "  prune: true", "  prune: yes please", "spec.prune: 'yes please' is not of type 'boolean'"),
+    (f"{NS}/loki/ks.yaml", "    kind: GitRepository", "    kind: GitRepo", "spec.sourceRef.kind: 'GitRepo' is not one of"),
+    (f"{NS}/loki/app/helmrelease.yaml", "metadata:\n  name: loki", "metadata:\n  lables: {}\n  name: loki", "metadata: unknown field 'lables'"),
+    (f"{NS}/loki/app/helmrelease.yaml", "  interval: 1h\n", "  intervall: 1h\n", "spec: unknown field 'intervall'"),
+    (f"{NS}/loki/app/helmrelease.yaml", "    crds: CreateReplace\n    remediation", "    crds: Always\n    remediation", "spec.install.crds: 'Always' is not one of"),
+    (f"{NS}/alloy/app/ocirepository.yaml", "operation: copy", "operation: cp", "spec.layerSelector.operation: 'cp' is not one of ['extract', 'copy']"),
+    (f"{NS}/alloy/app/ocirepository.yaml", "  url: oci://", "  url: https://", "spec.url: 'https://"),
+    (f"{NS}/kube-prometheus-stack/app/externalsecret.yaml", "  refreshInterval: 1h\n", "  refreshIntervall: 1h\n", "spec: unknown field 'refreshIntervall'"),
+    (f"{NS}/kube-prometheus-stack/app/httproute.yaml", "      sectionName: https", "      sectionNam: https", "spec.parentRefs[0]: unknown field 'sectionNam'"),
+    (f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml", "for: 10m", "for: 10 minutes", "spec.groups[0].rules[4].for: '10 minutes' does not match"),
+    (f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml", "- alert: LokiDown", "- alertt: LokiDown", "unknown field 'alertt'"),
+    (f"{NS}/namespace.yaml", "  name: observability", "  name: observability\n  lables: {}", "Namespace/observability (document 1): metadata: unknown field 'lables'"),
+]
+
+
+@pytest.mark.parametrize(("path", "old", "new", "expected"), BREAKAGES, ids=[b[3][:40] for b in BREAKAGES])
+def test_each_kind_is_checked_strictly_and_named_precisely(files, crd_dir, path, old, new, expected):
+    broken = dict(files)
+    assert old in broken[path]
+    broken[path] = broken[path].replace(old, new, 1)
+    found = errors(broken, crd_dir)
+    assert found, "the fault was not caught"
+    assert any(expected in line and path in line for line in found), found
+
+
+def test_second_document_of_a_multi_document_file_is_named(files, crd_dir):
+    broken = dict(files)
+    path = f"{NS}/kube-prometheus-stack/app/externalsecret.yaml"
+    head, tail = broken[path].split("name: alertmanager-slack\n", 1)
+    broken[path] = head + "name: alertmanager-slack\n" + tail.replace("  refreshInterval: 1h", "  refreshInterval: 1h\n  dataform: []", 1)
+    (line,) = errors(broken, crd_dir)
+    assert "ExternalSecret/alertmanager-slack (document 2): spec: unknown field 'dataform'" in line
+
+
+def test_unknown_kind_without_a_crd_is_reported(files, crd_dir):
+    extra = dict(files)
+    extra[f"{NS}/loki/app/extra.yaml"] = "---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+    (line,) = errors(extra, crd_dir)
+    assert "no schema for example.com/v1 Widget" in line
+
+
+def test_invalid_yaml_is_reported_with_the_file(files, crd_dir):
+    broken = dict(files)
+    broken[f"{NS}/loki/ks.yaml"] = "---\na: [\n"
+    (line,) = errors(broken, crd_dir)
+    assert line.startswith(f"error: [yaml] {NS}/loki/ks.yaml: not valid YAML")
+
+
+def test_kustomize_failure_names_the_directory(files, kubectl):
+    broken = dict(files)
+    broken[f"{NS}/loki/app/kustomization.yaml"] = broken[f"{NS}/loki/app/kustomization.yaml"].replace("resources:", "resource:")
+    report = validate_files(broken, repo=None, crd_dir=None)
+    kustomize = [f for f in report.errors if f.check == "kustomize"]
+    assert len(kustomize) == 1
+    assert kustomize[0].file == f"{NS}/loki/app/kustomization.yaml"
+    assert kustomize[0].message == 'invalid Kustomization: json: unknown field "resource"'
+
+
+def test_missing_kubectl_is_skipped_with_a_reason_or_fails_in_strict_mode(files, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
+    report = validate_files(files, repo=None, crd_dir=None)
+    skipped = [f for f in report.findings if f.check == "kustomize"]
+    assert [f.level for f in skipped] == ["skipped"]
+    assert "kubectl not found: skipped `kubectl kustomize`" in skipped[0].message
+    assert report.ok
+    monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
+    assert not validate_files(files, repo=None, crd_dir=None).ok

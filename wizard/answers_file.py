@@ -1,0 +1,158 @@
+"""Read and write the YAML answers file.
+
+Reading reports every problem at once as ``FILE:LINE: field.path: what is wrong``. A value that
+looks like a secret is refused. Missing values take the model's defaults.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from wizard import __version__, secret_guard
+from wizard.errors import AnswersInvalid, BadInput
+from wizard.model import Answers
+
+#: Where the answers live in the target repo (relative to its root).
+ANSWERS_PATH = ".obs-wizard/answers.yaml"
+SCHEMA_PATH = ".obs-wizard/answers.schema.json"
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load(path: Path) -> Answers:
+    """Parse and validate an answers file; raises AnswersInvalid or BadInput."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: answers file not found; pass an existing file to --answers") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory; --answers needs a YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read answers file ({exc.__class__.__name__}); check the path and permissions") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, filename: str) -> Answers:
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise AnswersInvalid([f"{filename}:{line}: YAML syntax error: {problem}; fix the file and retry"]) from None
+    except YAMLError as exc:
+        raise AnswersInvalid([f"{filename}:1: YAML error: {exc.__class__.__name__}; fix the file and retry"]) from None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise AnswersInvalid([f"{filename}:1: (top): the answers file must be a mapping of sections such as cluster:, metrics:"])
+
+    problems = _secret_problems(data, filename)
+    secret_paths = {path for path, _ in problems}
+    try:
+        answers = Answers.model_validate(_plain(data))
+    except ValidationError as exc:
+        # A value already refused as a secret is not echoed again by another message.
+        problems.extend(p for p in _validation_problems(exc, data, filename) if p[0] not in secret_paths)
+        answers = None
+    if problems:
+        ordered = sorted(problems, key=lambda p: int(p[1].split(":")[1]))
+        raise AnswersInvalid([text for _, text in ordered])
+    assert answers is not None
+    return answers
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, CommentedMap):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _walk(node: Any, path: tuple[str, ...] = ()):  # yields (path, key_line, value)
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            line = node.lc.key(key)[0] + 1
+            yield (*path, str(key)), line, value
+            yield from _walk(value, (*path, str(key)))
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            line = node.lc.item(index)[0] + 1
+            yield (*path, str(index)), line, value
+            yield from _walk(value, (*path, str(index)))
+
+
+def _secret_problems(data: CommentedMap, filename: str) -> list[tuple[str, str]]:
+    problems = []
+    for path, line, value in _walk(data):
+        dotted = ".".join(path)
+        if isinstance(value, str):
+            kind = secret_guard.looks_secret(value)
+            if kind:
+                problems.append((dotted, f"{filename}:{line}: {dotted}: this looks like {kind}; {secret_guard.WHERE_SECRETS_BELONG}"))
+                continue
+        if secret_guard.SECRET_KEY_NAMES.search(path[-1]) and value not in (None, ""):
+            problems.append((dotted, f"{filename}:{line}: {dotted}: {secret_guard.WHERE_SECRETS_BELONG}"))
+    return problems
+
+
+def _line_of(data: CommentedMap, loc: tuple[Any, ...]) -> int:
+    node: Any = data
+    line = 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _validation_problems(exc: ValidationError, data: CommentedMap, filename: str) -> list[tuple[str, str]]:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = tuple(error["loc"])
+        dotted = ".".join(str(p) for p in loc) or "(top)"
+        message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        kind = error["type"]
+        if kind == "missing":
+            message = "is required and has no default; add it"
+        elif kind == "extra_forbidden":
+            message = "is not a known setting; check the spelling (`obs-wizard schema` lists every field)"
+        elif kind in {"model_type", "dict_type"}:
+            message = "must be a mapping of settings"
+        problems.append((dotted, f"{filename}:{_line_of(data, loc)}: {dotted}: {message}"))
+    return problems
+
+
+def dump(answers: Answers) -> str:
+    """The answers file text: explicitly set values only, with a header and a schema comment."""
+    data = answers.model_dump(mode="json", exclude_unset=True)
+    data["cluster"] = answers.cluster.model_dump(mode="json")  # required section, always complete
+    buffer = io.StringIO()
+    yaml = YAML(typ="rt", pure=True)
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.explicit_start = True
+    yaml.dump(data, buffer)
+    header = (
+        f"# yaml-language-server: $schema=./{Path(SCHEMA_PATH).name}\n"
+        f"# obs-wizard {__version__} answers. Edit a value and re-run `obs-wizard --answers {ANSWERS_PATH}`.\n"
+        "# Unset values take their defaults; `obs-wizard schema` lists them. Never put a secret here.\n"
+    )
+    return header + buffer.getvalue()

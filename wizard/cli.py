@@ -1,0 +1,140 @@
+"""The `obs-wizard` command line. Headless paths never import Textual or the 1Password SDK."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from wizard import __version__
+from wizard.errors import BadInput, Exit, WizardError
+
+EPILOG = """\
+modes:
+  obs-wizard                                 interactive wizard (Textual) in a terminal
+  obs-wizard --plain                         the same questions as plain prompts
+  obs-wizard --answers FILE --repo DIR       headless: render, validate and write
+  obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
+  obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
+  obs-wizard validate [--answers FILE]       render and validate only
+  obs-wizard schema                          print the answers-file JSON Schema
+
+Without --answers, --check, --dry-run and validate read DIR/.obs-wizard/answers.yaml.
+
+exit codes:
+  0  success (or in sync for --check)
+  1  --check: the repo differs from what the answers render
+  2  bad input: answers file, option, path, or no terminal for the interactive wizard
+  3  the rendered manifests failed validation; nothing was written
+  4  a file was edited by hand (or not written by obs-wizard); nothing was written
+  5  writing failed; every file was restored
+  130 cancelled; nothing was written
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--answers", metavar="FILE", type=Path, help="answers file (YAML); see `obs-wizard schema`")
+    common.add_argument("--repo", metavar="DIR", type=Path, default=Path("."), help="root of the GitOps repo (default: .)")
+    common.add_argument(
+        "--crd-dir", metavar="DIR", type=Path, default=None,
+        help="folder of CRD YAML files to check custom resources against (default: $OBS_WIZARD_CRD_DIR)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="obs-wizard",
+        description="Bootstrap kube-prometheus-stack, Loki and Alloy into a Flux GitOps repo.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"obs-wizard {__version__}")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
+    mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
+    mode.add_argument("--plain", action="store_true", help="ask with plain prompts instead of the full-screen wizard")
+    parser.add_argument("--force", action="store_true", help="overwrite files changed by hand (shown as conflicts)")
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("validate", parents=[common], help="render and validate; write nothing")
+    sub.add_parser("schema", help="print the answers-file JSON Schema")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = _parser()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed usage (exit 2) or --help/--version (exit 0)
+        return int(exc.code or 0)
+    try:
+        return _dispatch(args, out, err)
+    except WizardError as exc:
+        for line in exc.lines():
+            print(f"obs-wizard: {line}", file=err)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("obs-wizard: cancelled; nothing was written", file=err)
+        return int(Exit.CANCELLED)
+    except BrokenPipeError:
+        return int(Exit.OK)
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        print(f"obs-wizard: internal error ({exc.__class__.__name__}); nothing was written. Please report this.", file=err)
+        if os.environ.get("OBS_WIZARD_DEBUG"):
+            raise
+        return 70
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "schema":
+        from wizard.schema import answers_schema_text
+
+        out.write(answers_schema_text())
+        return Exit.OK
+
+    from wizard import headless
+
+    repo = _repo(args.repo)
+    crd_dir = args.crd_dir or (Path(os.environ["OBS_WIZARD_CRD_DIR"]) if os.environ.get("OBS_WIZARD_CRD_DIR") else None)
+    if crd_dir is not None and not crd_dir.is_dir():
+        raise BadInput(f"{crd_dir}: --crd-dir is not a directory; point it at a folder of CRD YAML files")
+
+    if args.command == "validate":
+        return headless.validate(headless.answers_path(args.answers, repo), repo, crd_dir, out, err)
+    if args.answers is None and not (args.check or args.dry_run):
+        return _interactive(args, repo, crd_dir, out, err)
+    return headless.run(
+        headless.answers_path(args.answers, repo), repo, crd_dir, out, err,
+        dry_run=args.dry_run, check=args.check, force=args.force,
+        answers_given=args.answers is not None,
+    )
+
+
+def _repo(path: Path) -> Path:
+    if not path.exists():
+        raise BadInput(f"{path}: --repo does not exist; pass the root of your GitOps repository")
+    if not path.is_dir():
+        raise BadInput(f"{path}: --repo is not a directory; pass the root of your GitOps repository")
+    return path
+
+
+def _interactive(args: argparse.Namespace, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise BadInput(
+            "no terminal for the interactive wizard; run headless with --answers FILE "
+            "(start from `obs-wizard schema` or examples/answers.yaml)"
+        )
+    raise BadInput(
+        "the interactive wizard is not available in this version; run headless with --answers FILE "
+        "(start from examples/answers.yaml)"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""Headless runs: answers file -> plan -> validation -> (dry run | check | atomic write)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from wizard import answers_file, apply, plan, render, sizing, state
+from wizard.errors import BadInput, ConflictError, Exit, ValidationFailed
+from wizard.model import Answers
+from wizard.validate import Report, validate_files
+
+_SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}
+
+
+def answers_path(given: Path | None, repo: Path) -> Path:
+    if given is not None:
+        return given
+    default = repo / answers_file.ANSWERS_PATH
+    if not default.exists():
+        raise BadInput(f"{default}: no answers file; pass --answers FILE (examples/answers.yaml is a start)")
+    return default
+
+
+def _prepare(answers_at: Path, repo: Path, force: bool) -> tuple[Answers, plan.Plan]:
+    answers = answers_file.load(answers_at)
+    try:
+        previous = state.load(repo)
+        the_plan = plan.build(answers, repo, previous, force=force, answers_source=answers_at)
+    except (state.StateError, plan.PlanError) as exc:
+        raise BadInput(str(exc)) from None
+    except render.RenderError as exc:
+        raise ValidationFailed(str(exc)) from None
+    return answers, the_plan
+
+
+def _print_report(report: Report, out: TextIO) -> None:
+    for finding in report.findings:
+        print(f"  {finding.line()}", file=out)
+    status = "passed" if report.ok else f"FAILED with {len(report.errors)} error(s)"
+    print(f"validation ({', '.join(report.checks_run)}): {status}", file=out)
+
+
+def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, crd_dir: Path | None, out: TextIO) -> None:
+    # Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
+    substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
+    report = validate_files(the_plan.rendered, repo=repo, crd_dir=crd_dir, substitutions=substitutions)
+    _print_report(report, out)
+    if not report.ok:
+        raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")
+
+
+def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:
+    counts: dict[str, int] = {}
+    for change in the_plan.changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+        reason = f"  ({change.reason})" if change.reason and change.action != "unchanged" else ""
+        print(f"  {_SYMBOLS[change.action]:<9} {change.path}{reason}", file=out)
+    print("plan: " + ", ".join(f"{n} {a}" for a, n in counts.items()), file=out)
+    if diffs:
+        for change in the_plan.changes:
+            text = change.diff()
+            if text:
+                out.write(text if text.endswith("\n") else text + "\n")
+
+
+def _print_advice(answers: Answers, out: TextIO) -> None:
+    for line in sizing.summary(answers):
+        print(line, file=out)
+    for warning in sizing.warnings(answers):
+        print(f"warning: {warning}", file=out)
+
+
+def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO, *,
+        dry_run: bool, check: bool, force: bool, answers_given: bool) -> int:
+    answers, the_plan = _prepare(answers_at, repo, force)
+
+    if check:
+        drift = the_plan.manifest_drift
+        for change in drift:
+            print(f"  {_SYMBOLS[change.action]:<9} {change.path}", file=out)
+            out.write(change.diff())
+        if drift:
+            print(f"obs-wizard --check: {len(drift)} file(s) differ from what {answers_at} renders; "
+                  "run `obs-wizard --answers ...` to update them", file=err)
+            return Exit.DRIFT
+        print(f"obs-wizard --check: in sync with {answers_at}", file=out)
+        return Exit.OK
+
+    _print_advice(answers, out)
+    _print_plan(the_plan, out, diffs=dry_run)
+    _validate_plan(answers, the_plan, repo, crd_dir, out)
+    if the_plan.conflicts:
+        raise ConflictError(
+            f"{len(the_plan.conflicts)} file(s) would overwrite changes not made by obs-wizard; nothing was written",
+            details=[f"{c.path}: {c.reason}" for c in the_plan.conflicts],
+        )
+    if dry_run:
+        print("dry run: nothing was written", file=out)
+        return Exit.OK
+    written = apply.apply(repo, the_plan.changes)
+    if written:
+        print(f"wrote {len(written)} file(s) under {repo}; next: git add, commit and push, then "
+              f"`flux reconcile kustomization cluster-apps --with-source`", file=out)
+    else:
+        print("nothing to do: the repo already matches the answers", file=out)
+    return Exit.OK
+
+
+def validate(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO) -> int:
+    answers, the_plan = _prepare(answers_at, repo, force=False)
+    _print_advice(answers, out)
+    _validate_plan(answers, the_plan, repo, crd_dir, out)
+    return Exit.OK

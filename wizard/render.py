@@ -1,0 +1,171 @@
+"""Rendering: a pure function from answers to the files of the observability namespace.
+
+``render(answers)`` returns an ordered mapping of repo-relative POSIX paths to file text. It reads
+only the packaged templates; it never touches the target repo.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from wizard.model import FLUX_VARIABLES, Answers
+
+TEMPLATES_DIR = next(
+    p for p in (Path(__file__).parent / "templates", Path(__file__).parent.parent / "templates") if p.is_dir()
+)
+
+#: Names of the Secrets the ExternalSecrets create, and the Slack key the Alertmanager mounts.
+GRAFANA_SECRET = "grafana-admin"
+SLACK_SECRET = "alertmanager-slack"
+SLACK_SECRET_KEY = "slack-webhook-url"
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    chart_url: str
+    version: str
+    resources: tuple[str, ...]
+    depends_on: tuple[tuple[str, str], ...]
+    wait: bool
+    timeout: str
+
+
+class RenderError(Exception):
+    """The render would produce something Flux would silently break (e.g. a stray ``${...}``)."""
+
+
+def apps(answers: Answers) -> tuple[App, ...]:
+    ns = answers.flux.namespace
+    kps_deps: tuple[tuple[str, str], ...] = ()
+    if answers.flux.secret_store_dependency:
+        store_ns, store_name = answers.flux.secret_store_dependency.split("/")
+        kps_deps = ((store_ns, store_name),)
+    # Loki and Alloy render ServiceMonitors: their CRDs come with kube-prometheus-stack.
+    after_kps = ((ns, "kube-prometheus-stack"),)
+    return (
+        App(
+            name="kube-prometheus-stack",
+            chart_url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
+            version=answers.charts.kube_prometheus_stack,
+            resources=("externalsecret.yaml", "helmrelease.yaml", "httproute.yaml", "ocirepository.yaml", "prometheusrule.yaml"),
+            depends_on=kps_deps,
+            wait=True,
+            timeout="15m",
+        ),
+        App(
+            name="loki",
+            chart_url="oci://ghcr.io/grafana-community/helm-charts/loki",
+            version=answers.charts.loki,
+            resources=("helmrelease.yaml", "ocirepository.yaml"),
+            depends_on=after_kps,
+            wait=False,
+            timeout="10m",
+        ),
+        App(
+            name="alloy",
+            chart_url="oci://ghcr.io/home-operations/charts-mirror/alloy",
+            version=answers.charts.alloy,
+            resources=("helmrelease.yaml", "ocirepository.yaml"),
+            depends_on=after_kps,
+            wait=False,
+            timeout="10m",
+        ),
+    )
+
+
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./][-A-Za-z0-9_./]*$")
+_YAML_SPECIAL = re.compile(r"^(y|yes|n|no|true|false|on|off|null|~|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)$", re.I)
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar for ``value``: plain when unambiguous, else a double-quoted JSON string."""
+    text = str(value)
+    if _PLAIN_SCALAR.match(text) and not _YAML_SPECIAL.match(text):
+        return text
+    return json.dumps(text)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        variable_start_string="{=",
+        variable_end_string="=}",
+        block_start_string="{%",
+        block_end_string="%}",
+        comment_start_string="{#",
+        comment_end_string="#}",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["q"] = yaml_scalar
+    return env
+
+
+def namespace_dir(answers: Answers) -> str:
+    return f"kubernetes/apps/{answers.flux.namespace}"
+
+
+def namespace_resources(answers: Answers) -> list[str]:
+    return ["./namespace.yaml", *(f"./{app.name}/ks.yaml" for app in apps(answers))]
+
+
+def render(answers: Answers) -> dict[str, str]:
+    """Every file obs-wizard owns, keyed by repo-relative path, in a stable order."""
+    env = _environment()
+    ns = answers.flux.namespace
+    base = namespace_dir(answers)
+    loki_url = f"http://loki.{ns}.svc.cluster.local:3100"
+    context: dict[str, object] = {
+        "a": answers,
+        "ns": ns,
+        "hostname": answers.grafana_hostname,
+        "namespace_resources": namespace_resources(answers),
+        "grafana_secret": GRAFANA_SECRET,
+        "slack_secret": SLACK_SECRET,
+        "slack_secret_key": SLACK_SECRET_KEY,
+        "loki_url": loki_url,
+        "loki_push_url": f"{loki_url}/loki/api/v1/push",
+    }
+    context["alloy_config"] = env.get_template("alloy/config.alloy.j2").render(context).rstrip("\n")
+
+    files: dict[str, str] = {
+        f"{base}/kustomization.yaml": env.get_template("namespace/kustomization.yaml.j2").render(context),
+        f"{base}/namespace.yaml": env.get_template("namespace/namespace.yaml.j2").render(context),
+    }
+    for app in apps(answers):
+        app_context = {**context, "app": app}
+        files[f"{base}/{app.name}/ks.yaml"] = env.get_template("app/ks.yaml.j2").render(app_context)
+        files[f"{base}/{app.name}/app/kustomization.yaml"] = env.get_template("app/kustomization.yaml.j2").render(app_context)
+        for resource in app.resources:
+            shared = "app/ocirepository.yaml.j2" if resource == "ocirepository.yaml" else None
+            template = shared or f"{app.name}/{resource}.j2"
+            files[f"{base}/{app.name}/app/{resource}"] = env.get_template(template).render(app_context)
+
+    for path, text in files.items():
+        check_flux_substitution(path, text, allowed=FLUX_VARIABLES if answers.flux.substitute_from else ())
+    return files
+
+
+_SUBST_RE = re.compile(r"(?<!\$)\$\{([^}]*)\}")
+
+
+def check_flux_substitution(path: str, text: str, allowed: tuple[str, ...]) -> None:
+    """Refuse any ``${...}`` Flux postBuild would blank (``$${...}`` is an escape and passes)."""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for match in _SUBST_RE.finditer(line):
+            if match.group(1) not in allowed:
+                raise RenderError(
+                    f"{path}:{lineno}: ${{{match.group(1)}}} would be replaced by Flux postBuild substitution "
+                    f"(allowed here: {', '.join(allowed) or 'none'}); escape it as $${{...}}"
+                )

@@ -1,0 +1,30 @@
+"""Recognise values that look like secrets, so they never reach an answers file or git."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"hooks\.slack(-gov)?\.com/", re.I), "a Slack webhook URL"),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"\bops_[A-Za-z0-9_-]{20,}"), "a 1Password service-account token"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a token (JWT, e.g. a 1Password Connect token)"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY"), "a private key"),
+    (re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I), "a URL with a password in it"),
+)
+
+#: Keys that would only ever hold a secret value (unknown to the model, so also an error).
+SECRET_KEY_NAMES = re.compile(r"(^|_)(password|passwd|token|secret|api_?key|webhook_?url)$", re.I)
+
+WHERE_SECRETS_BELONG = (
+    "secrets never go in the answers file: keep the value in its 1Password item and put only the "
+    "item title and field label here (secrets.*_item / secrets.*_field)"
+)
+
+
+def looks_secret(value: str) -> str | None:
+    """What kind of secret ``value`` looks like, or None."""
+    for pattern, kind in _PATTERNS:
+        if pattern.search(value):
+            return kind
+    return None

@@ -1,0 +1,26 @@
+"""External tools (kubectl, promtool, amtool): where they are and what to do when one is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+#: Debian package (or other source) that provides each tool, for the "missing" message.
+PROVIDERS = {
+    "kubectl": "kubectl (from your Kubernetes distribution or the cloud SDK)",
+    "promtool": "the Debian package `prometheus`",
+    "amtool": "the Debian package `prometheus-alertmanager`",
+}
+
+
+def strict() -> bool:
+    """True when a missing tool must fail instead of being skipped (CI sets this)."""
+    return os.environ.get("OBS_WIZARD_STRICT_TOOLS", "") not in ("", "0", "false")
+
+
+def find(name: str) -> str | None:
+    return shutil.which(name)
+
+
+def missing_message(name: str, step: str) -> str:
+    return f"{name} not found: skipped {step}; install {PROVIDERS.get(name, name)} to run it"

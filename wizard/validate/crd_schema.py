@@ -1,0 +1,164 @@
+"""Strict validation of custom resources against their upstream CRD schemas.
+
+Each CRD's ``openAPIV3Schema`` is converted to a strict JSON Schema (the kubeconform rules plus a
+strict root and metadata): an unknown or misspelled field fails, as it would be pruned or refused
+by the API server. Core kinds get small strict schemas of their own.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from wizard import yamlio
+from wizard.validate.findings import Finding, Report
+
+_METADATA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253},
+        "namespace": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+_NAMESPACE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["apiVersion", "kind", "metadata"],
+    "properties": {
+        "apiVersion": {"const": "v1"},
+        "kind": {"const": "Namespace"},
+        "metadata": _METADATA,
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"finalizers": {"type": "array", "items": {"type": "string"}}},
+        },
+    },
+}
+
+#: Core kinds checked without a CRD; (apiVersion, kind) -> schema.
+CORE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {("v1", "Namespace"): _NAMESPACE_SCHEMA}
+
+
+def _strict(node: Any) -> Any:
+    """Convert one OpenAPI v3 (structural) schema node to strict JSON Schema, recursively."""
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-") or key in ("nullable", "format"):
+            continue
+        out[key] = _strict(value)
+    if node.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out = {"anyOf": [{"type": "integer"}, {"type": "string"}], **out}
+    if "properties" in node and not node.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in node:
+        out["additionalProperties"] = False
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
+    return out
+
+
+def _document_schema(group: str, version: str, kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
+    schema = _strict(copy.deepcopy(openapi))
+    properties = schema.setdefault("properties", {})
+    properties.pop("status", None)
+    properties["apiVersion"] = {"const": f"{group}/{version}"}
+    properties["kind"] = {"const": kind}
+    properties["metadata"] = _METADATA
+    schema["additionalProperties"] = False
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
+    return schema
+
+
+@lru_cache(maxsize=8)
+def load_crd_schemas(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> strict JSON Schema, for every served version of every CRD in crd_dir."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(Path(crd_dir).glob("*.y*ml")):
+        for doc in yamlio.load_all(path.read_text(encoding="utf-8")):
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = doc["spec"]
+            group, kind = spec["group"], spec["names"]["kind"]
+            for version in spec.get("versions", []):
+                if not version.get("served", False):
+                    continue
+                openapi = (version.get("schema") or {}).get("openAPIV3Schema")
+                if openapi:
+                    schemas[(f"{group}/{version['name']}", kind)] = _document_schema(group, version["name"], kind, openapi)
+    return schemas
+
+
+@lru_cache(maxsize=64)
+def _validator(key: tuple[str, str], crd_dir: str | None) -> jsonschema.Draft7Validator:
+    schema = CORE_SCHEMAS.get(key) or load_crd_schemas(crd_dir or "")[key]
+    return jsonschema.Draft7Validator(schema)
+
+
+def _path(error: jsonschema.ValidationError) -> str:
+    parts = []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else (f".{part}" if parts else str(part)))
+    return "".join(parts) or "(document)"
+
+
+_UNKNOWN = re.compile(r"Additional properties are not allowed \((.*) (?:was|were) unexpected\)")
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    match = _UNKNOWN.match(error.message)
+    if match:
+        return f"unknown field {match.group(1)} (misspelled, or not in this API version)"
+    if error.validator == "const":
+        return f"must be {error.validator_value!r}"
+    return error.message
+
+
+def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing: bool) -> Report:
+    """Validate every document of every YAML file (kustomize config files are left to kustomize)."""
+    report = Report(checks_run=["crd-schema"])
+    known = dict(load_crd_schemas(str(crd_dir))) if crd_dir else {}
+    if crd_dir is None:
+        report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
+                           "no CRD directory: custom resources were not checked; pass --crd-dir DIR with the CRD YAML files"))
+    for path, text in files.items():
+        if not path.endswith((".yaml", ".yml")):
+            continue
+        try:
+            docs = yamlio.load_all(text)
+        except yamlio.YAMLError as exc:
+            report.add(Finding("error", "yaml", f"not valid YAML: {str(exc).splitlines()[0]}", file=path))
+            continue
+        for index, doc in enumerate(docs, start=1):
+            if not isinstance(doc, dict):
+                report.add(Finding("error", "yaml", "document is not a mapping", file=path, document=f"document {index}"))
+                continue
+            api_version, kind = doc.get("apiVersion"), doc.get("kind")
+            if str(api_version).startswith("kustomize.config.k8s.io/"):
+                continue
+            name = (doc.get("metadata") or {}).get("name", "?")
+            label = f"{kind}/{name} (document {index})"
+            key = (str(api_version), str(kind))
+            if key not in CORE_SCHEMAS and key not in known:
+                if crd_dir is not None:
+                    report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
+                                       f"no schema for {api_version} {kind} in {crd_dir}; it was not checked",
+                                       file=path, document=label))
+                continue
+            validator = _validator(key, str(crd_dir) if crd_dir else None)
+            for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+                report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
+    return report
