@@ -8,6 +8,9 @@ by the API server. Core kinds get small strict schemas of their own.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -83,9 +86,42 @@ def _document_schema(group: str, version: str, kind: str, openapi: dict[str, Any
     return schema
 
 
+def _cache_file(crd_dir: str) -> Path | None:
+    """Where the converted schemas of crd_dir are cached, keyed by its files' names, sizes and mtimes."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    try:
+        stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(crd_dir).glob("*.y*ml"))]
+    except OSError:
+        return None
+    key = hashlib.sha256(json.dumps([_CONVERTER_VERSION, os.path.abspath(crd_dir), stamp]).encode()).hexdigest()[:32]
+    return Path(base) / "obs-wizard" / f"crd-schemas-{key}.json"
+
+
+_CONVERTER_VERSION = 1  # bump when _strict or _document_schema change
+
+
 @lru_cache(maxsize=8)
 def load_crd_schemas(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> strict JSON Schema, for every served version of every CRD in crd_dir."""
+    cache = _cache_file(crd_dir)
+    if cache is not None:
+        try:
+            return {tuple(k.split(" ", 1)): v for k, v in json.loads(cache.read_text(encoding="utf-8")).items()}  # type: ignore[misc]
+        except (OSError, ValueError):
+            pass
+    schemas = _convert_dir(crd_dir)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({f"{k[0]} {k[1]}": v for k, v in schemas.items()}), encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home only costs speed
+    return schemas
+
+
+def _convert_dir(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(Path(crd_dir).glob("*.y*ml")):
         for doc in yamlio.load_all(path.read_text(encoding="utf-8")):

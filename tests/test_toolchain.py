@@ -1,0 +1,75 @@
+"""Fitting the operator's toolchain: formatter stability, schema comments, the pre-commit hook."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, need, run_cli
+
+NS = "kubernetes/apps/observability"
+
+
+def test_golden_tree_is_stable_under_oxfmt(tmp_path):
+    oxfmt = shutil.which("oxfmt")
+    need(oxfmt is not None, "oxfmt is not installed (npm install oxfmt@0.79.0)")
+    tree = tmp_path / "kubernetes"
+    shutil.copytree(ROOT / "kubernetes", tree)
+    (tmp_path / ".oxfmtrc.json").write_text('{"printWidth": 100}\n')  # cluster-template's setting
+    before = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    proc = subprocess.run([oxfmt, "-c", str(tmp_path / ".oxfmtrc.json"), str(tree)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    changed = [str(p.relative_to(tmp_path)) for p, data in before.items() if p.read_bytes() != data]
+    assert changed == [], f"oxfmt reformatted: {changed}"
+
+
+def test_flux_and_eso_documents_carry_a_schema_comment():
+    for path in sorted((ROOT / NS).rglob("*.yaml")):
+        text = path.read_text()
+        for chunk in text.split("\n---\n"):
+            doc = yaml.safe_load(chunk.removeprefix("---\n"))
+            group = str(doc.get("apiVersion", "")).split("/")[0]
+            if group.endswith("fluxcd.io") or group == "external-secrets.io":
+                version = doc["apiVersion"].split("/")[1]
+                expected = f"# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/{group}/{doc['kind'].lower()}_{version}.json"
+                assert expected in chunk, f"{path.relative_to(ROOT)}: {doc['kind']} lacks {expected}"
+
+
+def _hook(hook_id: str) -> dict:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = [h for h in hooks if h["id"] == hook_id]
+    return hook
+
+
+def test_pre_commit_hook_command_fails_on_drift_and_passes_in_sync(tmp_path):
+    hook = _hook("obs-wizard-check")
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    repo = tmp_path / "home-ops"
+    repo.mkdir()
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo).code == 0
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "obs-wizard"
+    command = [sys.executable, "-m", "wizard", *entry[1:]]  # the installed console script runs wizard.cli:main
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    in_sync = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60, env=env)
+    assert in_sync.returncode == 0, in_sync.stderr
+    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
+    helmrelease.write_text(helmrelease.read_text().replace("size: 10Gi", "size: 50Gi"))
+    drifted = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60, env=env)
+    assert drifted.returncode == 1
+    assert f"+++ b/{NS}/loki/app/helmrelease.yaml" in drifted.stdout
+    assert "differ from what" in drifted.stderr
+
+
+def test_readme_shows_the_pre_commit_snippet_and_quickstart_the_task_recipes():
+    readme = (ROOT / "README.md").read_text()
+    assert "id: obs-wizard-check" in readme
+    quickstart = (ROOT / "quickstart.md").read_text()
+    assert "Taskfile.yaml" in quickstart and "justfile" in quickstart
+    assert "obs-wizard validate" in quickstart
