@@ -14,8 +14,6 @@ from wizard.errors import BadInput, Exit, WizardError
 
 EPILOG = """\
 modes:
-  obs-wizard                                 interactive wizard (Textual) in a terminal
-  obs-wizard --plain                         the same questions as plain prompts
   obs-wizard --answers FILE --repo DIR       headless: render, validate and write
   obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
@@ -27,7 +25,7 @@ Without --answers, --check, --dry-run and validate read DIR/.obs-wizard/answers.
 exit codes:
   0  success (or in sync for --check)
   1  --check: the repo differs from what the answers render
-  2  bad input: answers file, option, path, or no terminal for the interactive wizard
+  2  bad input: answers file, option or path, or no --answers given
   3  the rendered manifests failed validation; nothing was written
   4  a file was edited by hand (or not written by obs-wizard); nothing was written
   5  writing failed; every file was restored
@@ -55,7 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
-    mode.add_argument("--plain", action="store_true", help="ask with plain prompts instead of the full-screen wizard")
     parser.add_argument("--force", action="store_true", help="overwrite files changed by hand (shown as conflicts)")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
