@@ -105,7 +105,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, crd_dir, out, err)
     if args.answers is None and not (args.check or args.dry_run):
-        return _interactive(args, repo, crd_dir, out, err)
+        return _interactive()
     return headless.run(
         headless.answers_path(args.answers, repo), repo, crd_dir, out, err,
         dry_run=args.dry_run, check=args.check, force=args.force,
@@ -121,7 +121,7 @@ def _repo(path: Path) -> Path:
     return path
 
 
-def _interactive(args: argparse.Namespace, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO) -> int:
+def _interactive() -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
