@@ -6,16 +6,12 @@ looks like a secret is refused. Missing values take the model's defaults.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from wizard import __version__, secret_guard
+from wizard import __version__, secret_guard, yamlio
 from wizard.errors import AnswersInvalid, BadInput
 from wizard.model import Answers
 
@@ -24,7 +20,9 @@ ANSWERS_PATH = ".obs-wizard/answers.yaml"
 SCHEMA_PATH = ".obs-wizard/answers.schema.json"
 
 
-def _yaml() -> YAML:
+def _yaml():  # ruamel.yaml is imported only when a file has a problem to report
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     return yaml
@@ -44,6 +42,34 @@ def load(path: Path) -> Answers:
 
 
 def parse(text: str, filename: str) -> Answers:
+    """Fast path with libyaml; any problem is re-read with ruamel.yaml to report file lines."""
+    try:
+        data = yamlio.load_answers(text)
+    except yamlio.YAMLError:
+        return _parse_reporting(text, filename)
+    if isinstance(data, dict) and not _any_secret(data):
+        try:
+            return Answers.model_validate(data)
+        except ValidationError:
+            pass
+    return _parse_reporting(text, filename)
+
+
+def _any_secret(node: Any, key: str = "") -> bool:
+    if isinstance(node, dict):
+        return any(_any_secret(v, str(k)) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_any_secret(v, key) for v in node)
+    if key and secret_guard.SECRET_KEY_NAMES.search(key) and node not in (None, ""):
+        return True
+    return isinstance(node, str) and secret_guard.looks_secret(node) is not None
+
+
+def _parse_reporting(text: str, filename: str) -> Answers:
+    """The slow path: ruamel.yaml keeps line numbers, so every problem names its line."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -74,27 +100,27 @@ def parse(text: str, filename: str) -> Answers:
 
 
 def _plain(node: Any) -> Any:
-    if isinstance(node, CommentedMap):
+    if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, list):
         return [_plain(v) for v in node]
     return node
 
 
-def _walk(node: Any, path: tuple[str, ...] = ()):  # yields (path, key_line, value)
-    if isinstance(node, CommentedMap):
+def _walk(node: Any, path: tuple[str, ...] = ()):  # yields (path, key_line, value) of a ruamel tree
+    if isinstance(node, dict):
         for key, value in node.items():
             line = node.lc.key(key)[0] + 1
             yield (*path, str(key)), line, value
             yield from _walk(value, (*path, str(key)))
-    elif isinstance(node, CommentedSeq):
+    elif isinstance(node, list):
         for index, value in enumerate(node):
             line = node.lc.item(index)[0] + 1
             yield (*path, str(index)), line, value
             yield from _walk(value, (*path, str(index)))
 
 
-def _secret_problems(data: CommentedMap, filename: str) -> list[tuple[str, str]]:
+def _secret_problems(data: Any, filename: str) -> list[tuple[str, str]]:
     problems = []
     for path, line, value in _walk(data):
         dotted = ".".join(path)
@@ -108,14 +134,14 @@ def _secret_problems(data: CommentedMap, filename: str) -> list[tuple[str, str]]
     return problems
 
 
-def _line_of(data: CommentedMap, loc: tuple[Any, ...]) -> int:
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int:
     node: Any = data
     line = 1
     for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
+        if isinstance(node, dict) and part in node:
             line = node.lc.key(part)[0] + 1
             node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             line = node.lc.item(part)[0] + 1
             node = node[part]
         else:
@@ -123,7 +149,7 @@ def _line_of(data: CommentedMap, loc: tuple[Any, ...]) -> int:
     return line
 
 
-def _validation_problems(exc: ValidationError, data: CommentedMap, filename: str) -> list[tuple[str, str]]:
+def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list[tuple[str, str]]:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = tuple(error["loc"])
@@ -144,15 +170,10 @@ def dump(answers: Answers) -> str:
     """The answers file text: explicitly set values only, with a header and a schema comment."""
     data = answers.model_dump(mode="json", exclude_unset=True)
     data["cluster"] = answers.cluster.model_dump(mode="json")  # required section, always complete
-    buffer = io.StringIO()
-    yaml = YAML(typ="rt", pure=True)
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    yaml.explicit_start = True
-    yaml.dump(data, buffer)
+    ordered = {name: data[name] for name in Answers.model_fields if name in data}
     header = (
         f"# yaml-language-server: $schema=./{Path(SCHEMA_PATH).name}\n"
         f"# obs-wizard {__version__} answers. Edit a value and re-run `obs-wizard --answers {ANSWERS_PATH}`.\n"
         "# Unset values take their defaults; `obs-wizard schema` lists them. Never put a secret here.\n"
     )
-    return header + buffer.getvalue()
+    return header + yamlio.dump(ordered)

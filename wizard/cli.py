@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from wizard import __version__
-from wizard.errors import BadInput, Exit, WizardError
+# obs-wizard uses no pydantic plugins; skipping their discovery saves an entry-point scan at start.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from wizard import __version__  # noqa: E402
+from wizard.errors import BadInput, Exit, WizardError  # noqa: E402
 
 EPILOG = """\
 modes:

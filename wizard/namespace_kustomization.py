@@ -7,17 +7,18 @@ entries obs-wizard needs are added, nothing is removed or reordered.
 from __future__ import annotations
 
 import io
+from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from wizard import yamlio
 
 
 class KustomizationEditError(Exception):
     pass
 
 
-def _yaml(sequence_indent: int, offset: int) -> YAML:
+def _yaml(sequence_indent: int, offset: int) -> Any:
+    from ruamel.yaml import YAML  # only when the file really changes
+
     yaml = YAML(typ="rt", pure=True)
     yaml.indent(mapping=2, sequence=sequence_indent, offset=offset)
     yaml.preserve_quotes = True
@@ -37,8 +38,27 @@ def _sequence_style(text: str) -> tuple[int, int]:
     return 4, 2
 
 
+def _already_complete(existing: str, namespace: str, resources: list[str], components: list[str]) -> bool:
+    try:
+        data = yamlio.load(existing)
+    except yamlio.YAMLError:
+        return False
+    if not isinstance(data, dict) or data.get("namespace") != namespace:
+        return False
+    for key, wanted in (("resources", resources), ("components", components)):
+        present = {_normal(str(item)) for item in data.get(key) or []}
+        if not {_normal(item) for item in wanted} <= present:
+            return False
+    return True
+
+
 def merge(existing: str, namespace: str, resources: list[str], components: list[str]) -> str:
     """``existing`` with ``namespace``, ``resources`` and ``components`` ensured; else unchanged."""
+    if _already_complete(existing, namespace, resources, components):
+        return existing
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
     sequence, offset = _sequence_style(existing)
     yaml = _yaml(sequence, offset)
     yaml.explicit_start = existing.lstrip().startswith("---") or "\n---" in existing.split("apiVersion", 1)[0]

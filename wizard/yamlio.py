@@ -1,12 +1,19 @@
-"""Fast, safe YAML loading for reading documents (round-trip edits use ruamel.yaml instead)."""
+"""Fast, safe YAML loading with libyaml (round-trip edits use ruamel.yaml instead).
+
+``load_answers`` reads with YAML 1.2 core-schema semantics, as ruamel.yaml does: only
+``true``/``false`` are booleans, ``010`` is the integer 10, ``0o10`` is octal. Duplicate keys are
+an error. So the fast path and the line-numbered ruamel path always agree on what a file means.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAMLError = yaml.YAMLError
 
 
 def load_all(text: str) -> list[Any]:
@@ -18,4 +25,59 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
-YAMLError = yaml.YAMLError
+class DuplicateKeyError(yaml.YAMLError):
+    pass
+
+
+class _Core12Loader(_Loader):  # type: ignore[misc, valid-type]
+    """libyaml parsing with the YAML 1.2 core schema and no duplicate keys."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in keys:
+                raise DuplicateKeyError(f"duplicate key {key!r}")
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _Core12Loader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+def _int12(loader: yaml.Loader, node: yaml.ScalarNode) -> int:
+    value = loader.construct_scalar(node)
+    if value.startswith("0o"):
+        return int(value[2:], 8)
+    if value.startswith("0x"):
+        return int(value[2:], 16)
+    return int(value.replace("_", ""))
+
+
+_Core12Loader.add_constructor("tag:yaml.org,2002:int", _int12)
+
+
+def load_answers(text: str) -> Any:
+    """Parse an answers file with YAML 1.2 semantics; raises yaml.YAMLError (incl. duplicates)."""
+    return yaml.load(text, Loader=_Core12Loader)
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Block sequences indented under their key, as yamllint's default and oxfmt expect."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def dump(data: Any) -> str:
+    """A YAML document (``---`` first) in the cluster-template style; keys keep their order."""
+    return yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False,
+                     explicit_start=True, width=4096, allow_unicode=True)
