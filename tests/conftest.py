@@ -17,10 +17,12 @@ EXAMPLE_ANSWERS = ROOT / "examples" / "answers.yaml"
 
 
 @pytest.fixture(autouse=True)
-def _crds_from_shared(monkeypatch):
-    """Runs validate against ../shared/crds, as the docs tell operators to pass --crd-dir."""
+def _hermetic_environment(monkeypatch):
+    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets one."""
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
+    for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def need(condition: bool, reason: str) -> None:

@@ -24,7 +24,8 @@ def repo(tmp_path) -> Path:
 
 
 def write(repo: Path, *extra: str, crd_dir: Path | None = None):
-    args = ["--answers", EXAMPLE_ANSWERS, "--repo", repo, *extra]
+    """A real run without 1Password Connect (the secret check has its own tests)."""
+    args = ["--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check", *extra]
     if crd_dir:
         args += ["--crd-dir", crd_dir]
     return run_cli(*args)
@@ -86,7 +87,7 @@ def test_changed_answers_update_only_what_changed(repo, tmp_path):
     assert write(repo).code == 0
     changed = tmp_path / "changed.yaml"
     changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
-    result = run_cli("--answers", changed, "--repo", repo)
+    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check")
     assert result.code == 0, result
     assert f"  update    {NS}/loki/app/helmrelease.yaml" in result.out
     assert "retention_period: 336h" in (repo / NS / "loki/app/helmrelease.yaml").read_text()
@@ -101,11 +102,11 @@ def test_hand_edit_is_never_clobbered_without_force(repo, tmp_path):
     changed = tmp_path / "changed.yaml"
     changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
     before = snapshot_tree(repo)
-    result = run_cli("--answers", changed, "--repo", repo)
+    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check")
     assert result.code == 4, result
     assert f"{NS}/loki/app/helmrelease.yaml: changed by hand since obs-wizard wrote it" in result.err
     assert snapshot_tree(repo) == before
-    forced = run_cli("--answers", changed, "--repo", repo, "--force")
+    forced = run_cli("--answers", changed, "--repo", repo, "--force", "--skip-secret-check")
     assert forced.code == 0, forced
     assert "# tuned by hand" not in helmrelease.read_text()
 
@@ -166,7 +167,7 @@ def test_namespace_kustomization_is_edited_in_place_keeping_entries_order_and_co
 def test_bad_answers_exit_2_and_write_nothing(repo, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(MINIMAL_ANSWERS.replace("node_count: 3", "node_count: three"))
-    result = run_cli("--answers", bad, "--repo", repo)
+    result = run_cli("--answers", bad, "--repo", repo, "--skip-secret-check")
     assert result.code == 2
     assert result.err == f"obs-wizard: {bad}:3: cluster.node_count: Input should be a valid integer, unable to parse string as an integer\n"
     assert "Traceback" not in result.out + result.err
@@ -176,7 +177,7 @@ def test_bad_answers_exit_2_and_write_nothing(repo, tmp_path):
 def test_validation_failure_exits_3_and_writes_nothing(repo, tmp_path, kubectl):
     answers = tmp_path / "answers.yaml"
     answers.write_text(MINIMAL_ANSWERS + "flux:\n  namespace_components:\n    - ../../components/sops\n")
-    result = run_cli("--answers", answers, "--repo", repo)
+    result = run_cli("--answers", answers, "--repo", repo, "--skip-secret-check")
     assert result.code == 3, result
     assert f"[kustomize] {NS}/kustomization.yaml:" in result.out
     assert "components/sops" in result.out
@@ -200,7 +201,7 @@ def test_components_that_exist_in_the_repo_validate(repo, tmp_path, kubectl, mon
     )
     if relative:
         monkeypatch.chdir(repo.parent)
-    result = run_cli("--answers", answers, "--repo", repo.name if relative else repo)
+    result = run_cli("--answers", answers, "--repo", repo.name if relative else repo, "--skip-secret-check")
     assert result.code == 0, result
     assert "validation (crd-schema, kustomize): passed" in result.out
     assert 'hostnames:\n    - "grafana.${SECRET_DOMAIN}"' in (repo / NS / "kube-prometheus-stack/app/httproute.yaml").read_text()
@@ -221,7 +222,7 @@ def test_interrupted_write_leaves_the_repo_as_it_was(repo, tmp_path, monkeypatch
         return real_replace(src, dst)
 
     monkeypatch.setattr(apply_module.os, "replace", flaky_replace)
-    result = run_cli("--answers", changed, "--repo", repo)
+    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check")
     assert result.code == 5, result
     assert "nothing was changed" in result.err
     monkeypatch.undo()

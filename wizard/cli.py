@@ -21,9 +21,11 @@ modes:
   obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
   obs-wizard validate [--answers FILE]       render and validate only
+  obs-wizard check-secrets [--answers FILE]  check the 1Password items through 1Password Connect
   obs-wizard schema                          print the answers-file JSON Schema
 
-Without --answers, --check, --dry-run and validate read DIR/.obs-wizard/answers.yaml.
+Without --answers, --check, --dry-run, validate and check-secrets read DIR/.obs-wizard/answers.yaml.
+Before writing, the 1Password items are checked through Connect (OP_CONNECT_HOST, OP_CONNECT_TOKEN).
 
 exit codes:
   0  success (or in sync for --check)
@@ -32,6 +34,9 @@ exit codes:
   3  the rendered manifests failed validation; nothing was written
   4  a file was edited by hand (or not written by obs-wizard); nothing was written
   5  writing failed; every file was restored
+  6  the 1Password check failed (an item or field is missing, duplicated or invalid); nothing was written
+  7  1Password Connect is not configured (OP_CONNECT_HOST, OP_CONNECT_TOKEN) and --skip-secret-check
+     was not given; nothing was written
   130 cancelled; nothing was written
 """
 
@@ -57,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
     parser.add_argument("--force", action="store_true", help="overwrite files changed by hand (shown as conflicts)")
+    parser.add_argument("--skip-secret-check", action="store_true", help="write without checking the 1Password items")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("validate", parents=[common], help="render and validate; write nothing")
+    sub.add_parser("check-secrets", parents=[common], help="check the 1Password items through 1Password Connect")
     sub.add_parser("schema", help="print the answers-file JSON Schema")
     return parser
 
@@ -107,12 +114,13 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, crd_dir, out, err)
+    if args.command == "check-secrets":
+        return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):
         return _interactive()
     return headless.run(
         headless.answers_path(args.answers, repo), repo, crd_dir, out, err,
-        dry_run=args.dry_run, check=args.check, force=args.force,
-        answers_given=args.answers is not None,
+        dry_run=args.dry_run, check=args.check, force=args.force, skip_secret_check=args.skip_secret_check,
     )
 
 

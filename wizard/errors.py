@@ -12,7 +12,8 @@ class Exit(IntEnum):
     INVALID = 3  # rendered manifests failed validation; nothing written
     CONFLICT = 4  # a hand-edited file would be overwritten; nothing written
     WRITE_FAILED = 5  # the filesystem refused; everything rolled back
-    SECRETS = 6  # 1Password check failed, or Connect not configured and not skipped
+    SECRETS = 6  # the 1Password check failed
+    NOT_CONFIGURED = 7  # 1Password Connect not configured and --skip-secret-check not given
     CANCELLED = 130
 
 
@@ -57,3 +58,11 @@ class ConflictError(WizardError):
 
 class WriteFailed(WizardError):
     exit_code = Exit.WRITE_FAILED
+
+
+class SecretsMissing(WizardError):
+    exit_code = Exit.SECRETS
+
+
+class ConnectNotConfigured(WizardError):
+    exit_code = Exit.NOT_CONFIGURED

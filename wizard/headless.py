@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TextIO
 
 from wizard import answers_file, apply, plan, render, sizing, state
-from wizard.errors import BadInput, ConflictError, Exit, ValidationFailed
+from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
 from wizard.validate import Report, validate_files
 
@@ -71,8 +71,48 @@ def _print_advice(answers: Answers, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
+def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
+    """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``."""
+    from wizard.onepassword.check import NotConfigured, connect_settings, connect_timeout, run_checks
+    from wizard.onepassword.gateway import ConnectFailure, ConnectGateway
+
+    try:
+        host, token = connect_settings()
+    except NotConfigured as exc:
+        if required:
+            raise ConnectNotConfigured(
+                f"{exc}; set OP_CONNECT_HOST and OP_CONNECT_TOKEN to check the 1Password items, "
+                "or pass --skip-secret-check to write without checking; nothing was written"
+            ) from None
+        print(f"secret check: skipped ({exc})", file=out)
+        return
+    try:
+        gateway = ConnectGateway(host, token, timeout=connect_timeout())
+    except ConnectFailure as exc:
+        raise SecretsMissing(f"{exc.message}; nothing was written") from None
+    try:
+        report = run_checks(answers, gateway)
+    finally:
+        gateway.close()
+    for outcome in report.outcomes:
+        print(f"  {outcome.line()}", file=out)
+    failed = [o for o in report.outcomes if o.status == "fail"]
+    print(f"secret check: {'passed' if not failed else f'FAILED ({len(failed)} problem(s))'}", file=out)
+    if failed:
+        raise SecretsMissing(
+            f"the 1Password items are not what the ExternalSecrets need ({len(failed)} problem(s) above); nothing was written",
+            details=[f"{o.check}: {o.message}" for o in failed],
+        )
+
+
+def check_secrets(answers_at: Path, out: TextIO) -> int:
+    answers = answers_file.load(answers_at)
+    _secret_check(answers, out, required=True)
+    return Exit.OK
+
+
 def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO, *,
-        dry_run: bool, check: bool, force: bool, answers_given: bool) -> int:
+        dry_run: bool, check: bool, force: bool, skip_secret_check: bool = False) -> int:
     answers, the_plan = _prepare(answers_at, repo, force)
 
     if check:
@@ -95,6 +135,10 @@ def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: Te
             f"{len(the_plan.conflicts)} file(s) would overwrite changes not made by obs-wizard; nothing was written",
             details=[f"{c.path}: {c.reason}" for c in the_plan.conflicts],
         )
+    if skip_secret_check:
+        print("secret check: skipped (--skip-secret-check)", file=out)
+    else:
+        _secret_check(answers, out, required=not dry_run)
     if dry_run:
         print("dry run: nothing was written", file=out)
         return Exit.OK

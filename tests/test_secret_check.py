@@ -1,0 +1,305 @@
+"""The 1Password check: the real onepasswordconnectsdk over real HTTP against a local Connect."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+
+import pytest
+
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree
+from tests.fake_connect import FakeConnect, Field, Forced, Item, Vault, go_parse_query, login_item, secure_note
+from wizard import answers_file
+from wizard.onepassword.check import field_outcomes, run_checks, webhook_outcome
+from wizard.onepassword.gateway import ConnectGateway, ItemField
+
+TOKEN = "eyJhbGciOiJFUzI1NiJ9.test-connect-token-do-not-print"
+WEBHOOK = "https://hooks.slack.com/services/T0FAKEFAK/B0FAKEFAK/abcdefghijklmnopqrstuvwx"
+PASSWORD = "correct-horse-battery-staple-7"
+
+
+def standard_vault(**overrides) -> Vault:
+    grafana = overrides.get("grafana") or login_item("grafana", "admin", PASSWORD)
+    slack = overrides.get("slack") or secure_note("alertmanager", SLACK_WEBHOOK_URL=WEBHOOK)
+    return Vault("Kubernetes", [grafana, slack, *overrides.get("extra", [])])
+
+
+@pytest.fixture
+def connect(monkeypatch):
+    """Start a fake Connect with the given vaults and point OP_CONNECT_* at it."""
+    servers = []
+
+    def start(vaults: list[Vault], token: str = TOKEN, **kwargs) -> FakeConnect:
+        server = FakeConnect(vaults, token, **kwargs).__enter__()
+        servers.append(server)
+        monkeypatch.setenv("OP_CONNECT_HOST", server.url)
+        monkeypatch.setenv("OP_CONNECT_TOKEN", TOKEN)
+        monkeypatch.setenv("OBS_WIZARD_CONNECT_TIMEOUT", "2")
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def check(answers_text: str = MINIMAL_ANSWERS, tmp_path=None):
+    path = tmp_path / "answers.yaml"
+    path.write_text(answers_text)
+    return run_cli("check-secrets", "--answers", path)
+
+
+def assert_nothing_secret(*texts: str) -> None:
+    joined = "\n".join(texts)
+    for secret in (TOKEN, WEBHOOK, PASSWORD, "abcdefghijklmnopqrstuvwx"):
+        assert secret not in joined
+
+
+def test_all_checks_pass_and_nothing_secret_is_printed(connect, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    server = connect([standard_vault()])
+    result = check(tmp_path=tmp_path)
+    assert result.code == 0, result
+    for expected in (
+        "OK      Connect reachable", "OK      token accepted", "OK      vault Kubernetes: exactly one vault",
+        "OK      item grafana", "OK      field grafana/username: present once, not empty",
+        "OK      field grafana/password", "OK      field alertmanager/SLACK_WEBHOOK_URL: a Slack incoming webhook URL",
+        "OK      labels of alertmanager", "secret check: passed",
+    ):
+        assert expected in result.out
+    assert_nothing_secret(result.out, result.err, caplog.text)
+    # The SDK talked to the server with the token, as a real client does.
+    assert all(h.get("Authorization") == f"Bearer {TOKEN}" for _, p, h in server.log if p.startswith("/v1/"))
+
+
+def test_a_run_with_connect_checks_then_writes(connect, tmp_path):
+    connect([standard_vault()])
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 0, result
+    assert "secret check: passed" in result.out
+    assert (repo / "kubernetes/apps/observability/loki/ks.yaml").exists()
+    assert_nothing_secret(result.out, result.err, *(p.read_text() for p in repo.rglob("*") if p.is_file()))
+
+
+def test_not_configured_is_said_plainly_and_nothing_is_written(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 7
+    assert "1Password Connect is not configured (OP_CONNECT_HOST and OP_CONNECT_TOKEN not set)" in result.err
+    assert "--skip-secret-check" in result.err
+    assert list(repo.iterdir()) == []
+    assert check(tmp_path=tmp_path).code == 7
+    dry = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--dry-run")
+    assert dry.code == 0 and "secret check: skipped (1Password Connect is not configured" in dry.out
+    skipped = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check")
+    assert skipped.code == 0 and "secret check: skipped (--skip-secret-check)" in skipped.out
+
+
+def test_failed_check_blocks_the_write(connect, tmp_path):
+    connect([Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD)])])
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 6
+    assert "FAIL    item alertmanager: no item titled 'alertmanager' in vault 'Kubernetes'" in result.out
+    assert "nothing was written" in result.err
+    assert list(repo.iterdir()) == []
+
+
+def test_closed_port_is_unreachable(monkeypatch, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OP_CONNECT_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("OP_CONNECT_TOKEN", TOKEN)
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert f"FAIL    Connect reachable: cannot connect to 1Password Connect at http://127.0.0.1:{port}" in result.out
+    assert "SKIPPED token and items: Connect is not reachable" in result.out
+    assert_nothing_secret(result.out, result.err)
+
+
+def test_slow_server_times_out_within_the_bound(connect, tmp_path, monkeypatch):
+    server = connect([standard_vault()])
+    server.delay = 1.5
+    monkeypatch.setenv("OBS_WIZARD_CONNECT_TIMEOUT", "0.3")
+    started = time.monotonic()
+    result = check(tmp_path=tmp_path)
+    assert time.monotonic() - started < 1.5  # bounded by the timeout, not by the server
+    assert result.code == 6
+    assert "did not answer within 0.3s" in result.out
+
+
+def test_wrong_token_is_told_apart_from_not_found(connect, tmp_path, monkeypatch):
+    connect([standard_vault()], token="the-right-token")
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    token accepted: 1Password Connect rejected the token (401); check OP_CONNECT_TOKEN" in result.out
+    assert "not found" not in result.out and "no vault" not in result.out
+
+
+def test_forbidden_vault_is_told_apart_from_missing(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced[f"/v1/vaults/{vault.id}/items"] = Forced(403, json.dumps({"status": 403, "message": f"Authorization: token does not have access to vault {vault.id}"}))
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    item grafana: the Connect token has no access looking up item 'grafana' in vault 'Kubernetes' (403)" in result.out
+
+
+@pytest.mark.parametrize(
+    ("vaults", "expected"),
+    [
+        ([Vault("Other")], "FAIL    vault Kubernetes: no vault titled 'Kubernetes' is visible to the token"),
+        ([Vault("Kubernetes"), Vault("Kubernetes")], "FAIL    vault Kubernetes: 2 vaults are titled 'Kubernetes'; External Secrets needs exactly one"),
+    ],
+    ids=["missing", "duplicate"],
+)
+def test_vault_must_resolve_to_exactly_one(connect, tmp_path, vaults, expected):
+    connect(vaults)
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6 and expected in result.out
+
+
+def test_out_of_scope_vault_looks_missing(connect, tmp_path):
+    vault = standard_vault()
+    connect([vault], scope=set())
+    assert "no vault titled 'Kubernetes' is visible to the token" in check(tmp_path=tmp_path).out
+
+
+def test_duplicate_item_titles_fail(connect, tmp_path):
+    connect([standard_vault(extra=[login_item("grafana", "other", "x")])])
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    item grafana: 2 items are titled 'grafana' in vault 'Kubernetes'; External Secrets needs exactly one" in result.out
+
+
+@pytest.mark.parametrize("title", ["Grafana + Loki", "ops & monitoring", "grafana #1", "100% grafana", "grafana (prod)/admin"])
+def test_awkward_titles_find_the_right_item(connect, tmp_path, title):
+    # The decoy is what a naive (SDK-built) query string would match instead.
+    decoy_title = title.replace("+", " ").split("#")[0].split("&")[0].strip()
+    decoy = Item(decoy_title, [Field("notesPlain", "")])
+    extra = [decoy] if decoy_title != title else []
+    server = connect([standard_vault(grafana=login_item(title, "admin", PASSWORD), extra=extra)])
+    answers = MINIMAL_ANSWERS + f"secrets:\n  grafana_item: {json.dumps(title)}\n"
+    result = check(answers, tmp_path=tmp_path)
+    assert result.code == 0, result
+    assert f"OK      item {title}: found once" in result.out
+    item_queries = [p for p in server.requests_to("/v1/vaults/") if "filter=" in p and "alertmanager" not in p]
+    (query,) = item_queries
+    assert go_parse_query(query.split("?", 1)[1]) == {"filter": [f'title eq "{title}"']}
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ([Field("username", "admin")], "FAIL    field grafana/password: no field labelled 'password' (labels present: 'username')"),
+        ([Field("username", "admin"), Field("password", "a"), Field("password", "b")], "FAIL    field grafana/password: 2 fields are labelled 'password'"),
+        ([Field("username", "admin"), Field("password", "  ")], "FAIL    field grafana/password: is empty; fill it in 1Password"),
+        ([Field("username", "admin"), Field("password", "x"), Field("Admin Password", "y")], "FAIL    labels of grafana: 'Admin Password' cannot become Secret keys"),
+        ([Field("username", "admin"), Field("password", "x"), Field("note", "a"), Field("note", "b")], "FAIL    labels of grafana: 'note' appear more than once"),
+        ([Field("username", "admin"), Field("password", "x"), Field("", "a"), Field("", "b")], "FAIL    labels of grafana: an empty label appear more than once"),
+    ],
+    ids=["missing", "duplicate", "empty", "invalid-key", "duplicate-other", "duplicate-empty"],
+)
+def test_field_rules_match_external_secrets(connect, tmp_path, fields, expected):
+    connect([standard_vault(grafana=Item("grafana", fields))])
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert expected in result.out
+    assert_nothing_secret(result.out)
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "fragment"),
+    [
+        (WEBHOOK, "ok", "a Slack incoming webhook URL"),
+        ("https://hooks.slack.com/services/T0FAKE/B0FAKE/short", "warn", "unusual lengths"),
+        ("https://hooks.slack.com/workflows/T0FAKEFAK/A0FAKE/123/abc", "fail", "Workflow Builder"),
+        ("https://example.com/webhook", "fail", "does not look like a Slack incoming webhook"),
+        ("  " + WEBHOOK + "\n", "ok", "a Slack incoming webhook URL"),
+    ],
+)
+def test_webhook_shape(value, status, fragment):
+    outcome = webhook_outcome("field x/y", value)
+    assert outcome.status == status and fragment in outcome.message
+    assert value.strip() not in outcome.message
+
+
+def test_odd_webhook_only_warns(connect, tmp_path):
+    connect([standard_vault(slack=secure_note("alertmanager", SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T1/B1/x"))])
+    result = check(tmp_path=tmp_path)
+    assert result.code == 0
+    assert "WARN    field alertmanager/SLACK_WEBHOOK_URL" in result.out
+
+
+@pytest.mark.parametrize(
+    ("forced", "expected"),
+    [
+        (Forced(500, json.dumps({"status": 500, "message": "Something went wrong"})), "answered 500 (Something went wrong)"),
+        (Forced(502, "<html><body>Bad Gateway</body></html>", "text/html"), "(502, not JSON) looking up vault 'Kubernetes'; is a proxy in front of it?"),
+        (Forced(200, "<html>login</html>", "text/html"), "(200, not JSON)"),
+    ],
+    ids=["500-json", "502-html", "200-html"],
+)
+def test_server_errors_become_clear_outcomes(connect, tmp_path, forced, expected):
+    server = connect([standard_vault()])
+    server.forced["/v1/vaults"] = forced
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert expected in result.out
+    assert "Traceback" not in result.out + result.err
+
+
+def test_html_from_a_proxy_on_the_item_read_is_caught(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced[f"/v1/vaults/{vault.id}/items/{vault.items[0].id}"] = Forced(502, "<html>Bad Gateway</html>", "text/html")
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    item grafana: unexpected answer from 1Password Connect reading item 'grafana'" in result.out
+
+
+def test_host_without_scheme_is_a_config_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("OP_CONNECT_HOST", "onepassword-connect:8080")
+    monkeypatch.setenv("OP_CONNECT_TOKEN", TOKEN)
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "OP_CONNECT_HOST must start with http:// or https://" in result.err
+    assert_nothing_secret(result.out, result.err)
+
+
+def test_independent_requests_run_concurrently(connect):
+    server = connect([standard_vault()])
+    server.delay = 0.2
+    gateway = ConnectGateway(server.url, TOKEN, timeout=5)
+    try:
+        report = run_checks(answers_file.parse(MINIMAL_ANSWERS, "a.yaml"), gateway)
+    finally:
+        gateway.close()
+    assert report.ok
+    assert server.max_in_flight >= 2  # heartbeat with the vault lookup, then both items together
+    paths = [p for _, p, _ in server.log]
+    assert len(paths) == 6  # heartbeat, vault, 2 x (item list, item by id): nothing retried or doubled
+
+
+def test_field_outcomes_never_carry_values():
+    fields = [ItemField("username", "admin"), ItemField("password", PASSWORD), ItemField("Bad Label", PASSWORD)]
+    outcomes = field_outcomes("grafana", fields, ["username", "password"], None)
+    assert_nothing_secret(*(o.message for o in outcomes))
+    assert [o.status for o in outcomes] == ["ok", "ok", "fail"]
+
+
+def test_check_secrets_reads_the_repo_answers_by_default(connect, tmp_path):
+    connect([standard_vault()])
+    repo = tmp_path / "repo"
+    (repo / ".obs-wizard").mkdir(parents=True)
+    (repo / ".obs-wizard/answers.yaml").write_text(MINIMAL_ANSWERS)
+    before = snapshot_tree(repo)
+    result = run_cli("check-secrets", "--repo", repo)
+    assert result.code == 0, result
+    assert snapshot_tree(repo) == before

@@ -1,0 +1,166 @@
+"""Prove that what the ExternalSecrets will ask 1Password for exists, before anything is written.
+
+Each check is its own outcome. Secret values are read into memory only to check them and never
+appear in an outcome, an exception or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+from wizard.model import Answers
+from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField, VaultRef
+
+Status = Literal["ok", "fail", "warn", "skipped"]
+
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check: str
+    status: Status
+    message: str
+
+    def line(self) -> str:
+        return f"{self.status.upper():<7} {self.check}: {self.message}"
+
+
+@dataclass
+class SecretReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.status == "fail" for o in self.outcomes)
+
+
+class NotConfigured(Exception):
+    pass
+
+
+def connect_settings(env: dict[str, str] | None = None) -> tuple[str, str]:
+    """OP_CONNECT_HOST and OP_CONNECT_TOKEN, or NotConfigured naming what is missing."""
+    env = dict(os.environ) if env is None else env
+    missing = [name for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN") if not env.get(name)]
+    if missing:
+        raise NotConfigured(f"1Password Connect is not configured ({' and '.join(missing)} not set)")
+    return env["OP_CONNECT_HOST"], env["OP_CONNECT_TOKEN"]
+
+
+def connect_timeout(env: dict[str, str] | None = None) -> float:
+    env = dict(os.environ) if env is None else env
+    try:
+        return max(0.1, float(env.get("OBS_WIZARD_CONNECT_TIMEOUT", "5")))
+    except ValueError:
+        return 5.0
+
+
+def webhook_outcome(check: str, value: str) -> Outcome:
+    """Is ``value`` a Slack incoming webhook URL? The value itself is never part of the message."""
+    value = value.strip()
+    if "hooks.slack.com/workflows/" in value or "hooks.slack.com/triggers/" in value:
+        return Outcome(check, "fail", "is a Slack Workflow Builder webhook; Alertmanager needs an incoming webhook (https://hooks.slack.com/services/T…/B…/…)")
+    match = _WEBHOOK.match(value)
+    if not match:
+        return Outcome(check, "fail", "does not look like a Slack incoming webhook URL (https://hooks.slack.com/services/T…/B…/…)")
+    team, bot, token = match.groups()
+    if not (9 <= len(team) <= 12 and 9 <= len(bot) <= 12 and len(token) == 24):
+        return Outcome(check, "warn", "looks like a Slack webhook but its parts have unusual lengths; check it was copied whole")
+    return Outcome(check, "ok", "a Slack incoming webhook URL")
+
+
+def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], webhook_label: str | None) -> list[Outcome]:
+    """The ESO rules for one item: referenced labels exactly once and non-empty; every label exportable."""
+    out: list[Outcome] = []
+    counts = Counter(f.label for f in fields)
+    for label in wanted:
+        check = f"field {item_title}/{label}"
+        matches = [f for f in fields if f.label == label]
+        if not matches:
+            present = ", ".join(sorted(repr(lbl) for lbl in counts if lbl)) or "none"
+            out.append(Outcome(check, "fail", f"no field labelled {label!r} (labels present: {present}); add it or fix the answer"))
+        elif len(matches) > 1:
+            out.append(Outcome(check, "fail", f"{len(matches)} fields are labelled {label!r}; External Secrets needs exactly one: rename the others"))
+        elif not matches[0].value.strip():
+            out.append(Outcome(check, "fail", "is empty; fill it in 1Password"))
+        elif label == webhook_label:
+            out.append(webhook_outcome(check, matches[0].value))
+        else:
+            out.append(Outcome(check, "ok", "present once, not empty"))
+    duplicates = sorted(label for label, n in counts.items() if n > 1 and label not in wanted)
+    invalid = sorted(label for label in counts if label and not _SECRET_KEY.match(label))
+    check = f"labels of {item_title}"
+    if duplicates:
+        shown = ", ".join(repr(d) if d else "an empty label" for d in duplicates)
+        out.append(Outcome(check, "fail", f"{shown} appear more than once; dataFrom.extract fails on duplicate labels: rename them"))
+    if invalid:
+        out.append(Outcome(check, "fail", f"{', '.join(map(repr, invalid))} cannot become Secret keys (dataFrom.extract exports every label): "
+                                           "use only letters, digits, '-', '.' and '_'"))
+    if not duplicates and not invalid:
+        out.append(Outcome(check, "ok", f"all {len(counts)} labels can be exported by External Secrets"))
+    return out
+
+
+def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted: list[str], webhook_label: str | None) -> list[Outcome]:
+    check = f"item {title}"
+    try:
+        found = gateway.items_titled(vault, title)
+        if not found:
+            return [Outcome(check, "fail", f"no item titled {title!r} in vault {vault.name!r}; create it (see quickstart.md) or fix the answer")]
+        if len(found) > 1:
+            return [Outcome(check, "fail", f"{len(found)} items are titled {title!r} in vault {vault.name!r}; External Secrets needs exactly one: rename or archive the others")]
+        fields = gateway.item_fields(vault, found[0])
+    except ConnectFailure as exc:
+        return [Outcome(check, "fail", exc.message)]
+    return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, webhook_label)]
+
+
+def run_checks(answers: Answers, gateway: ConnectGateway) -> SecretReport:
+    """All checks, independent requests in parallel: ~3 round trips whatever the item count."""
+    s = answers.secrets
+    report = SecretReport()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        heartbeat: Future[None] = pool.submit(gateway.heartbeat)
+        vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)
+        try:
+            heartbeat.result()
+            report.outcomes.append(Outcome("Connect reachable", "ok", gateway.host))
+        except ConnectFailure as exc:
+            report.outcomes.append(Outcome("Connect reachable", "fail", exc.message))
+            vaults.cancel()
+            report.outcomes.append(Outcome("token and items", "skipped", "Connect is not reachable"))
+            return report
+        try:
+            found = vaults.result()
+        except ConnectFailure as exc:
+            token_check = "fail" if exc.kind == "unauthorized" else "ok"
+            if exc.kind == "unauthorized":
+                report.outcomes.append(Outcome("token accepted", "fail", exc.message))
+            else:
+                report.outcomes.append(Outcome("token accepted", token_check, "the token was not refused"))
+                report.outcomes.append(Outcome(f"vault {s.vault}", "fail", exc.message))
+            report.outcomes.append(Outcome("items", "skipped", "the vault could not be read"))
+            return report
+        report.outcomes.append(Outcome("token accepted", "ok", "Connect accepted the token"))
+        if len(found) != 1:
+            why = (f"no vault titled {s.vault!r} is visible to the token; check the title or the token's vault access"
+                   if not found else f"{len(found)} vaults are titled {s.vault!r}; External Secrets needs exactly one")
+            report.outcomes.append(Outcome(f"vault {s.vault}", "fail", why))
+            report.outcomes.append(Outcome("items", "skipped", "the vault could not be resolved"))
+            return report
+        vault = found[0]
+        report.outcomes.append(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title"))
+        jobs = [
+            pool.submit(_item_outcomes, gateway, vault, s.grafana_item, [s.grafana_username_field, s.grafana_password_field], None),
+            pool.submit(_item_outcomes, gateway, vault, s.slack_item, [s.slack_webhook_field], s.slack_webhook_field),
+        ]
+        for job in jobs:
+            report.outcomes.extend(job.result())
+    return report
