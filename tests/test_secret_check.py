@@ -303,3 +303,63 @@ def test_check_secrets_reads_the_repo_answers_by_default(connect, tmp_path):
     result = run_cli("check-secrets", "--repo", repo)
     assert result.code == 0, result
     assert snapshot_tree(repo) == before
+
+
+def test_item_that_vanishes_between_list_and_read_is_reported(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced[f"/v1/vaults/{vault.id}/items/{vault.items[0].id}"] = Forced(404, json.dumps({"status": 404, "message": "item not found"}))
+    result = check(tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    item grafana: item 'grafana' vanished or is not readable (404)" in result.out
+
+
+class TestFakeConnectFidelity:
+    """The fake answers as a real Connect server does (onepassword.md §1, §5)."""
+
+    def get(self, server, path, token=TOKEN):
+        import httpx
+
+        return httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+    def test_auth_filters_and_shapes(self):
+        vault = standard_vault()
+        with FakeConnect([vault], TOKEN) as server:
+            assert self.get(server, "/heartbeat", token=None).text == "."
+            unauthorized = self.get(server, "/v1/vaults", token=None)
+            assert (unauthorized.status_code, unauthorized.json()) == (401, {"status": 401, "message": "Invalid bearer token"})
+            # Python SDK form and ESO (Go) form of the same vault lookup.
+            assert [v["name"] for v in self.get(server, '/v1/vaults?filter=name%20eq%20%22Kubernetes%22').json()] == ["Kubernetes"]
+            assert [v["name"] for v in self.get(server, "/v1/vaults?filter=title+eq+%22Kubernetes%22").json()] == ["Kubernetes"]
+            assert self.get(server, "/v1/vaults?filter=name+eq+%22kubernetes%22").json() == []  # exact match
+            assert self.get(server, "/v1/vaults?filter=name+eq+%22a%zz%22").status_code == 400  # bad escape
+            assert self.get(server, '/v1/vaults?filter=title eq "a"&b"').status_code == 400  # & splits the filter
+            summaries = self.get(server, f"/v1/vaults/{vault.id}/items").json()
+            assert {s["title"] for s in summaries} == {"grafana", "alertmanager"}
+            assert all("fields" not in s and "sections" not in s for s in summaries)
+            full = self.get(server, f"/v1/vaults/{vault.id}/items/{vault.items[0].id}").json()
+            assert [f["label"] for f in full["fields"]] == ["username", "password", "notesPlain"]
+            assert self.get(server, "/v1/vaults/not-an-id/items").json() == {"status": 400, "message": "Invalid Vault UUID"}
+            assert self.get(server, f"/v1/vaults/{vault.id}/items/short").status_code == 400
+            missing = self.get(server, f"/v1/vaults/{vault.id}/items/{'a' * 26}")
+            assert (missing.status_code, missing.json()["message"]) == (404, f"item {'a' * 26} not found")
+            assert self.get(server, f"/v1/vaults/{'b' * 26}").status_code == 403
+
+    def test_plus_decodes_as_space_like_a_go_server(self):
+        assert go_parse_query("filter=title+eq+%22a%2Bb%22") == {"filter": ['title eq "a+b"']}
+        assert go_parse_query('filter=title eq "a+b"') == {"filter": ['title eq "a b"']}
+        with pytest.raises(ValueError):
+            go_parse_query("filter=50%")
+
+    def test_the_sdk_title_helper_really_has_the_bug_we_guard_against(self):
+        from onepasswordconnectsdk.client import new_client
+
+        vault = standard_vault(grafana=login_item("a+b", "admin", PASSWORD), extra=[Item("a b", [Field("notesPlain", "")])])
+        with FakeConnect([vault], TOKEN) as server:
+            client = new_client(server.url, TOKEN)
+            wrong = client.get_item_by_title("a+b", vault.id)
+            assert wrong.title == "a b"  # the SDK's own helper silently finds the wrong item
+            gateway = ConnectGateway(server.url, TOKEN)
+            (found,) = gateway.items_titled(gateway.vaults_named("Kubernetes")[0], "a+b")
+            assert found.title == "a+b"
+            gateway.close()
