@@ -21,6 +21,8 @@ def _hermetic_environment(monkeypatch):
     """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets one."""
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
+    if (SHARED / "charts").is_dir():
+        monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(SHARED / "charts"))
     for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
 

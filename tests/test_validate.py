@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from wizard import render
 from wizard.validate import validate_files
 from wizard.validate.crd_schema import check_documents
@@ -22,10 +23,12 @@ def errors(files: dict[str, str], crd_dir: Path) -> list[str]:
     return [f.line() for f in check_documents(files, crd_dir, strict_missing=True).errors]
 
 
-def test_the_render_passes_every_check(files, crd_dir, kubectl):
-    report = validate_files(files, repo=None, crd_dir=crd_dir)
+def test_the_render_passes_every_check(files, crd_dir, charts_dir, kubectl, example_answers):
+    require_tool("promtool")
+    require_tool("amtool")
+    report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers)
     assert report.findings == []
-    assert report.checks_run == ["crd-schema", "kustomize"]
+    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize"]
 
 
 BREAKAGES = [

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         "--crd-dir", metavar="DIR", type=Path, default=None,
         help="folder of CRD YAML files to check custom resources against (default: $OBS_WIZARD_CRD_DIR)",
     )
+    common.add_argument(
+        "--charts-dir", metavar="DIR", type=Path, default=None,
+        help="folder of <chart>-<version>/values.yaml chart defaults to check HelmRelease values against "
+             "(default: $OBS_WIZARD_CHARTS_DIR)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="obs-wizard",
@@ -108,20 +113,28 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from wizard import headless
 
     repo = _repo(args.repo)
-    crd_dir = args.crd_dir or (Path(os.environ["OBS_WIZARD_CRD_DIR"]) if os.environ.get("OBS_WIZARD_CRD_DIR") else None)
-    if crd_dir is not None and not crd_dir.is_dir():
-        raise BadInput(f"{crd_dir}: --crd-dir is not a directory; point it at a folder of CRD YAML files")
+    sources = headless.Sources(
+        crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
+        charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
+    )
 
     if args.command == "validate":
-        return headless.validate(headless.answers_path(args.answers, repo), repo, crd_dir, out, err)
+        return headless.validate(headless.answers_path(args.answers, repo), repo, sources, out, err)
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):
         return _interactive()
     return headless.run(
-        headless.answers_path(args.answers, repo), repo, crd_dir, out, err,
+        headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, force=args.force, skip_secret_check=args.skip_secret_check,
     )
+
+
+def _data_dir(given: Path | None, env: str, option: str, what: str) -> Path | None:
+    path = given or (Path(os.environ[env]) if os.environ.get(env) else None)
+    if path is not None and not path.is_dir():
+        raise BadInput(f"{path}: {option} is not a directory; point it at {what}")
+    return path
 
 
 def _repo(path: Path) -> Path:

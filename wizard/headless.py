@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -9,6 +10,14 @@ from wizard import answers_file, apply, plan, render, sizing, state
 from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
 from wizard.validate import Report, validate_files
+
+@dataclass(frozen=True)
+class Sources:
+    """Upstream data the validation reads: CRDs and chart defaults (None: that check is skipped)."""
+
+    crd_dir: Path | None = None
+    charts_dir: Path | None = None
+
 
 _SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}
 
@@ -41,10 +50,11 @@ def _print_report(report: Report, out: TextIO) -> None:
     print(f"validation ({', '.join(report.checks_run)}): {status}", file=out)
 
 
-def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, crd_dir: Path | None, out: TextIO) -> None:
+def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
     # Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
     substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
-    report = validate_files(the_plan.rendered, repo=repo, crd_dir=crd_dir, substitutions=substitutions)
+    report = validate_files(the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
+                            answers=answers, substitutions=substitutions)
     _print_report(report, out)
     if not report.ok:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")
@@ -111,7 +121,7 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
     return Exit.OK
 
 
-def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO, *,
+def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
         dry_run: bool, check: bool, force: bool, skip_secret_check: bool = False) -> int:
     answers, the_plan = _prepare(answers_at, repo, force)
 
@@ -129,7 +139,7 @@ def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: Te
 
     _print_advice(answers, out)
     _print_plan(the_plan, out, diffs=dry_run)
-    _validate_plan(answers, the_plan, repo, crd_dir, out)
+    _validate_plan(answers, the_plan, repo, sources, out)
     if the_plan.conflicts:
         raise ConflictError(
             f"{len(the_plan.conflicts)} file(s) would overwrite changes not made by obs-wizard; nothing was written",
@@ -151,8 +161,8 @@ def run(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: Te
     return Exit.OK
 
 
-def validate(answers_at: Path, repo: Path, crd_dir: Path | None, out: TextIO, err: TextIO) -> int:
+def validate(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO) -> int:
     answers, the_plan = _prepare(answers_at, repo, force=False)
     _print_advice(answers, out)
-    _validate_plan(answers, the_plan, repo, crd_dir, out)
+    _validate_plan(answers, the_plan, repo, sources, out)
     return Exit.OK

@@ -125,6 +125,27 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _context(answers: Answers) -> dict[str, object]:
+    ns = answers.flux.namespace
+    loki_url = f"http://loki.{ns}.svc.cluster.local:3100"
+    return {
+        "a": answers,
+        "ns": ns,
+        "hostname": answers.grafana_hostname,
+        "namespace_resources": namespace_resources(answers),
+        "grafana_secret": GRAFANA_SECRET,
+        "slack_secret": SLACK_SECRET,
+        "slack_secret_key": SLACK_SECRET_KEY,
+        "loki_url": loki_url,
+        "loki_push_url": f"{loki_url}/loki/api/v1/push",
+    }
+
+
+def render_check(template: str, answers: Answers, **extra: object) -> str:
+    """A check artefact (e.g. promtool unit tests) rendered with the same context as the manifests."""
+    return _environment().get_template(template).render({**_context(answers), **extra})
+
+
 def namespace_dir(answers: Answers) -> str:
     return f"kubernetes/apps/{answers.flux.namespace}"
 
@@ -136,20 +157,8 @@ def namespace_resources(answers: Answers) -> list[str]:
 def render(answers: Answers) -> dict[str, str]:
     """Every file obs-wizard owns, keyed by repo-relative path, in a stable order."""
     env = _environment()
-    ns = answers.flux.namespace
     base = namespace_dir(answers)
-    loki_url = f"http://loki.{ns}.svc.cluster.local:3100"
-    context: dict[str, object] = {
-        "a": answers,
-        "ns": ns,
-        "hostname": answers.grafana_hostname,
-        "namespace_resources": namespace_resources(answers),
-        "grafana_secret": GRAFANA_SECRET,
-        "slack_secret": SLACK_SECRET,
-        "slack_secret_key": SLACK_SECRET_KEY,
-        "loki_url": loki_url,
-        "loki_push_url": f"{loki_url}/loki/api/v1/push",
-    }
+    context = _context(answers)
     context["alloy_config"] = env.get_template("alloy/config.alloy.j2").render(context).rstrip("\n")
 
     files: dict[str, str] = {

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard import staging, tools
+from wizard import render, staging, tools
+from wizard.model import Answers
+from wizard.validate.alertmanager import check_alertmanager
+from wizard.validate.alloy import check_alloy
+from wizard.validate.chart_values import check_chart_values
 from wizard.validate.crd_schema import check_documents
 from wizard.validate.findings import Finding, Report
 from wizard.validate.kustomize import check_kustomize
+from wizard.validate.rules import check_rules
 
 __all__ = ["Finding", "Report", "validate_files"]
 
@@ -19,14 +24,46 @@ def _substitute(text: str, variables: dict[str, str]) -> str:
 
 
 def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
+                   charts_dir: Path | None = None, answers: Answers | None = None,
                    substitutions: dict[str, str] | None = None) -> Report:
     """Run every check on ``files`` (repo-relative path -> text) as they would sit in ``repo``.
 
     ``substitutions`` are the Flux postBuild variables; schema checks see the values Flux will apply.
+    ``answers`` enable the checks rendered from them (promtool unit tests, Flux variables allowed).
     """
     report = Report()
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
+    report.extend(check_flux_variables(files, tuple(substitutions or {})))
     report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict()))
+    report.extend(check_chart_values(substituted, charts_dir))
+    report.extend(check_alloy(files))
+    report.extend(check_rules(substituted, answers))
+    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files)))
     with staging.staged(files, repo) as root:
         report.extend(check_kustomize(root, files))
     return report
+
+
+def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Report:
+    """Only known ${VAR} references; anything else Flux postBuild would silently blank."""
+    report = Report(checks_run=["flux-substitution"])
+    for path, text in files.items():
+        try:
+            render.check_flux_substitution(path, text, allowed)
+        except render.RenderError as exc:
+            report.add(Finding("error", "flux-substitution", str(exc).split(": ", 1)[1], file=str(exc).split(": ", 1)[0]))
+    return report
+
+
+def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
+    """The kube-prometheus-stack chart defaults for the pinned version, when the charts are at hand."""
+    if charts_dir is None:
+        return None
+    from wizard.validate.chart_values import _chart_dir, _load_yaml
+    from wizard.validate.extract import documents
+
+    for _, doc in documents(files, "OCIRepository"):
+        if (doc.get("metadata") or {}).get("name") == "kube-prometheus-stack":
+            chart_dir = _chart_dir(charts_dir, "kube-prometheus-stack", str(doc["spec"]["ref"]["tag"]))
+            return _load_yaml(str(chart_dir / "values.yaml")) if chart_dir else None
+    return None

@@ -1,0 +1,82 @@
+"""PrometheusRules checked by the real promtool: syntax (`check rules`) and behaviour (`test rules`).
+
+The unit tests (templates/checks/self-monitoring.test.yaml.j2) are rendered with the same answers
+and assert that each self-monitoring alert is not firing one evaluation before it should, and
+fires, with its exact labels and annotations, when it should.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+from wizard import units, yamlio
+from wizard.model import Answers
+from wizard.validate import toolrun
+from wizard.validate.extract import documents
+from wizard.validate.findings import Finding, Report
+
+SELF_MONITORING_RULE = "observability-self-monitoring"
+
+
+def timings(answers: Answers) -> dict[str, int]:
+    """Seconds at which each self-monitoring alert should start firing in the unit tests."""
+    iv = max(1, math.ceil(units.parse_duration(answers.metrics.evaluation_interval)))
+    pending = math.ceil(units.parse_duration(answers.alerting.rule_for))
+
+    def after(seconds: float) -> int:  # evaluations happen at multiples of iv
+        return math.ceil(seconds / iv) * iv
+
+    down_fire = 2 * iv + after(pending)  # healthy at 0 and iv, broken from 2*iv
+    ingest_samples = math.ceil(1200 / iv)  # the counter grows for 20 minutes, then stops
+    stopped = ingest_samples * iv
+    # rate[10m] reaches 0 at the first evaluation whose window no longer holds the sample before
+    # the last increase (Prometheus 2.x, as promtool here, includes the window's left edge), then
+    # for: 10m.
+    ingest_fire = after(stopped - iv + 600 + 1) + after(600)
+    volume_fire = 3 * iv + after(300)  # above 85% from 3*iv, for: 5m
+    longest = max(down_fire, ingest_fire, volume_fire)
+    return {
+        "iv": iv, "down_fire": down_fire, "ingest_fire": ingest_fire, "volume_fire": volume_fire,
+        "ingest_samples": ingest_samples, "samples": math.ceil(down_fire / iv) + 4,
+        "samples_long": math.ceil(longest / iv) + 4,
+    }
+
+
+def check_rules(files: dict[str, str], answers: Answers | None) -> Report:
+    report = Report(checks_run=["promtool"])
+    rules = documents(files, "PrometheusRule")
+    with tempfile.TemporaryDirectory(prefix="obs-wizard-rules-") as tmp:
+        for path, doc in rules:
+            name = (doc.get("metadata") or {}).get("name", "?")
+            rules_file = Path(tmp) / f"{name}.rules.yaml"
+            rules_file.write_text(yamlio.dump(doc.get("spec") or {}), encoding="utf-8")
+            proc, missing = toolrun.run("promtool", ["check", "rules", str(rules_file)], check="promtool", step="`promtool check rules`")
+            if missing:
+                report.add(missing)
+                return report
+            assert proc is not None
+            if proc.returncode != 0:
+                report.add(Finding("error", "promtool", toolrun.output(proc, f"{tmp}/"), file=path, document=f"PrometheusRule/{name}"))
+                continue
+            if name == SELF_MONITORING_RULE and answers is not None:
+                report.extend(_unit_tests(path, rules_file, answers))
+    return report
+
+
+def _unit_tests(path: str, rules_file: Path, answers: Answers) -> Report:
+    from wizard import render
+
+    report = Report()
+    test_file = rules_file.with_name("self-monitoring.test.yaml")
+    test_file.write_text(render.render_check("checks/self-monitoring.test.yaml.j2", answers, rules_file=rules_file.name,
+                                             t=timings(answers)), encoding="utf-8")
+    proc, missing = toolrun.run("promtool", ["test", "rules", test_file.name], check="promtool",
+                                step="`promtool test rules`", cwd=rules_file.parent, timeout=120)
+    if missing:
+        report.add(missing)
+    elif proc is not None and proc.returncode != 0:
+        report.add(Finding("error", "promtool", "self-monitoring unit tests failed: " + toolrun.output(proc, f"{rules_file.parent}/"),
+                           file=path, document=f"PrometheusRule/{SELF_MONITORING_RULE}"))
+    return report
