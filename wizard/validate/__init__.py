@@ -51,7 +51,8 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
         try:
             render.check_flux_substitution(path, text, allowed)
         except render.RenderError as exc:
-            report.add(Finding("error", "flux-substitution", str(exc).split(": ", 1)[1], file=str(exc).split(": ", 1)[0]))
+            line, message = str(exc).removeprefix(f"{path}:").split(": ", 1)
+            report.add(Finding("error", "flux-substitution", f"line {line}: {message}", file=path))
     return report
 
 

@@ -20,7 +20,6 @@ from wizard.validate.findings import Finding, Report
 #: chart -> {value path prefix: why its content is not in the chart's defaults}
 FREE_FORM: dict[str, dict[str, str]] = {
     "kube-prometheus-stack": {
-        "alertmanager.config": "Alertmanager's own configuration (checked by amtool)",
         "alertmanager.alertmanagerSpec.storage": "a prometheus-operator StorageSpec, default {}",
         "prometheus.prometheusSpec.storageSpec": "a prometheus-operator StorageSpec, default {}",
         "kubeEtcd.service.selector": "a label selector, commented out in the chart's defaults",

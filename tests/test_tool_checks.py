@@ -1,0 +1,266 @@
+"""The checks that need the real promtool/amtool, the chart defaults, or the Alloy parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import MINIMAL_ANSWERS, require_tool
+from wizard import answers_file, render
+from wizard.alloy_syntax import problems
+from wizard.validate import check_flux_variables
+from wizard.validate.alertmanager import check_alertmanager
+from wizard.validate.chart_values import FREE_FORM, check_chart_values
+from wizard.validate.extract import helmrelease_values
+from wizard.validate.rules import check_rules
+
+NS = "kubernetes/apps/observability"
+KPS = f"{NS}/kube-prometheus-stack/app/helmrelease.yaml"
+RULE = f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml"
+
+
+@pytest.fixture
+def promtool() -> str:
+    return require_tool("promtool")
+
+
+@pytest.fixture
+def amtool() -> str:
+    return require_tool("amtool")
+
+
+@pytest.fixture
+def kps_defaults(charts_dir):
+    import yaml
+
+    return yaml.safe_load((charts_dir / "kube-prometheus-stack-88.5.3/values.yaml").read_text())
+
+
+def answers(extra: str = ""):
+    return answers_file.parse(MINIMAL_ANSWERS + extra, "a.yaml")
+
+
+def broken(files: dict[str, str], path: str, old: str, new: str) -> dict[str, str]:
+    assert old in files[path], old
+    return {**files, path: files[path].replace(old, new, 1)}
+
+
+# --- promtool -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", "metrics:\n  evaluation_interval: 1m\n", "alerting:\n  rule_for: 2m\n",
+     "metrics:\n  evaluation_interval: 45s\nalerting:\n  rule_for: 90s\n", "metrics:\n  evaluation_interval: 15s\n"],
+    ids=["defaults", "eval-1m", "for-2m", "eval-45s-for-90s", "eval-15s"],
+)
+def test_self_monitoring_unit_tests_pass_for_varied_answers(promtool, extra):
+    a = answers(extra)
+    report = check_rules(render.render(a), a)
+    assert report.findings == []
+
+
+def test_unit_tests_pass_for_a_single_node_and_another_namespace(promtool):
+    a = answers_file.parse(
+        "cluster:\n  domain: e.com\n  node_count: 1\n  storage_class: a\nflux:\n  namespace: monitoring\n", "a.yaml")
+    assert check_rules(render.render(a), a).findings == []
+
+
+def test_bad_promql_is_caught_with_file_and_document(promtool):
+    a = answers()
+    files = broken(render.render(a), RULE, "== 1)", "=== 1)")
+    (finding,) = check_rules(files, a).findings
+    assert (finding.file, finding.document) == (RULE, "PrometheusRule/observability-self-monitoring")
+    assert "parse error" in finding.message
+
+
+def test_a_rule_that_fires_too_late_fails_its_unit_test(promtool):
+    a = answers()
+    files = broken(render.render(a), RULE, "for: 1m\n", "for: 3m\n")  # the first (PrometheusDown) only
+    (finding,) = check_rules(files, a).findings
+    assert "self-monitoring unit tests failed" in finding.message and "PrometheusDown" in finding.message
+
+
+def test_a_wrong_threshold_fails_its_unit_test(promtool):
+    a = answers()
+    files = broken(render.render(a), RULE, "> 0.85", "> 0.95")
+    (finding,) = check_rules(files, a).findings
+    assert "ObservabilityVolumeFillingUp" in finding.message
+
+
+def test_a_changed_annotation_fails_its_unit_test(promtool):
+    a = answers()
+    files = broken(render.render(a), RULE, "nodes are Ready.", "nodes Ready.")
+    (finding,) = check_rules(files, a).findings
+    assert "NodesNotReady" in finding.message
+
+
+# --- amtool -------------------------------------------------------------------------------
+
+
+def test_generated_alertmanager_config_passes(amtool, kps_defaults):
+    assert check_alertmanager(render.render(answers()), kps_defaults).findings == []
+
+
+def test_effective_config_keeps_the_chart_inhibit_rules_and_our_route(kps_defaults):
+    from wizard.validate.alertmanager import effective_config
+
+    _, values = helmrelease_values(render.render(answers()), "kube-prometheus-stack")
+    config = effective_config(values, kps_defaults)
+    assert config["route"]["receiver"] == "slack"
+    assert config["inhibit_rules"] == kps_defaults["alertmanager"]["config"]["inhibit_rules"]
+    assert [r["name"] for r in config["receivers"]] == ["null", "slack"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("api_url_file:", "api_url_fiel:", "field api_url_fiel not found"),
+        ("group_wait: 30s", "group_wait: 30 seconds", "not a valid duration"),
+        ('            - receiver: "null"\n', '            - receiver: slack\n', "alertname=Watchdog severity=none is routed to slack, expected null"),
+        ("          receiver: slack\n", "          receiver: pagerduty\n", 'undefined receiver "pagerduty"'),
+        ("{{ .CommonLabels.alertname }}", "{{ .CommonLabels.alertname }", "the Slack title template does not parse"),
+    ],
+    ids=["typo", "duration", "watchdog-to-slack", "undefined-receiver", "broken-template"],
+)
+def test_alertmanager_faults_are_caught(amtool, kps_defaults, old, new, expected):
+    files = broken(render.render(answers()), KPS, old, new)
+    findings = check_alertmanager(files, kps_defaults).findings
+    assert findings and any(expected in f.message for f in findings), [f.message for f in findings]
+    assert all(f.file == KPS for f in findings)
+
+
+# --- chart values -------------------------------------------------------------------------
+
+
+def test_generated_values_all_exist_in_the_pinned_charts(charts_dir):
+    assert check_chart_values(render.render(answers()), charts_dir).findings == []
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "expected_path"),
+    [
+        (f"{NS}/loki/app/helmrelease.yaml", "    chunksCache:\n      enabled: false",
+         "    loki:\n      memcached:\n        chunk_cache:\n          enabled: false", "spec.values.loki.memcached"),
+        (f"{NS}/loki/app/helmrelease.yaml", "    lokiCanary:", "    lokiCannary:", "spec.values.lokiCannary"),
+        (KPS, "    kubeProxy:", "    kubeProxxy:", "spec.values.kubeProxxy"),
+        (KPS, "        existingSecret:", "        existingSecrett:", "spec.values.grafana.admin.existingSecrett"),
+        (f"{NS}/alloy/app/helmrelease.yaml", "      type: daemonset", "      kind: daemonset", "spec.values.controller.kind"),
+    ],
+    ids=["loki-cache-wrong-key", "loki-typo", "kps-typo", "grafana-subchart-typo", "alloy-typo"],
+)
+def test_a_value_the_chart_does_not_read_is_caught(charts_dir, path, old, new, expected_path):
+    files = broken(render.render(answers()), path, old, new)
+    findings = check_chart_values(files, charts_dir).findings
+    assert [f.path for f in findings if f.level == "error"][:1] == [expected_path]
+    assert "misspelled, or moved in this version" in findings[0].message
+
+
+def test_loki_values_schema_types_are_enforced(charts_dir):
+    files = broken(render.render(answers()), f"{NS}/loki/app/helmrelease.yaml", "      replicas: 1", "      replicas: one")
+    (finding,) = check_chart_values(files, charts_dir).findings
+    assert finding.path == "spec.values.singleBinary.replicas" and "values.schema.json" in finding.message
+
+
+def test_free_form_exceptions_are_deliberate(charts_dir):
+    """Each exemption has a reason and is needed: without it, the render's values would be flagged."""
+    import yaml
+
+    from wizard.validate.chart_values import unknown_paths
+
+    files = render.render(answers())
+    versions = {"kube-prometheus-stack": "88.5.3", "loki": "18.11.0", "alloy": "1.11.1"}
+    grafana = yaml.safe_load((charts_dir / "grafana-12.11.1/values.yaml").read_text())
+    for chart, exemptions in FREE_FORM.items():
+        _, values = helmrelease_values(files, chart)
+        defaults = yaml.safe_load((charts_dir / f"{chart}-{versions[chart]}/values.yaml").read_text())
+        subcharts = {"grafana": grafana} if chart == "kube-prometheus-stack" else {}
+        assert unknown_paths(values, defaults, subcharts, exemptions) == []
+        for dotted, reason in exemptions.items():
+            assert len(reason) > 10
+            others = {k: v for k, v in exemptions.items() if k != dotted}
+            flagged = unknown_paths(values, defaults, subcharts, others)
+            assert any(p == dotted or p.startswith(dotted + ".") for p in flagged), f"{chart}: exemption {dotted} is not needed"
+
+
+def test_unknown_chart_version_is_reported_not_guessed(charts_dir, monkeypatch):
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
+    files = render.render(answers("charts:\n  loki: 99.0.0\n"))
+    findings = check_chart_values(files, charts_dir).findings
+    assert [(f.level, f.document) for f in findings] == [("skipped", "HelmRelease/loki")]
+    assert "no defaults for chart loki 99.0.0" in findings[0].message
+
+
+# --- Alloy ------------------------------------------------------------------------------------
+
+
+def test_generated_alloy_config_parses_and_references_resolve():
+    _, values = helmrelease_values(render.render(answers()), "alloy")
+    assert problems(values["alloy"]["configMap"]["content"]) == []
+
+
+ALLOY_FAULTS = [
+    ("loki.write.default.receiver", "loki.write.defualt.receiver", "reference to undeclared component: loki.write.defualt.receiver"),
+    ('loki.write "default" {', 'loki.write "default"', "expected '{' to open block loki.write, found a new line"),
+    ('level  = "info"', 'level  = "info', "unterminated string"),
+    ('["__meta_kubernetes_namespace", "__meta_kubernetes_pod_container_name"]',
+     '["__meta_kubernetes_namespace" "__meta_kubernetes_pod_container_name"]', "expected ',' or ']'"),
+    ('format = "logfmt"', 'format = "logfmt"\n  format = "json"', "attribute 'format' is set twice"),
+    ("discovery.kubernetes.pods.targets", "discovery.kubernetes.pod.targets", "undeclared component: discovery.kubernetes.pod.targets"),
+    ("  role = \"pod\"\n\n  selectors", "  role \"pod\"\n\n  selectors", "expected '{' to open block role"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), ALLOY_FAULTS, ids=[f[2][:30] for f in ALLOY_FAULTS])
+def test_alloy_faults_are_caught_with_a_line(old, new, expected):
+    _, values = helmrelease_values(render.render(answers()), "alloy")
+    config = values["alloy"]["configMap"]["content"]
+    assert old in config
+    found = problems(config.replace(old, new, 1))
+    assert found and expected in found[0][1]
+    assert found[0][0] >= 1
+
+
+def test_alloy_duplicate_component_and_unclosed_block():
+    assert problems('loki.write "a" {\n}\nloki.write "a" {\n}\n') == [(3, 'component loki.write "a" is declared twice (first on line 1)')]
+    assert problems("logging {\n") == [(2, "expected a block or an attribute, found end of file")]
+    assert problems("/* open comment\nx {}\n")[0][1] == "unterminated comment"
+
+
+def test_alloy_expressions_parse():
+    text = (
+        'x "y" {\n  a = [1, 2,]\n  b = {k = "v", "q" = 1 + 2 * -3}\n  c = !true && (1 >= 2) || null == null\n'
+        "  d = `raw`\n  e = x.y.z[0]\n  f = sys.env(\"HOME\")\n  // a comment\n  g = 1.5e3 /* inline */\n}\n"
+    )
+    assert problems(text) == []
+
+
+# --- Flux substitution ----------------------------------------------------------------------
+
+
+def test_only_known_flux_variables_pass():
+    files = broken(render.render(answers()), KPS, 'root_url: "https://grafana.example.com"', 'root_url: "https://${GRAFANA_HOST}"')
+    (finding,) = check_flux_variables(files, ()).findings
+    assert finding.file == KPS and "${GRAFANA_HOST} would be replaced by Flux" in finding.message
+    escaped = broken(render.render(answers()), KPS, 'root_url: "https://grafana.example.com"', 'root_url: "https://$${GRAFANA_HOST}"')
+    assert check_flux_variables(escaped, ()).findings == []
+
+
+# --- missing tools ------------------------------------------------------------------------------
+
+
+def test_missing_promtool_and_amtool_name_their_packages_and_the_rest_still_runs(monkeypatch, crd_dir, charts_dir):
+    from wizard.validate import validate_files
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
+    a = answers()
+    report = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)
+    skipped = {f.check: f.message for f in report.findings if f.level == "skipped"}
+    assert "the Debian package `prometheus`" in skipped["promtool"]
+    assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"]
+    assert "kubectl not found" in skipped["kustomize"]
+    assert report.ok  # crd-schema, chart-values, alloy and flux checks ran and passed
+    assert {"crd-schema", "chart-values", "alloy", "flux-substitution"} <= set(report.checks_run)
+    monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
+    strict = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)
+    assert {f.check for f in strict.errors} == {"promtool", "amtool", "kustomize"}
