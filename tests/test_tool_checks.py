@@ -245,6 +245,17 @@ def test_only_known_flux_variables_pass():
     assert check_flux_variables(escaped, ()).findings == []
 
 
+def test_substitution_disabled_documents_are_left_alone_and_lines_are_exact():
+    text = (
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n"
+        "    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  dash: ${DS_PROMETHEUS}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  dash: ${DS_LOKI}\n"
+    )
+    (finding,) = check_flux_variables({"x.yaml": text}, ()).findings
+    assert finding.message.startswith("line 16: ${DS_LOKI} would be replaced")
+    assert text.splitlines()[15] == "  dash: ${DS_LOKI}"
+
+
 # --- missing tools ------------------------------------------------------------------------------
 
 

@@ -182,12 +182,37 @@ def render(answers: Answers) -> dict[str, str]:
 _SUBST_RE = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 
 
-def check_flux_substitution(path: str, text: str, allowed: tuple[str, ...]) -> None:
-    """Refuse any ``${...}`` Flux postBuild would blank (``$${...}`` is an escape and passes)."""
+_SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute: disabled"
+_DOCUMENT_START = re.compile(r"^---\s*$")
+
+
+def flux_variables(text: str) -> list[tuple[int, str]]:
+    """(line, name) of every ``${name}`` Flux postBuild would substitute in ``text``.
+
+    ``$${name}`` is Flux's escape, and a document annotated ``kustomize.toolkit.fluxcd.io/substitute:
+    disabled`` is left alone by Flux, so neither is reported.
+    """
+    documents: list[list[tuple[int, str]]] = [[]]
     for lineno, line in enumerate(text.splitlines(), start=1):
-        for match in _SUBST_RE.finditer(line):
-            if match.group(1) not in allowed:
-                raise RenderError(
-                    f"{path}:{lineno}: ${{{match.group(1)}}} would be replaced by Flux postBuild substitution "
-                    f"(allowed here: {', '.join(allowed) or 'none'}); escape it as $${{...}}"
-                )
+        if _DOCUMENT_START.match(line):
+            documents.append([])
+        else:
+            documents[-1].append((lineno, line))
+    found = []
+    for document in documents:
+        if any(_SUBSTITUTE_DISABLED in line for _, line in document):
+            continue
+        found.extend((lineno, match.group(1)) for lineno, line in document for match in _SUBST_RE.finditer(line))
+    return found
+
+
+def substitution_problem(name: str, allowed: tuple[str, ...]) -> str:
+    return (f"${{{name}}} would be replaced by Flux postBuild substitution "
+            f"(allowed here: {', '.join(allowed) or 'none'}); escape it as $${{...}}")
+
+
+def check_flux_substitution(path: str, text: str, allowed: tuple[str, ...]) -> None:
+    """Refuse any ``${...}`` Flux postBuild would blank."""
+    for lineno, name in flux_variables(text):
+        if name not in allowed:
+            raise RenderError(f"{path}:{lineno}: {substitution_problem(name, allowed)}")

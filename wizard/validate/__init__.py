@@ -48,11 +48,9 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
     """Only known ${VAR} references; anything else Flux postBuild would silently blank."""
     report = Report(checks_run=["flux-substitution"])
     for path, text in files.items():
-        try:
-            render.check_flux_substitution(path, text, allowed)
-        except render.RenderError as exc:
-            line, message = str(exc).removeprefix(f"{path}:").split(": ", 1)
-            report.add(Finding("error", "flux-substitution", f"line {line}: {message}", file=path))
+        for lineno, name in render.flux_variables(text):
+            if name not in allowed:
+                report.add(Finding("error", "flux-substitution", f"line {lineno}: {render.substitution_problem(name, allowed)}", file=path))
     return report
 
 
