@@ -71,16 +71,25 @@ def test_dry_run_prints_the_plan_with_diffs_and_writes_nothing(repo):
     assert "dry run: nothing was written" in result.out
 
 
-def test_check_exits_1_with_the_diff_on_drift_and_0_in_sync(repo):
+def test_check_exits_1_with_the_diff_on_drift_and_0_in_sync(repo, tmp_path):
     assert run_cli("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo).code == 1
     assert write(repo).code == 0
     assert run_cli("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo).code == 0
-    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
-    helmrelease.write_text(helmrelease.read_text().replace("size: 10Gi", "size: 20Gi"))
-    result = run_cli("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    # The answers changed but the manifests were not regenerated: drift.
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE_ANSWERS.read_text().replace("pvc_size: 10Gi", "pvc_size: 20Gi"))
+    result = run_cli("--check", "--answers", changed, "--repo", repo)
     assert result.code == 1
-    assert "-        size: 20Gi\n+        size: 10Gi" in result.out
+    assert "-        size: 10Gi\n+        size: 20Gi" in result.out
     assert "1 file(s) differ" in result.err
+
+
+def test_check_accepts_hand_edits_that_a_run_would_keep(repo):
+    assert write(repo).code == 0
+    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
+    helmrelease.write_text(helmrelease.read_text().replace("size: 10Gi", "size: 20Gi  # grown by hand"))
+    result = run_cli("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 0, result
 
 
 def test_changed_answers_update_only_what_changed(repo, tmp_path):
@@ -95,20 +104,45 @@ def test_changed_answers_update_only_what_changed(repo, tmp_path):
     assert "retention: 14d" in (repo / ".obs-wizard/answers.yaml").read_text()
 
 
-def test_hand_edit_is_never_clobbered_without_force(repo, tmp_path):
+def test_hand_edit_beside_a_changed_setting_merges_cleanly(repo, tmp_path):
     assert write(repo).code == 0
     helmrelease = repo / NS / "loki/app/helmrelease.yaml"
-    helmrelease.write_text(helmrelease.read_text() + "# tuned by hand\n")
+    helmrelease.write_text(helmrelease.read_text().replace("    test:\n", "    # tuned by hand\n    test:\n") + "# end\n")
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
+    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check")
+    assert result.code == 0, result
+    assert f"  merge     {NS}/loki/app/helmrelease.yaml  (three-way merge; kept your edits)" in result.out
+    text = helmrelease.read_text()
+    assert "retention_period: 336h" in text and "# tuned by hand\n    test:" in text and text.endswith("# end\n")
+
+
+def test_same_value_changed_on_both_sides_is_a_conflict_and_nothing_is_written(repo, tmp_path):
+    assert write(repo).code == 0
+    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
+    helmrelease.write_text(helmrelease.read_text().replace("retention_period: 168h", "retention_period: 240h"))
     changed = tmp_path / "changed.yaml"
     changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
     before = snapshot_tree(repo)
     result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check")
     assert result.code == 4, result
-    assert f"{NS}/loki/app/helmrelease.yaml: changed by hand since obs-wizard wrote it" in result.err
+    assert (f"{NS}/loki/app/helmrelease.yaml: spec.values.loki.limits_config.retention_period: "
+            'previous render "168h", on disk "240h", new render "336h"') in result.err
     assert snapshot_tree(repo) == before
-    forced = run_cli("--answers", changed, "--repo", repo, "--force", "--skip-secret-check")
-    assert forced.code == 0, forced
-    assert "# tuned by hand" not in helmrelease.read_text()
+    theirs = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check", "--conflicts", "theirs")
+    assert theirs.code == 0, theirs
+    assert "retention_period: 336h" in helmrelease.read_text()
+
+
+def test_conflicts_ours_keeps_the_value_on_disk(repo, tmp_path):
+    assert write(repo).code == 0
+    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
+    helmrelease.write_text(helmrelease.read_text().replace("retention_period: 168h", "retention_period: 240h"))
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
+    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
+    assert result.code == 0, result
+    assert "retention_period: 240h" in helmrelease.read_text()
 
 
 def test_existing_app_not_written_by_obs_wizard_is_a_conflict(repo):
@@ -118,17 +152,26 @@ def test_existing_app_not_written_by_obs_wizard_is_a_conflict(repo):
     before = snapshot_tree(repo)
     result = write(repo)
     assert result.code == 4
-    assert "exists and was not written by obs-wizard" in result.err
+    assert "exists and was not written by obs-wizard" in result.err and "--adopt" in result.err
     assert snapshot_tree(repo) == before
 
 
-def test_deleted_file_is_not_recreated_without_force(repo):
+def test_deleted_file_is_not_recreated_without_asking(repo):
     assert write(repo).code == 0
+    # The operator removes the Grafana route: the file and its entry in the app kustomization.
     (repo / NS / "kube-prometheus-stack/app/httproute.yaml").unlink()
+    app_kustomization = repo / NS / "kube-prometheus-stack/app/kustomization.yaml"
+    app_kustomization.write_text(app_kustomization.read_text().replace("  - ./httproute.yaml\n", ""))
     result = write(repo)
     assert result.code == 4
     assert "deleted since obs-wizard wrote it" in result.err
     assert not (repo / NS / "kube-prometheus-stack/app/httproute.yaml").exists()
+    kept = write(repo, "--conflicts", "ours")
+    assert kept.code == 0 and "deleted by you; kept deleted" in kept.out
+    assert not (repo / NS / "kube-prometheus-stack/app/httproute.yaml").exists()
+    assert "./httproute.yaml" not in app_kustomization.read_text()  # the removal from the list is kept too
+    recreated = write(repo, "--conflicts", "theirs")
+    assert recreated.code == 0 and (repo / NS / "kube-prometheus-stack/app/httproute.yaml").exists()
 
 
 HEADLAMP_KUSTOMIZATION = """\

@@ -59,8 +59,9 @@ def test_pre_commit_hook_command_fails_on_drift_and_passes_in_sync(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     in_sync = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60, env=env)
     assert in_sync.returncode == 0, in_sync.stderr
-    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
-    helmrelease.write_text(helmrelease.read_text().replace("size: 10Gi", "size: 50Gi"))
+    # The operator edits the answers but forgets to re-run obs-wizard: the manifests drift.
+    saved = repo / ".obs-wizard/answers.yaml"
+    saved.write_text(saved.read_text().replace("pvc_size: 10Gi", "pvc_size: 50Gi"))
     drifted = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60, env=env)
     assert drifted.returncode == 1
     assert f"+++ b/{NS}/loki/app/helmrelease.yaml" in drifted.stdout

@@ -32,7 +32,8 @@ exit codes:
   1  --check: the repo differs from what the answers render
   2  bad input: answers file, option or path, or no --answers given
   3  the rendered manifests failed validation; nothing was written
-  4  a file was edited by hand (or not written by obs-wizard); nothing was written
+  4  conflicts: a value changed both by hand and by the answers, a file deleted by hand, or a file
+     obs-wizard did not write; every one is listed and nothing was written (see --conflicts, --adopt)
   5  writing failed; every file was restored
   6  the 1Password check failed (an item or field is missing, duplicated or invalid); nothing was written
   7  1Password Connect is not configured (OP_CONNECT_HOST, OP_CONNECT_TOKEN) and --skip-secret-check
@@ -66,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
-    parser.add_argument("--force", action="store_true", help="overwrite files changed by hand (shown as conflicts)")
+    parser.add_argument("--conflicts", choices=("ours", "theirs"), default=None,
+                        help="settle every conflict: ours keeps the value on disk, theirs takes the new render")
+    parser.add_argument("--force", action="store_true", help="the same as --conflicts theirs")
+    parser.add_argument("--adopt", action="store_true",
+                        help="merge observability files that exist but were not written by obs-wizard")
     parser.add_argument("--skip-secret-check", action="store_true", help="write without checking the 1Password items")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -126,7 +131,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _interactive()
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
-        dry_run=args.dry_run, check=args.check, force=args.force, skip_secret_check=args.skip_secret_check,
+        dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),
+        adopt=args.adopt, skip_secret_check=args.skip_secret_check,
     )
 
 

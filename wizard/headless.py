@@ -31,11 +31,11 @@ def answers_path(given: Path | None, repo: Path) -> Path:
     return default
 
 
-def _prepare(answers_at: Path, repo: Path, force: bool) -> tuple[Answers, plan.Plan]:
+def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False) -> tuple[Answers, plan.Plan]:
     answers = answers_file.load(answers_at)
     try:
         previous = state.load(repo)
-        the_plan = plan.build(answers, repo, previous, force=force, answers_source=answers_at)
+        the_plan = plan.build(answers, repo, previous, choose=choose, adopt=adopt, answers_source=answers_at)
     except (state.StateError, plan.PlanError) as exc:
         raise BadInput(str(exc)) from None
     except render.RenderError as exc:
@@ -122,8 +122,8 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
 
 
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
-        dry_run: bool, check: bool, force: bool, skip_secret_check: bool = False) -> int:
-    answers, the_plan = _prepare(answers_at, repo, force)
+        dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False) -> int:
+    answers, the_plan = _prepare(answers_at, repo, choose, adopt)
 
     if check:
         drift = the_plan.manifest_drift
@@ -139,12 +139,17 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
 
     _print_advice(answers, out)
     _print_plan(the_plan, out, diffs=dry_run)
-    _validate_plan(answers, the_plan, repo, sources, out)
     if the_plan.conflicts:
+        details = []
+        for change in the_plan.conflicts:
+            details.append(f"{change.path}: {change.reason}")
+            details.extend(f"  {change.path}: {conflict.describe()}" for conflict in change.conflicts)
         raise ConflictError(
-            f"{len(the_plan.conflicts)} file(s) would overwrite changes not made by obs-wizard; nothing was written",
-            details=[f"{c.path}: {c.reason}" for c in the_plan.conflicts],
+            f"{len(the_plan.conflicts)} file(s) in conflict; nothing was written. Settle them with --conflicts ours "
+            "(keep the values on disk) or --conflicts theirs (take the new render), or edit the files:",
+            details=details,
         )
+    _validate_plan(answers, the_plan, repo, sources, out)
     if skip_secret_check:
         print("secret check: skipped (--skip-secret-check)", file=out)
     else:
@@ -162,7 +167,7 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
 
 
 def validate(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO) -> int:
-    answers, the_plan = _prepare(answers_at, repo, force=False)
+    answers, the_plan = _prepare(answers_at, repo)
     _print_advice(answers, out)
     _validate_plan(answers, the_plan, repo, sources, out)
     return Exit.OK

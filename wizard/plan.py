@@ -3,11 +3,12 @@
 Actions:
 - ``create``: the file does not exist yet;
 - ``update``: obs-wizard wrote it, nobody changed it since, and the answers now render it differently;
-- ``merge``: the namespace kustomization.yaml, edited in place to list the apps;
-- ``unchanged``: already what the answers render;
+- ``merge``: changed by hand and by the answers: merged per YAML path, keeping the hand edits (also
+  the namespace kustomization.yaml, edited in place to list the apps);
+- ``unchanged``: already what the answers render (or what the merge gives);
 - ``keep``: exists and obs-wizard leaves it alone (``namespace.yaml`` is only created when absent);
-- ``conflict``: changed or deleted by hand since obs-wizard wrote it (or not written by obs-wizard
-  at all) and the answers render something else; nothing is written unless ``--force``.
+- ``conflict``: a YAML path changed differently by hand and by the answers, a file deleted by hand,
+  or a file obs-wizard did not write; nothing is written until a choice settles it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Literal
 
 from wizard import answers_file, render, schema
 from wizard.model import Answers
+from wizard.merge import Conflict, MergeError, Side
+from wizard.merge import merge_texts as three_way
 from wizard.namespace_kustomization import KustomizationEditError, merge
 from wizard.state import STATE_PATH, State, digest
 
@@ -33,6 +36,8 @@ class FileChange:
     new: str | None  # what would be written; None when nothing is written
     reason: str = ""
     tool_file: bool = False  # .obs-wizard/* bookkeeping, not a manifest
+    conflicts: list[Conflict] = field(default_factory=list)  # conflicting YAML paths, with three values
+    resolved: list[tuple[Conflict, Side]] = field(default_factory=list)
 
     @property
     def writes(self) -> bool:
@@ -87,22 +92,61 @@ def _read(repo: Path, rel: str) -> str | None:
         raise PlanError(f"{rel}: cannot read ({exc.__class__.__name__}); fix its permissions or remove it") from None
 
 
-def build(answers: Answers, repo: Path, previous: State | None, *, force: bool = False,
-          answers_source: Path | None = None) -> Plan:
+def _previous_render(previous: State | None) -> dict[str, str]:
+    """What the previous answers rendered, for each file whose rebuild matches what was written.
+
+    A file whose rebuilt text does not match the recorded digest (another obs-wizard version
+    rendered it differently) has no base: it falls back to a two-way merge.
+    """
+    if previous is None:
+        return {}
+    try:
+        old_answers = Answers.model_validate(previous.answers)
+    except ValueError:
+        return {}
+    return {path: text for path, text in render.render(old_answers).items() if previous.files.get(path) == digest(text)}
+
+
+def _chart_tag_rules(answers: Answers, previous: State | None) -> dict[str, tuple[set[str], set[str]]]:
+    """Per OCIRepository file: (keep_ours, take_theirs) for the Renovate-managed ``spec.ref.tag``.
+
+    The repo's tag wins (Renovate bumps it) unless the operator changed that answer on purpose: set it
+    in the answers, to a value other than the one the previous run used.
+    """
+    rules = {}
+    previous_charts = (previous.answers.get("charts") or {}) if previous else {}
+    explicit = answers.charts.model_fields_set
+    for app in render.apps(answers):
+        field_name = app.name.replace("-", "_")
+        on_purpose = field_name in explicit and previous_charts.get(field_name) != app.version
+        path = f"{render.namespace_dir(answers)}/{app.name}/app/ocirepository.yaml"
+        rules[path] = (set(), {"spec.ref.tag"}) if on_purpose else ({"spec.ref.tag"}, set())
+    return rules
+
+
+def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[str, dict[str, Side]] | Side | None = None,
+          adopt: bool = False, answers_source: Path | None = None) -> Plan:
+    """The plan for writing ``answers`` into ``repo``.
+
+    ``choose`` settles conflicts: one side for all, or per file a side per conflicting YAML path (the
+    interactive wizard). ``adopt`` merges files that exist but were not written by obs-wizard.
+    """
     files = render.render(answers)
-    base = render.namespace_dir(answers)
-    shared = {f"{base}/namespace.yaml", f"{base}/kustomization.yaml"}
+    base_dir = render.namespace_dir(answers)
+    shared = {f"{base_dir}/namespace.yaml", f"{base_dir}/kustomization.yaml"}
     plan = Plan()
     recorded = previous.files if previous else {}
+    bases = _previous_render(previous)
+    tag_rules = _chart_tag_rules(answers, previous)
     new_state = State(answers=answers.model_dump(mode="json"))
 
     for rel, text in files.items():
         old = _read(repo, rel)
-        if rel == f"{base}/namespace.yaml" and old is not None:
+        if rel == f"{base_dir}/namespace.yaml" and old is not None:
             plan.changes.append(FileChange(rel, "keep", old, None, "exists; created only when absent"))
             plan.rendered[rel] = old
             continue
-        if rel == f"{base}/kustomization.yaml" and old is not None:
+        if rel == f"{base_dir}/kustomization.yaml" and old is not None:
             try:
                 merged = merge(old, answers.flux.namespace, render.namespace_resources(answers), answers.flux.namespace_components)
             except KustomizationEditError as exc:
@@ -111,27 +155,54 @@ def build(answers: Answers, repo: Path, previous: State | None, *, force: bool =
             plan.changes.append(FileChange(rel, action, old, merged, "lists the apps, keeps your entries"))
             plan.rendered[rel] = merged
             continue
-        plan.rendered[rel] = text
-        if old == text:
-            plan.changes.append(FileChange(rel, "unchanged", old, None))
-            new_state.files[rel] = digest(text)
-            continue
+        file_choice = choose.get(rel) if isinstance(choose, dict) else choose
+        if rel not in shared:
+            new_state.files[rel] = digest(text)  # the base of the next run
         if old is None:
-            if rel in recorded and not force:
-                plan.changes.append(FileChange(rel, "conflict", None, text, "deleted since obs-wizard wrote it; --force recreates it"))
-                plan.rendered[rel] = ""
+            if rel in recorded:  # written before, deleted by the operator since
+                if file_choice == "theirs":
+                    plan.changes.append(FileChange(rel, "create", None, text, "deleted by you; recreated (you chose the new render)"))
+                    plan.rendered[rel] = text
+                elif file_choice == "ours":
+                    plan.changes.append(FileChange(rel, "keep", None, None, "deleted by you; kept deleted"))
+                else:
+                    plan.changes.append(FileChange(rel, "conflict", None, text, "deleted since obs-wizard wrote it; "
+                                                   "--conflicts theirs recreates it, --conflicts ours keeps it deleted"))
                 continue
             plan.changes.append(FileChange(rel, "create", None, text))
-            if rel in shared:
-                continue  # edited in place or kept on later runs, so not hash-protected
-        elif recorded.get(rel) == digest(old) or force:
-            plan.changes.append(FileChange(rel, "update", old, text, "" if recorded.get(rel) == digest(old) else "overwrites hand edits (--force)"))
-        else:
-            why = "changed by hand since obs-wizard wrote it" if rel in recorded else "exists and was not written by obs-wizard"
-            plan.changes.append(FileChange(rel, "conflict", old, text, f"{why}; review the diff, then re-run with --force to overwrite"))
+            plan.rendered[rel] = text
+            continue
+        if old == text:
+            plan.changes.append(FileChange(rel, "unchanged", old, None))
             plan.rendered[rel] = old
             continue
-        new_state.files[rel] = digest(text)
+        base_text = bases.get(rel)
+        if base_text is not None and base_text == old:
+            plan.changes.append(FileChange(rel, "update", old, text))
+            plan.rendered[rel] = text
+            continue
+        foreign = rel not in recorded
+        if foreign and not adopt and file_choice is None:
+            plan.changes.append(FileChange(rel, "conflict", old, text, "exists and was not written by obs-wizard; "
+                                           "review the diff, then --adopt to merge it (or move it away)"))
+            plan.rendered[rel] = old
+            continue
+        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
+        try:
+            result = three_way(base_text, old, text, choose=file_choice if isinstance(file_choice, str) else (file_choice or None),
+                               keep_ours=keep_ours, take_theirs=take_theirs)
+        except MergeError as exc:
+            raise PlanError(f"{rel}: {exc}") from None
+        how = "three-way merge" if base_text is not None else "two-way merge (no base to compare with)"
+        if result.conflicts:
+            plan.changes.append(FileChange(rel, "conflict", old, text, f"{len(result.conflicts)} conflicting value(s) ({how})",
+                                           conflicts=result.conflicts))
+            plan.rendered[rel] = old
+            continue
+        note = f"{how}; kept your edits" + (f"; {len(result.resolved)} conflict(s) settled by your choice" if result.resolved else "")
+        action = "unchanged" if result.text == old else "merge"
+        plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else result.text, note, resolved=result.resolved))
+        plan.rendered[rel] = result.text
 
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.
     tool_files = {

@@ -1,0 +1,262 @@
+"""A structural three-way merge of YAML files, per path, applied in place on the file on disk.
+
+- base = what the previous answers rendered, ours = the file on disk, theirs = the new render;
+- a path only the operator changed keeps the operator's value; a path only the new answers changed
+  takes the new value; both changed to different values is a conflict (never resolved silently);
+- the on-disk document is edited in place (ruamel.yaml round-trip), so comments, key order, quoting
+  and flow style survive;
+- lists of named items (containers, env, rules, ...) are matched by their key, lists of plain values
+  (kustomization resources) as sets, other lists as a whole;
+- multi-document files are matched document by document (kind and name);
+- without a base (it cannot be rebuilt) the merge is two-way: every value that differs is a conflict,
+  keys only one side has are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from wizard import yamlio, yamlrt
+
+Side = Literal["ours", "theirs"]
+LIST_KEYS = ("name", "alert", "record", "secretKey", "mountPath", "containerPort", "port", "key", "id")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+MISSING: Any = _Missing()
+UNKNOWN: Any = object()  # two-way merge: the base is not known
+
+
+@dataclass(frozen=True)
+class Conflict:
+    path: str  # YAML path inside the file, e.g. spec.values.singleBinary.persistence.size
+    base: Any
+    ours: Any
+    theirs: Any
+
+    def describe(self) -> str:
+        def show(value: Any) -> str:
+            if value is MISSING:
+                return "(absent)"
+            if value is UNKNOWN:
+                return "(unknown)"
+            return json.dumps(_plain(value), default=str)
+
+        return f"{self.path}: previous render {show(self.base)}, on disk {show(self.ours)}, new render {show(self.theirs)}"
+
+
+@dataclass
+class MergeResult:
+    text: str
+    conflicts: list[Conflict] = field(default_factory=list)
+    resolved: list[tuple[Conflict, Side]] = field(default_factory=list)  # conflicts settled by a choice
+
+
+class MergeError(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    if a is UNKNOWN or b is UNKNOWN:
+        return False
+    return _plain(a) == _plain(b)
+
+
+def _list_key(*lists: Any) -> str | None:
+    items = [item for lst in lists if isinstance(lst, list) for item in lst]
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for key in LIST_KEYS:
+        values = [i.get(key) for i in items]
+        if all(v is not None and not isinstance(v, (dict, list)) for v in values):
+            if all(len({_key_value(i, key) for i in lst}) == len(lst) for lst in lists if isinstance(lst, list)):
+                return key
+    return None
+
+
+def _key_value(item: dict, key: str) -> str:
+    return json.dumps(_plain(item.get(key)))
+
+
+class _Merger:
+    def __init__(self, choose: dict[str, Side] | Side | None, keep_ours: set[str], take_theirs: set[str]):
+        self.choose = choose
+        self.keep_ours = keep_ours  # paths whose on-disk value wins (e.g. Renovate-managed versions)
+        self.take_theirs = take_theirs  # paths whose new value wins (answers the operator changed on purpose)
+        self.conflicts: list[Conflict] = []
+        self.resolved: list[tuple[Conflict, Side]] = []
+
+    def decide(self, conflict: Conflict) -> Side | None:
+        choice = self.choose.get(conflict.path) if isinstance(self.choose, dict) else self.choose
+        if choice is None:
+            self.conflicts.append(conflict)
+        else:
+            self.resolved.append((conflict, choice))
+        return choice
+
+    def merge_value(self, path: str, base: Any, ours: Any, theirs: Any) -> Any:
+        """The merged value at ``path`` (may be ``ours`` mutated in place, or MISSING to delete).
+
+        Maps and lists are always merged structurally, in place, so that what the operator's file
+        carries beyond the data (comments, order, quoting, flow style) survives; only a scalar, or a
+        list that cannot be matched item by item, is replaced as a whole.
+        """
+        if path in self.keep_ours:
+            return ours
+        if path in self.take_theirs:
+            return theirs
+        if _same(ours, theirs):
+            return ours
+        if isinstance(ours, dict) and isinstance(theirs, dict) and (isinstance(base, dict) or base is MISSING or base is UNKNOWN):
+            return self.merge_map(path, base if isinstance(base, dict) else ({} if base is MISSING else UNKNOWN), ours, theirs)
+        if isinstance(ours, list) and isinstance(theirs, list) and (isinstance(base, list) or base is MISSING or base is UNKNOWN):
+            merged = self.merge_list(path, base if isinstance(base, list) else ([] if base is MISSING else UNKNOWN), ours, theirs)
+            if merged is not None:
+                return merged
+        if base is not UNKNOWN and _same(base, theirs):
+            return ours  # only the operator changed it
+        if base is not UNKNOWN and _same(base, ours):
+            return theirs  # only the answers changed it
+        if base is UNKNOWN and ours is MISSING:
+            return theirs  # two-way: a key only the new render has is added
+        if base is UNKNOWN and theirs is MISSING:
+            return ours  # two-way: a key only the file has is the operator's own
+        choice = self.decide(Conflict(path, base, ours, theirs))
+        return theirs if choice == "theirs" else ours
+
+    def merge_map(self, path: str, base: Any, ours: dict, theirs: dict) -> dict:
+        keys = list(ours.keys()) + [k for k in theirs if k not in ours] + ([k for k in base if k not in ours and k not in theirs] if isinstance(base, dict) else [])
+        for key in keys:
+            child = _join(path, key)
+            b = base.get(key, MISSING) if isinstance(base, dict) else UNKNOWN
+            o = ours.get(key, MISSING)
+            t = theirs.get(key, MISSING)
+            merged = self.merge_value(child, b, o, t)
+            if merged is MISSING:
+                if key in ours:
+                    del ours[key]
+            elif merged is not o:
+                ours[key] = merged
+        return ours
+
+    def merge_list(self, path: str, base: Any, ours: list, theirs: list) -> list | None:
+        """Keyed or set-like merge in place; None when the list can only be merged as a whole."""
+        key = _list_key(ours, theirs, base if isinstance(base, list) else None)
+        if key is not None:
+            return self._merge_keyed(path, key, base, ours, theirs)
+        if all(not isinstance(v, (dict, list)) for lst in (ours, theirs, base if isinstance(base, list) else []) for v in lst):
+            return self._merge_set(base, ours, theirs)
+        return None
+
+    def _merge_keyed(self, path: str, key: str, base: Any, ours: list, theirs: list) -> list:
+        by_key = lambda lst: {_key_value(i, key): i for i in lst}  # noqa: E731
+        b_items = by_key(base) if isinstance(base, list) else None
+        t_items = by_key(theirs)
+        result = []
+        for item in ours:
+            k = _key_value(item, key)
+            b = b_items.get(k, MISSING) if b_items is not None else UNKNOWN
+            merged = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, item, t_items.get(k, MISSING))
+            if merged is not MISSING:
+                result.append(merged)
+        present = {_key_value(i, key) for i in ours}
+        for k, item in t_items.items():
+            if k in present:
+                continue
+            b = b_items.get(k, MISSING) if b_items is not None else UNKNOWN
+            merged = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, MISSING, item)
+            if merged is not MISSING:
+                result.append(merged)
+        ours[:] = result
+        return ours
+
+    @staticmethod
+    def _merge_set(base: Any, ours: list, theirs: list) -> list:
+        base_set = [_plain(v) for v in base] if isinstance(base, list) else None
+        theirs_plain = [_plain(v) for v in theirs]
+        keep = [v for v in ours if base_set is None or _plain(v) in theirs_plain or _plain(v) not in base_set]
+        present = [_plain(v) for v in keep]
+        added = [v for v in theirs if _plain(v) not in present and (base_set is None or _plain(v) not in base_set or _plain(v) in [_plain(o) for o in ours])]
+        ours[:] = keep + added
+        return ours
+
+
+def _join(path: str, key: Any) -> str:
+    if not path:
+        return str(key)
+    return f"{path} {key}" if path.endswith(":") else f"{path}.{key}"
+
+
+def _doc_key(doc: Any, index: int) -> str:
+    if isinstance(doc, dict):
+        meta = doc.get("metadata") or {}
+        if isinstance(meta, dict) and doc.get("kind") and meta.get("name"):
+            return f"{doc['kind']}/{meta['name']}"
+    return f"document {index + 1}"
+
+
+def merge_texts(base: str | None, ours: str, theirs: str, *, choose: dict[str, Side] | Side | None = None,
+                keep_ours: set[str] | None = None, take_theirs: set[str] | None = None) -> MergeResult:
+    """Merge ``theirs`` into ``ours`` relative to ``base`` (None: two-way). Conflict paths are
+    prefixed with the document (``HelmRelease/loki: spec.values...``) in multi-document files."""
+    try:
+        rt = yamlrt.load(ours)
+    except Exception as exc:  # ruamel raises many error types on bad YAML
+        raise MergeError(f"not valid YAML on disk ({exc.__class__.__name__}); fix it by hand first") from None
+    base_docs = yamlio.load_all(base) if base is not None else None
+    theirs_docs = yamlio.load_all(theirs)
+    merger = _Merger(choose, keep_ours or set(), take_theirs or set())
+    ours_docs = [d for d in rt.documents if d is not None]
+    multi = max(len(ours_docs), len(theirs_docs)) > 1
+
+    def keyed(docs: list[Any]) -> dict[str, Any]:
+        return {_doc_key(d, i): d for i, d in enumerate(docs)}
+
+    b_map = keyed(base_docs) if base_docs is not None else None
+    t_map = keyed(theirs_docs)
+    result_docs = []
+    for index, doc in enumerate(ours_docs):
+        name = _doc_key(doc, index)
+        b = b_map.get(name, MISSING) if b_map is not None else UNKNOWN
+        merged = _merge_top(merger, f"{name}:" if multi else "", b, doc, t_map.get(name, MISSING))
+        if merged is not MISSING:
+            result_docs.append(merged)
+    present = {_doc_key(d, i) for i, d in enumerate(ours_docs)}
+    for name, doc in t_map.items():
+        if name not in present:
+            b = b_map.get(name, MISSING) if b_map is not None else UNKNOWN
+            merged = merger.merge_value(f"{name}:", b, MISSING, doc)
+            if merged is not MISSING:
+                result_docs.append(merged)
+    rt.documents = result_docs
+    return MergeResult(rt.dump(), merger.conflicts, merger.resolved)
+
+
+def _merge_top(merger: _Merger, root: str, base: Any, ours: Any, theirs: Any) -> Any:
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return merger.merge_map(root, base if isinstance(base, dict) else (UNKNOWN if base is UNKNOWN else {}), ours, theirs)
+    return merger.merge_value(root or "(document)", base, ours, theirs)
