@@ -28,8 +28,12 @@ def _yaml():  # ruamel.yaml is imported only when a file has a problem to report
     return yaml
 
 
-def load(path: Path) -> Answers:
-    """Parse and validate an answers file; raises AnswersInvalid or BadInput."""
+def load(path: Path, defaults: dict[str, dict[str, Any]] | None = None) -> Answers:
+    """Parse and validate an answers file; raises AnswersInvalid or BadInput.
+
+    ``defaults`` (section -> field -> value, e.g. found in the target repo) fill what the file leaves
+    unset; the file always wins.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -38,21 +42,34 @@ def load(path: Path) -> Answers:
         raise BadInput(f"{path}: is a directory; --answers needs a YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: cannot read answers file ({exc.__class__.__name__}); check the path and permissions") from None
-    return parse(text, str(path))
+    return parse(text, str(path), defaults)
 
 
-def parse(text: str, filename: str) -> Answers:
+def with_defaults(data: dict[str, Any], defaults: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """``data`` with ``defaults`` filled in under it, section by section."""
+    if not defaults:
+        return data
+    merged: dict[str, Any] = {section: dict(values) for section, values in defaults.items()}
+    for section, values in data.items():
+        if isinstance(values, dict) and isinstance(merged.get(section), dict):
+            merged[section].update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def parse(text: str, filename: str, defaults: dict[str, dict[str, Any]] | None = None) -> Answers:
     """Fast path with libyaml; any problem is re-read with ruamel.yaml to report file lines."""
     try:
         data = yamlio.load_answers(text)
     except yamlio.YAMLError:
-        return _parse_reporting(text, filename)
-    if isinstance(data, dict) and not _any_secret(data):
+        return _parse_reporting(text, filename, defaults)
+    if (isinstance(data, dict) or data is None) and not _any_secret(data or {}):
         try:
-            return Answers.model_validate(data)
+            return Answers.model_validate(with_defaults(data or {}, defaults))
         except ValidationError:
             pass
-    return _parse_reporting(text, filename)
+    return _parse_reporting(text, filename, defaults)
 
 
 def _any_secret(node: Any, key: str = "") -> bool:
@@ -65,7 +82,7 @@ def _any_secret(node: Any, key: str = "") -> bool:
     return isinstance(node, str) and secret_guard.looks_secret(node) is not None
 
 
-def _parse_reporting(text: str, filename: str) -> Answers:
+def _parse_reporting(text: str, filename: str, defaults: dict[str, dict[str, Any]] | None = None) -> Answers:
     """The slow path: ruamel.yaml keeps line numbers, so every problem names its line."""
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -87,7 +104,7 @@ def _parse_reporting(text: str, filename: str) -> Answers:
     problems = _secret_problems(data, filename)
     secret_paths = {path for path, _ in problems}
     try:
-        answers = Answers.model_validate(_plain(data))
+        answers = Answers.model_validate(with_defaults(_plain(data), defaults))
     except ValidationError as exc:
         # A value already refused as a secret is not echoed again by another message.
         problems.extend(p for p in _validation_problems(exc, data, filename) if p[0] not in secret_paths)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wizard import answers_file, apply, plan, render, sizing, state
+from wizard import answers_file, apply, discovery, plan, render, sizing, state, yamlio
 from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
 from wizard.validate import Report, validate_files
@@ -31,10 +31,26 @@ def answers_path(given: Path | None, repo: Path) -> Path:
     return default
 
 
-def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False) -> tuple[Answers, plan.Plan]:
-    answers = answers_file.load(answers_at)
+def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False,
+             out: TextIO | None = None) -> tuple[Answers, plan.Plan]:
     try:
         previous = state.load(repo)
+    except state.StateError as exc:
+        raise BadInput(str(exc)) from None
+    found = discovery.discover(repo, previous=previous)
+    suggestions = found.suggestions()
+    answers = answers_file.load(answers_at, defaults=suggestions)
+    if answers.flux.namespace != "observability":
+        found = discovery.discover(repo, answers.flux.namespace, previous)
+    if out is not None:
+        for line in found.report():
+            print(f"repo: {line}", file=out)
+        explicit = yamlio.load_answers(answers_at.read_text(encoding="utf-8")) or {}
+        for section, values in suggestions.items():
+            for name, value in values.items():
+                if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
+                    print(f"from the repo: {section}.{name} = {value}", file=out)
+    try:
         the_plan = plan.build(answers, repo, previous, choose=choose, adopt=adopt, answers_source=answers_at)
     except (state.StateError, plan.PlanError) as exc:
         raise BadInput(str(exc)) from None
@@ -123,7 +139,7 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
 
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
         dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False) -> int:
-    answers, the_plan = _prepare(answers_at, repo, choose, adopt)
+    answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out)
 
     if check:
         drift = the_plan.manifest_drift
@@ -167,7 +183,7 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
 
 
 def validate(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO) -> int:
-    answers, the_plan = _prepare(answers_at, repo)
+    answers, the_plan = _prepare(answers_at, repo, out=out)
     _print_advice(answers, out)
     _validate_plan(answers, the_plan, repo, sources, out)
     return Exit.OK

@@ -109,6 +109,7 @@ class _Merger:
         self.take_theirs = take_theirs  # paths whose new value wins (answers the operator changed on purpose)
         self.conflicts: list[Conflict] = []
         self.resolved: list[tuple[Conflict, Side]] = []
+        self.changed = False  # whether anything in ours was modified
 
     def decide(self, conflict: Conflict) -> Side | None:
         choice = self.choose.get(conflict.path) if isinstance(self.choose, dict) else self.choose
@@ -159,8 +160,10 @@ class _Merger:
             if merged is MISSING:
                 if key in ours:
                     del ours[key]
+                    self.changed = True
             elif merged is not o:
                 ours[key] = merged
+                self.changed = True
         return ours
 
     def merge_list(self, path: str, base: Any, ours: list, theirs: list) -> list | None:
@@ -176,33 +179,60 @@ class _Merger:
         by_key = lambda lst: {_key_value(i, key): i for i in lst}  # noqa: E731
         b_items = by_key(base) if isinstance(base, list) else None
         t_items = by_key(theirs)
-        result = []
+        merged: dict[str, Any] = {}
         for item in ours:
             k = _key_value(item, key)
             b = b_items.get(k, MISSING) if b_items is not None else UNKNOWN
-            merged = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, item, t_items.get(k, MISSING))
-            if merged is not MISSING:
-                result.append(merged)
-        present = {_key_value(i, key) for i in ours}
+            value = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, item, t_items.get(k, MISSING))
+            if value is not MISSING:
+                merged[k] = value
         for k, item in t_items.items():
-            if k in present:
-                continue
-            b = b_items.get(k, MISSING) if b_items is not None else UNKNOWN
-            merged = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, MISSING, item)
-            if merged is not MISSING:
-                result.append(merged)
-        ours[:] = result
+            if k not in merged and k not in {_key_value(i, key) for i in ours}:
+                b = b_items.get(k, MISSING) if b_items is not None else UNKNOWN
+                value = self.merge_value(f"{path}[{key}={_plain(item.get(key))}]", b, MISSING, item)
+                if value is not MISSING:
+                    merged[k] = value
+        order = _order([_key_value(i, key) for i in ours], list(t_items), list(b_items) if b_items is not None else None)
+        result = [merged[k] for k in order if k in merged]
+        if [id(v) for v in result] != [id(v) for v in ours]:
+            ours[:] = result
+            self.changed = True
         return ours
 
-    @staticmethod
-    def _merge_set(base: Any, ours: list, theirs: list) -> list:
-        base_set = [_plain(v) for v in base] if isinstance(base, list) else None
-        theirs_plain = [_plain(v) for v in theirs]
-        keep = [v for v in ours if base_set is None or _plain(v) in theirs_plain or _plain(v) not in base_set]
-        present = [_plain(v) for v in keep]
-        added = [v for v in theirs if _plain(v) not in present and (base_set is None or _plain(v) not in base_set or _plain(v) in [_plain(o) for o in ours])]
-        ours[:] = keep + added
+    def _merge_set(self, base: Any, ours: list, theirs: list) -> list:
+        base_values = [json.dumps(_plain(v)) for v in base] if isinstance(base, list) else None
+        ours_values = {json.dumps(_plain(v)): v for v in ours}
+        theirs_values = {json.dumps(_plain(v)): v for v in theirs}
+        keep = {}
+        for k, v in ours_values.items():
+            removed_by_answers = base_values is not None and k in base_values and k not in theirs_values
+            if not removed_by_answers:
+                keep[k] = v
+        for k, v in theirs_values.items():
+            removed_by_operator = base_values is not None and k in base_values and k not in ours_values
+            if k not in keep and not removed_by_operator:
+                keep[k] = v
+        order = _order(list(ours_values), list(theirs_values), base_values)
+        result = [keep[k] for k in order if k in keep]
+        if [id(v) for v in result] != [id(v) for v in ours]:
+            ours[:] = result
+            self.changed = True
         return ours
+
+
+def _order(ours: list[str], theirs: list[str], base: list[str] | None) -> list[str]:
+    """The order of a merged list: the new render's order, unless the operator reordered the
+    previous render's items; items only the operator has stay right after their neighbour."""
+    operator_reordered = base is None or [k for k in ours if k in base] != [k for k in base if k in ours]
+    if operator_reordered:
+        return ours + [k for k in theirs if k not in ours]
+    order = [k for k in theirs]
+    for index, k in enumerate(ours):
+        if k in order:
+            continue
+        previous = next((ours[j] for j in range(index - 1, -1, -1) if ours[j] in order), None)
+        order.insert(order.index(previous) + 1 if previous is not None else 0, k)
+    return order
 
 
 def _join(path: str, key: Any) -> str:
@@ -252,6 +282,8 @@ def merge_texts(base: str | None, ours: str, theirs: str, *, choose: dict[str, S
             merged = merger.merge_value(f"{name}:", b, MISSING, doc)
             if merged is not MISSING:
                 result_docs.append(merged)
+    if not merger.changed and len(result_docs) == len(ours_docs) and all(a is b for a, b in zip(result_docs, ours_docs)):
+        return MergeResult(ours, merger.conflicts, merger.resolved)  # nothing to change: the file as it is
     rt.documents = result_docs
     return MergeResult(rt.dump(), merger.conflicts, merger.resolved)
 

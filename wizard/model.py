@@ -314,6 +314,11 @@ class Flux(Section):
         title="Substitution Secret",
         description="Secret for Flux postBuild substitution (e.g. cluster-secrets); needed for ${SECRET_DOMAIN}.",
     )
+    namespace_manifest: bool = advanced(
+        default=True,
+        title="Write namespace.yaml",
+        description="Create the Namespace manifest; false when a component supplies it (components/common).",
+    )
     namespace_components: list[str] = advanced(
         default_factory=list,
         title="Namespace components",

@@ -151,7 +151,8 @@ def namespace_dir(answers: Answers) -> str:
 
 
 def namespace_resources(answers: Answers) -> list[str]:
-    return ["./namespace.yaml", *(f"./{app.name}/ks.yaml" for app in apps(answers))]
+    own = ["./namespace.yaml"] if answers.flux.namespace_manifest else []
+    return [*own, *(f"./{app.name}/ks.yaml" for app in apps(answers))]
 
 
 def render(answers: Answers) -> dict[str, str]:
@@ -161,10 +162,9 @@ def render(answers: Answers) -> dict[str, str]:
     context = _context(answers)
     context["alloy_config"] = env.get_template("alloy/config.alloy.j2").render(context).rstrip("\n")
 
-    files: dict[str, str] = {
-        f"{base}/kustomization.yaml": env.get_template("namespace/kustomization.yaml.j2").render(context),
-        f"{base}/namespace.yaml": env.get_template("namespace/namespace.yaml.j2").render(context),
-    }
+    files: dict[str, str] = {f"{base}/kustomization.yaml": env.get_template("namespace/kustomization.yaml.j2").render(context)}
+    if answers.flux.namespace_manifest:
+        files[f"{base}/namespace.yaml"] = env.get_template("namespace/namespace.yaml.j2").render(context)
     for app in apps(answers):
         app_context = {**context, "app": app}
         files[f"{base}/{app.name}/ks.yaml"] = env.get_template("app/ks.yaml.j2").render(app_context)

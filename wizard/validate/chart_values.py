@@ -3,8 +3,9 @@
 Helm silently ignores a value the chart does not read (a cache switch under the wrong key is the
 classic Loki trap), so each path is looked up in the chart's default values.yaml (and, for a
 subchart such as kube-prometheus-stack's grafana, in the subchart's). A chart with a
-values.schema.json (Loki) is also validated against it. Maps whose content is free-form by design
-are listed below, each with its reason; nothing else is exempt.
+values.schema.json (Loki) is also validated against it. A map whose chart default is empty (``{}``:
+labels, annotations, selectors, config blocks) is free-form by the chart's own declaration; any
+other free-form map is listed below with its reason; nothing else is exempt.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ from wizard.validate.findings import Finding, Report
 #: chart -> {value path prefix: why its content is not in the chart's defaults}
 FREE_FORM: dict[str, dict[str, str]] = {
     "kube-prometheus-stack": {
-        "alertmanager.alertmanagerSpec.storage": "a prometheus-operator StorageSpec, default {}",
-        "prometheus.prometheusSpec.storageSpec": "a prometheus-operator StorageSpec, default {}",
         "kubeEtcd.service.selector": "a label selector, commented out in the chart's defaults",
         "grafana.grafana.ini": "Grafana's grafana.ini, any section and key",
     },
     "loki": {
-        "loki.analytics": "Loki's analytics config block, default {}",
-        "loki.compactor": "Loki's compactor config, passed through verbatim, default {}",
         "loki.limits_config": "Loki's limits_config, passed through; the chart sets only some keys",
-        "loki.schemaConfig": "Loki's schema_config, default {}",
     },
     "alloy": {},
 }
@@ -56,13 +52,17 @@ def _subcharts(chart_dir: Path, charts_dir: Path) -> dict[str, Path]:
     return found
 
 
-def _lookup(defaults: Any, path: list[str]) -> bool:
+_ABSENT = object()
+
+
+def _lookup(defaults: Any, path: list[str]) -> Any:
+    """The default value at ``path``, or _ABSENT."""
     node = defaults
     for key in path:
         if not isinstance(node, dict) or key not in node:
-            return False
+            return _ABSENT
         node = node[key]
-    return True
+    return node
 
 
 def unknown_paths(values: dict[str, Any], defaults: dict[str, Any], subcharts: dict[str, dict[str, Any]],
@@ -76,11 +76,13 @@ def unknown_paths(values: dict[str, Any], defaults: dict[str, Any], subcharts: d
             dotted = ".".join(here)
             if any(dotted == p or dotted.startswith(p + ".") for p in free_form):
                 continue
-            known = _lookup(defaults, here) or (here[0] in subcharts and _lookup(subcharts[here[0]], here[1:]))
-            if not known:
+            default = _lookup(defaults, here)
+            if default is _ABSENT and here[0] in subcharts:
+                default = _lookup(subcharts[here[0]], here[1:])
+            if default is _ABSENT:
                 missing.append(dotted)
                 continue
-            if isinstance(value, dict) and value:
+            if isinstance(value, dict) and value and default != {}:  # an empty default map is open by design
                 walk(value, here)
 
     walk(values, [])
