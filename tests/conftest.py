@@ -16,9 +16,16 @@ SHARED = ROOT.parent / "shared"
 EXAMPLE_ANSWERS = ROOT / "examples" / "answers.yaml"
 
 
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache-home")
+
+
 @pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch):
-    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets one."""
+def _hermetic_environment(monkeypatch, _cache_home):
+    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets
+    one; the user cache (converted CRDs, compiled templates, validated documents) private to the run."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():

@@ -102,3 +102,16 @@ def test_missing_kubectl_is_skipped_with_a_reason_or_fails_in_strict_mode(files,
     assert report.ok
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
     assert not validate_files(files, repo=None, crd_dir=None).ok
+
+
+def test_the_valid_document_cache_never_hides_an_error(files, crd_dir):
+    from wizard.validcache import _path
+
+    assert errors(files, crd_dir) == []  # validated, remembered as valid
+    assert _path().is_file()
+    assert errors(files, crd_dir) == []  # answered from the cache
+    broken = dict(files)
+    path = f"{NS}/loki/ks.yaml"
+    broken[path] = broken[path].replace("  prune: true", "  prune: maybe")
+    first = errors(broken, crd_dir)
+    assert first and first == errors(broken, crd_dir)  # an invalid document is checked every time

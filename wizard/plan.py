@@ -92,7 +92,7 @@ def _read(repo: Path, rel: str) -> str | None:
         raise PlanError(f"{rel}: cannot read ({exc.__class__.__name__}); fix its permissions or remove it") from None
 
 
-def _previous_render(previous: State | None) -> dict[str, str]:
+def _previous_render(previous: State | None, answers: Answers, files: dict[str, str]) -> dict[str, str]:
     """What the previous answers rendered, for each file whose rebuild matches what was written.
 
     A file whose rebuilt text does not match the recorded digest (another obs-wizard version
@@ -100,11 +100,14 @@ def _previous_render(previous: State | None) -> dict[str, str]:
     """
     if previous is None:
         return {}
-    try:
-        old_answers = Answers.model_validate(previous.answers)
-    except ValueError:
-        return {}
-    return {path: text for path, text in render.render(old_answers).items() if previous.files.get(path) == digest(text)}
+    if previous.answers == answers.model_dump(mode="json"):
+        old_files = files  # the same answers render the same files
+    else:
+        try:
+            old_files = render.render(Answers.model_validate(previous.answers))
+        except (ValueError, render.RenderError):
+            return {}
+    return {path: text for path, text in old_files.items() if previous.files.get(path) == digest(text)}
 
 
 def _chart_tag_rules(answers: Answers, previous: State | None) -> dict[str, tuple[set[str], set[str]]]:
@@ -136,7 +139,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
     shared = {f"{base_dir}/namespace.yaml", f"{base_dir}/kustomization.yaml"}
     plan = Plan()
     recorded = previous.files if previous else {}
-    bases = _previous_render(previous)
+    bases = _previous_render(previous, answers, files)
     tag_rules = _chart_tag_rules(answers, previous)
     new_state = State(answers=answers.model_dump(mode="json"))
 

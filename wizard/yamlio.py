@@ -8,6 +8,7 @@ an error. So the fast path and the line-numbered ruamel path always agree on wha
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -16,9 +17,18 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAMLError = yaml.YAMLError
 
 
+@lru_cache(maxsize=256)
+def _load_all_cached(text: str) -> tuple[Any, ...]:
+    return tuple(doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None)
+
+
 def load_all(text: str) -> list[Any]:
-    """Every non-empty document in ``text``; raises yaml.YAMLError on bad YAML."""
-    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+    """Every non-empty document in ``text``; raises yaml.YAMLError on bad YAML.
+
+    Parsed once per distinct text (validation reads the same files for several checks); the
+    documents are shared, so callers treat them as read-only.
+    """
+    return list(_load_all_cached(text))
 
 
 def load(text: str) -> Any:

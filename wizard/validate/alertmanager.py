@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wizard import yamlio
+from wizard import tools, yamlio
 from wizard.validate import toolrun
 from wizard.validate.extract import helmrelease_values
 from wizard.validate.findings import Finding, Report
@@ -48,6 +48,10 @@ def check_alertmanager(files: dict[str, str], chart_defaults: dict[str, Any] | N
     if found is None:
         return report
     path, values = found
+    if tools.find("amtool") is None:
+        _, missing = toolrun.run("amtool", [], check="amtool", step="the amtool checks of the Alertmanager config")
+        report.add(missing)
+        return report
     config = effective_config(values, chart_defaults)
     where = {"file": path, "document": "HelmRelease/kube-prometheus-stack", "path": "spec.values.alertmanager.config"}
     with tempfile.TemporaryDirectory(prefix="obs-wizard-am-") as tmp:

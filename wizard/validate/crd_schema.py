@@ -16,9 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from wizard import yamlio
+from wizard.validcache import ValidCache, key
 from wizard.validate.findings import Finding, Report
 
 _METADATA = {
@@ -138,13 +137,23 @@ def _convert_dir(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
+def _schema(kind_key: tuple[str, str], crd_dir: str | None) -> dict[str, Any]:
+    return CORE_SCHEMAS.get(kind_key) or load_crd_schemas(crd_dir or "")[kind_key]
+
+
 @lru_cache(maxsize=64)
-def _validator(key: tuple[str, str], crd_dir: str | None) -> jsonschema.Draft7Validator:
-    schema = CORE_SCHEMAS.get(key) or load_crd_schemas(crd_dir or "")[key]
-    return jsonschema.Draft7Validator(schema)
+def _schema_digest(kind_key: tuple[str, str], crd_dir: str | None) -> str:
+    return key(_CONVERTER_VERSION, _schema(kind_key, crd_dir))
 
 
-def _path(error: jsonschema.ValidationError) -> str:
+@lru_cache(maxsize=64)
+def _validator(kind_key: tuple[str, str], crd_dir: str | None):
+    import jsonschema  # only when a document has not been validated before
+
+    return jsonschema.Draft7Validator(_schema(kind_key, crd_dir))
+
+
+def _path(error) -> str:
     parts = []
     for part in error.absolute_path:
         parts.append(f"[{part}]" if isinstance(part, int) else (f".{part}" if parts else str(part)))
@@ -154,7 +163,7 @@ def _path(error: jsonschema.ValidationError) -> str:
 _UNKNOWN = re.compile(r"Additional properties are not allowed \((.*) (?:was|were) unexpected\)")
 
 
-def _message(error: jsonschema.ValidationError) -> str:
+def _message(error) -> str:
     match = _UNKNOWN.match(error.message)
     if match:
         return f"unknown field {match.group(1)} (misspelled, or not in this API version)"
@@ -167,6 +176,7 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
     """Validate every document of every YAML file (kustomize config files are left to kustomize)."""
     report = Report(checks_run=["crd-schema"])
     known = dict(load_crd_schemas(str(crd_dir))) if crd_dir else {}
+    cache = ValidCache()
     if crd_dir is None:
         report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
                            "no CRD directory: custom resources were not checked; pass --crd-dir DIR with the CRD YAML files"))
@@ -187,14 +197,21 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
                 continue
             name = (doc.get("metadata") or {}).get("name", "?")
             label = f"{kind}/{name} (document {index})"
-            key = (str(api_version), str(kind))
-            if key not in CORE_SCHEMAS and key not in known:
+            kind_key = (str(api_version), str(kind))
+            if kind_key not in CORE_SCHEMAS and kind_key not in known:
                 if crd_dir is not None:
                     report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
                                        f"no schema for {api_version} {kind} in {crd_dir}; it was not checked",
                                        file=path, document=label))
                 continue
-            validator = _validator(key, str(crd_dir) if crd_dir else None)
-            for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+            crd = str(crd_dir) if crd_dir else None
+            entry = key(_schema_digest(kind_key, crd), doc)
+            if entry in cache:
+                continue
+            errors = sorted(_validator(kind_key, crd).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+            for error in errors:
                 report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
+            if not errors:
+                cache.add(entry)
+    cache.save()
     return report

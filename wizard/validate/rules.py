@@ -11,7 +11,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from wizard import units, yamlio
+from wizard import tools, units, yamlio
 from wizard.model import Answers
 from wizard.validate import toolrun
 from wizard.validate.extract import documents
@@ -47,6 +47,10 @@ def timings(answers: Answers) -> dict[str, int]:
 def check_rules(files: dict[str, str], answers: Answers | None) -> Report:
     report = Report(checks_run=["promtool"])
     rules = documents(files, "PrometheusRule")
+    if rules and tools.find("promtool") is None:
+        _, missing = toolrun.run("promtool", [], check="promtool", step="`promtool check rules` and `promtool test rules`")
+        report.add(missing)
+        return report
     with tempfile.TemporaryDirectory(prefix="obs-wizard-rules-") as tmp:
         for path, doc in rules:
             name = (doc.get("metadata") or {}).get("name", "?")
