@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from wizard.errors import BadInput, WriteFailed
@@ -26,8 +27,11 @@ def safe_target(repo: Path, rel: str) -> Path:
     return target
 
 
-def apply(repo: Path, changes: list[FileChange]) -> list[str]:
-    """Write every change that writes; returns the paths written. Raises WriteFailed after a rollback."""
+def apply(repo: Path, changes: list[FileChange], progress: Callable[[str], None] | None = None) -> list[str]:
+    """Write every change that writes; returns the paths written. Raises WriteFailed after a rollback.
+
+    ``progress`` is told each path as its new content is safely staged beside it.
+    """
     todo = [(c, safe_target(repo, c.path)) for c in changes if c.writes]
     temps: list[Path] = []
     created_dirs: list[Path] = []
@@ -48,6 +52,8 @@ def apply(repo: Path, changes: list[FileChange]) -> list[str]:
                 os.chmod(tmp_name, target.stat().st_mode & 0o777)
             else:
                 os.chmod(tmp_name, 0o644)
+            if progress is not None:
+                progress(change.path)
         for (change, target), tmp in zip(todo, temps):
             os.replace(tmp, target)
             replaced.append((target, change.old))

@@ -17,6 +17,8 @@ from wizard.errors import BadInput, Exit, WizardError  # noqa: E402
 
 EPILOG = """\
 modes:
+  obs-wizard [--repo DIR]                    the interactive wizard (Textual) in a terminal
+  obs-wizard --plain [--repo DIR]            the same questions as plain prompts
   obs-wizard --answers FILE --repo DIR       headless: render, validate and write
   obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
@@ -30,7 +32,7 @@ Before writing, the 1Password items are checked through Connect (OP_CONNECT_HOST
 exit codes:
   0  success (or in sync for --check)
   1  --check: the repo differs from what the answers render
-  2  bad input: answers file, option or path, or no --answers given
+  2  bad input: answers file, option or path, or no terminal for the interactive wizard
   3  the rendered manifests failed validation; nothing was written
   4  conflicts: a value changed both by hand and by the answers, a file deleted by hand, or a file
      obs-wizard did not write; every one is listed and nothing was written (see --conflicts, --adopt)
@@ -67,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
+    mode.add_argument("--plain", action="store_true", help="ask with plain prompts instead of the full-screen wizard")
     parser.add_argument("--conflicts", choices=("ours", "theirs"), default=None,
                         help="settle every conflict: ours keeps the value on disk, theirs takes the new render")
     parser.add_argument("--force", action="store_true", help="the same as --conflicts theirs")
@@ -128,7 +131,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):
-        return _interactive()
+        return _interactive(repo, sources, args.plain)
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),
@@ -151,16 +154,19 @@ def _repo(path: Path) -> Path:
     return path
 
 
-def _interactive() -> int:
+def _interactive(repo: Path, sources, plain: bool) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
             "(start from `obs-wizard schema` or examples/answers.yaml)"
         )
-    raise BadInput(
-        "the interactive wizard is not available in this version; run headless with --answers FILE "
-        "(start from examples/answers.yaml)"
-    )
+    if plain:
+        from wizard.plain import run as run_plain
+
+        return run_plain(repo, sources.crd_dir, sources.charts_dir)
+    from wizard.tui.app import run as run_tui
+
+    return run_tui(repo, sources.crd_dir, sources.charts_dir)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -99,8 +99,7 @@ def _print_advice(answers: Answers, out: TextIO) -> None:
 
 def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
     """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``."""
-    from wizard.onepassword.check import NotConfigured, connect_settings, connect_timeout, run_checks
-    from wizard.onepassword.gateway import ConnectFailure, ConnectGateway
+    from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
 
     try:
         host, token = connect_settings()
@@ -112,14 +111,10 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
             ) from None
         print(f"secret check: skipped ({exc})", file=out)
         return
-    try:
-        gateway = ConnectGateway(host, token, timeout=connect_timeout())
-    except ConnectFailure as exc:
-        raise SecretsMissing(f"{exc.message}; nothing was written") from None
-    try:
-        report = run_checks(answers, gateway)
-    finally:
-        gateway.close()
+    report = check_connect(answers, host, token)
+    settings = [o for o in report.outcomes if o.check == "Connect settings"]
+    if settings:
+        raise SecretsMissing(f"{settings[0].message}; nothing was written")
     for outcome in report.outcomes:
         print(f"  {outcome.line()}", file=out)
     failed = [o for o in report.outcomes if o.status == "fail"]

@@ -31,6 +31,9 @@ class Outcome:
     def line(self) -> str:
         return f"{self.status.upper():<7} {self.check}: {self.message}"
 
+    def marked(self) -> str:
+        return f"{ {'ok': '✓', 'fail': '✗', 'warn': '⚠', 'skipped': '·'}[self.status]} {self.check}: {self.message}"
+
 
 @dataclass
 class SecretReport:
@@ -164,3 +167,15 @@ def run_checks(answers: Answers, gateway: ConnectGateway) -> SecretReport:
         for job in jobs:
             report.outcomes.extend(job.result())
     return report
+
+
+def check_connect(answers: Answers, host: str, token: str, timeout: float | None = None) -> SecretReport:
+    """Every check against the Connect server at ``host``; bad settings become a failed outcome."""
+    try:
+        gateway = ConnectGateway(host, token, timeout=timeout if timeout is not None else connect_timeout())
+    except ConnectFailure as exc:
+        return SecretReport([Outcome("Connect settings", "fail", exc.message)])
+    try:
+        return run_checks(answers, gateway)
+    finally:
+        gateway.close()

@@ -1,0 +1,303 @@
+"""The Textual wizard, driven by Pilot, and its snapshots at 80x24."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Switch
+
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, snapshot_tree
+from wizard import answers_file
+from wizard.form import steps
+from wizard.session import Session
+from wizard.tui.app import WizardApp
+from wizard.tui.widgets import ConflictPicker, FieldRow
+
+NS = "kubernetes/apps/observability"
+CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
+LAST_FORM = len(steps())
+REVIEW, WRITE, DONE = LAST_FORM + 1, LAST_FORM + 2, LAST_FORM + 3
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    path = tmp_path / "home-ops"
+    path.mkdir()
+    return path
+
+
+def make_app(repo: Path, **kwargs) -> WizardApp:
+    return WizardApp(Session.open(repo, SHARED / "crds", SHARED / "charts"), repo_label="~/home-ops", **kwargs)
+
+
+async def fill(app: WizardApp, pilot, values: dict[str, str]) -> None:
+    for key, text in values.items():
+        widget = app.query_one(f"#input-{key.replace('.', '-')}")
+        if isinstance(widget, Switch):
+            widget.value = text == "true"
+        else:
+            widget.value = text
+    await pilot.pause()
+
+
+async def goto_review(app: WizardApp, pilot) -> None:
+    await pilot.press("ctrl+n")
+    await fill(app, pilot, CLUSTER)
+    for _ in range(LAST_FORM):
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+    assert app.index == REVIEW
+
+
+async def test_keyboard_navigation_forward_and_back(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.index == 0
+        await pilot.press("ctrl+n")
+        assert app.index == 1 and app.focused.id == "input-cluster-domain"
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        assert app.index == 2
+        await pilot.press("ctrl+b")
+        assert app.index == 1
+        await pilot.press("escape")  # Escape goes back on later steps
+        assert app.index == 0
+
+
+async def test_typing_validates_beside_the_field_and_marks_the_step(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await pilot.press(*"Example..com")
+        await pilot.pause()
+        row = app.query_one("#row-cluster-domain", FieldRow)
+        assert "is not a lower-case DNS name" in str(row.query_one(".field-error").render())
+        assert row.has_class("-invalid")
+        assert str(app.query_one("#steps").get_option("nav-1").prompt).startswith("✗ Cluster")
+        app.query_one("#input-cluster-domain", Input).value = "example.com"
+        await pilot.pause()
+        assert str(row.query_one(".field-error").render()) == ""
+
+
+async def test_next_is_refused_on_a_step_with_errors_saying_why(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, {"cluster.domain": "example.com", "cluster.node_count": "0"})
+        await pilot.press("ctrl+n")
+        assert app.index == 1
+        (notification,) = app._notifications
+        assert "Fix this step first" in notification.message
+        assert "Input should be greater than or equal to 1" in notification.message
+
+
+async def test_a_cross_field_rule_blocks_its_step(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, {"metrics.pvc_size": "20Gi", "metrics.retention_size": "25GB"})
+        assert "retention_size 25GB is larger than pvc_size 20Gi" in str(app.query_one("#step-error-2").render())
+        await pilot.press("ctrl+n")
+        assert app.index == 2
+
+
+async def test_sizing_estimate_updates_live(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        sizing = app.query_one("#sizing")
+        assert "~6.5Gi needed" in str(sizing.render())
+        await fill(app, pilot, {"metrics.retention": "90d", "metrics.pvc_size": "10Gi"})
+        assert "~19.5Gi needed" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "escape"])
+async def test_quit_asks_first_and_leaves_the_repo_untouched(repo, key):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "Confirm"
+        await pilot.press("escape")  # "No": stay
+        await pilot.pause()
+        assert app.screen.__class__.__name__ != "Confirm" and app.is_running
+        await pilot.press(key)
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert app.return_value == 130
+    assert list(repo.iterdir()) == []
+
+
+async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_review(app, pilot)
+        summary = str(app.query_one("#review-summary").render())
+        assert f"In {NS}/:" in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        assert "Alert -> Slack: 2m30s worst case" in summary
+        assert list(repo.iterdir()) == []
+        await pilot.press("ctrl+n")  # Write files -> Connect not configured: confirm
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "Confirm"
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.index == REVIEW and list(repo.iterdir()) == []
+
+
+async def test_full_run_writes_the_expected_files(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_review(app, pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")  # write without the 1Password check
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index == DONE
+        assert "git add kubernetes/apps/observability .obs-wizard" in str(app.query_one("#done-text").render())
+        log = str(app.query_one("#write-log").render())
+        assert "✓ validation passed" in log and f"✓ {NS}/loki/ks.yaml" in log
+        await pilot.press("ctrl+n")
+    assert app.return_value == 0
+    for golden in (ROOT / "kubernetes").rglob("*.yaml"):
+        assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
+    saved = answers_file.load(repo / ".obs-wizard/answers.yaml")
+    assert saved == answers_file.load(EXAMPLE_ANSWERS)
+
+
+async def test_check_now_shows_each_connect_check(repo, monkeypatch):
+    from tests.fake_connect import FakeConnect, Vault, login_item, secure_note
+
+    webhook = "https://hooks.slack.com/services/T0FAKEFAK/B0FAKEFAK/abcdefghijklmnopqrstuvwx"
+    vault = Vault("Kubernetes", [login_item("grafana", "admin", "pw-not-shown"), secure_note("alertmanager", SLACK_WEBHOOK_URL=webhook)])
+    with FakeConnect([vault], "tui-token") as server:
+        app = make_app(repo)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+n")
+            await fill(app, pilot, CLUSTER)
+            for _ in range(3):
+                await pilot.press("ctrl+n")
+            assert app.index == 4
+            token = app.query_one("#connect-token", Input)
+            assert token.password  # masked
+            await fill(app, pilot, {})
+            app.query_one("#connect-host", Input).value = server.url
+            token.value = "tui-token"
+            await pilot.pause()
+            app.query_one("#check-now").press()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            results = str(app.query_one("#check-results").render())
+            assert "✓ Connect reachable" in results and "✓ field alertmanager/SLACK_WEBHOOK_URL" in results
+            assert webhook not in results and "pw-not-shown" not in results and "tui-token" not in results
+
+
+async def test_conflicts_are_picked_per_path_on_review(repo, tmp_path):
+    from tests.conftest import run_cli
+
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    helmrelease = repo / NS / "loki/app/helmrelease.yaml"
+    helmrelease.write_text(helmrelease.read_text().replace("size: 10Gi", "size: 15Gi"))
+    app = make_app(repo)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.press("ctrl+n")
+        assert app.query_one("#input-cluster-domain", Input).value == "example.com"  # saved answers filled in
+        for _ in range(LAST_FORM - 1):
+            await pilot.press("ctrl+n")
+        # change the Loki volume on the Retention step too: both sides changed the same value
+        await pilot.press("ctrl+b", "ctrl+b", "ctrl+b")
+        await fill(app, pilot, {"logs.pvc_size": "20Gi"})
+        for _ in range(4):
+            await pilot.press("ctrl+n")
+        assert app.index == REVIEW
+        (picker,) = app.query(ConflictPicker)
+        assert picker.conflict.path == "spec.values.singleBinary.persistence.size"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.index == REVIEW and app.screen.__class__.__name__ != "Confirm"  # refused until picked
+        before = snapshot_tree(repo)
+        picker.query("RadioButton").last().value = True  # take new: 20Gi
+        await pilot.pause()
+        assert snapshot_tree(repo) == before
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index == DONE
+    assert "size: 20Gi" in helmrelease.read_text()
+
+
+# --- snapshots at 80x24 ------------------------------------------------------------------------
+
+
+def _quiet_cursor(app: WizardApp) -> None:
+    for widget in app.query(Input):
+        widget.cursor_blink = False
+
+
+def snapshot_app(tmp_path: Path) -> WizardApp:
+    repo = tmp_path / "home-ops"
+    repo.mkdir(exist_ok=True)
+    return make_app(repo)
+
+
+STEP_NAMES = ["welcome", "cluster", "retention", "grafana", "secrets", "advanced", "review"]
+
+
+@pytest.mark.parametrize("index", range(len(STEP_NAMES)), ids=STEP_NAMES)
+def test_snapshot_each_step(snap_compare, tmp_path, index):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        _quiet_cursor(app)
+        if index:
+            await pilot.press("ctrl+n")
+            await fill(app, pilot, CLUSTER)
+            for _ in range(index - 1):
+                await pilot.press("ctrl+n")
+            _quiet_cursor(app)
+            await pilot.pause()
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_write_and_done(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await goto_review(app, pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        _quiet_cursor(app)
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_invalid_field_light_theme(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, {"cluster.domain": "Example..com", "cluster.node_count": "0"})
+        _quiet_cursor(pilot.app)
+
+    app = make_app(tmp_path, theme_name="textual-light")
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_no_color(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, {"cluster.domain": "example.com"})
+        _quiet_cursor(pilot.app)
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))

@@ -1,0 +1,174 @@
+"""The questions, generated from the answers model, for the interactive wizard and the plain prompts.
+
+Nothing here knows a field by name: steps group model sections (any section not named below gets
+a step of its own), fields come from the model with their title, help, default and kind, and
+validation is the model's own (the same messages as the answers file). A new model field appears in
+both front ends without UI code changes.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import PydanticUndefined
+
+from wizard.model import SECTIONS, Answers, field_is_advanced
+
+#: Steps that follow quickstart.md: (title, model sections). Sections not listed are appended.
+STEP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Cluster", ("cluster",)),
+    ("Retention & storage", ("metrics", "logs")),
+    ("Grafana exposure", ("grafana",)),
+    ("Secrets", ("secrets",)),
+    ("Alerts and advanced", ("alerting", "flux", "charts")),
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    section: str
+    name: str
+    title: str
+    help: str
+    kind: str  # "bool", "int", "list" or "text"
+    default: Any  # None when the field has no default (required) or a derived default
+    required: bool
+    advanced: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    sections: tuple[str, ...]
+    questions: tuple[Question, ...]
+
+
+def _kind(annotation: Any) -> str:
+    if typing.get_origin(annotation) is list:
+        return "list"
+    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if args else annotation
+    base = annotation
+    origin = typing.get_origin(base)
+    if base is bool:
+        return "bool"
+    if base is int:
+        return "int"
+    if origin is list or base is list:
+        return "list"
+    return "text"
+
+
+def _questions(section_name: str, section: type) -> tuple[Question, ...]:
+    out = []
+    for name, field in section.model_fields.items():
+        required = field.default is PydanticUndefined and field.default_factory is None
+        default = None if required else (field.default_factory() if field.default_factory else field.default)
+        out.append(Question(section_name, name, field.title or name, field.description or "", _kind(field.annotation),
+                            default, required, field_is_advanced(section, name)))
+    return tuple(out)
+
+
+def steps() -> tuple[Step, ...]:
+    sections = dict(SECTIONS)
+    listed = {name for _, names in STEP_SECTIONS for name in names}
+    result = [Step(title, names, tuple(q for n in names if n in sections for q in _questions(n, sections[n])))
+              for title, names in STEP_SECTIONS]
+    result += [Step(sections[name].model_config.get("title") or name.title(), (name,), _questions(name, sections[name]))
+               for name, _ in SECTIONS if name not in listed]
+    return tuple(result)
+
+
+# --- values: what the operator typed, as text, and what the model gets ----------------------------
+
+
+def to_text(question: Question, value: Any) -> str:
+    if value is None:
+        return ""
+    if question.kind == "bool":
+        return "true" if value else "false"
+    if question.kind == "list":
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def from_text(question: Question, text: str) -> Any:
+    """The model value for what was typed; unparsable text is passed on for the model to reject."""
+    text = text.strip()
+    if question.kind == "bool":
+        return text.lower() in ("true", "yes", "y", "1", "on") if isinstance(text, str) else bool(text)
+    if question.kind == "list":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if text == "":
+        return None
+    if question.kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+class Draft:
+    """The answers being edited: text per question, from defaults, discovery or saved answers."""
+
+    def __init__(self, initial: dict[str, dict[str, Any]] | None = None):
+        self.values: dict[str, Any] = {}  # question key -> model value (None: unset / use default)
+        for section, fields in (initial or {}).items():
+            for name, value in (fields or {}).items():
+                self.values[f"{section}.{name}"] = value
+
+    def get(self, question: Question) -> Any:
+        return self.values.get(question.key)
+
+    def text(self, question: Question) -> str:
+        value = self.get(question)
+        return to_text(question, question.default if value is None and not question.required else value)
+
+    def set_text(self, question: Question, text: str) -> None:
+        value = from_text(question, text)
+        if value is None or (question.kind != "bool" and value == question.default and question.default is not None):
+            self.values.pop(question.key, None)  # the default: leave it unset so the answers file stays small
+        else:
+            self.values[question.key] = value
+
+    def data(self) -> dict[str, dict[str, Any]]:
+        # Every section present, so a missing required answer is reported on its own field.
+        out: dict[str, dict[str, Any]] = {name: {} for name, _ in SECTIONS}
+        for key, value in self.values.items():
+            section, name = key.split(".", 1)
+            out.setdefault(section, {})[name] = value
+        return out
+
+    def errors(self) -> dict[str, str]:
+        """Problems by question key ('' for rules spanning several sections), from the model itself."""
+        try:
+            Answers.model_validate(self.data())
+        except ValidationError as exc:
+            found: dict[str, str] = {}
+            for error in exc.errors(include_url=False, include_input=False):
+                loc = [str(p) for p in error["loc"]]
+                message = error["msg"].removeprefix("Value error, ")
+                if error["type"] == "missing":
+                    message = "required"
+                key = ".".join(loc[:2]) if len(loc) >= 2 else (loc[0] if loc else "")
+                found.setdefault(key, message)
+            return found
+        return {}
+
+    def answers(self) -> Answers:
+        return Answers.model_validate(self.data())
+
+
+def step_errors(step: Step, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(where, message) for this step: its questions, and section-wide rules of its sections."""
+    keys = {q.key for q in step.questions}
+    return [(key, message) for key, message in errors.items() if key in keys or key in step.sections]

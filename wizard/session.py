@@ -1,0 +1,55 @@
+"""One interactive session against a target repo, for the Textual wizard and the plain prompts.
+
+The same pipeline as a headless run (discovery, plan, validation, 1Password check, atomic write),
+exposed step by step so a front end can show each stage. It never writes before ``write()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard import answers_file, apply, discovery, plan, state
+from wizard.form import Draft
+from wizard.model import Answers
+from wizard.validate import Report, validate_files
+
+
+@dataclass
+class Session:
+    repo: Path
+    crd_dir: Path | None = None
+    charts_dir: Path | None = None
+    previous: state.State | None = None
+    found: discovery.Discovery = field(default_factory=discovery.Discovery)
+    saved: Answers | None = None
+
+    @classmethod
+    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None) -> Session:
+        previous = state.load(repo)
+        found = discovery.discover(repo, previous=previous)
+        saved = answers_file.load(found.saved_answers) if found.saved_answers else None
+        return cls(repo, crd_dir, charts_dir, previous, found, saved)
+
+    @property
+    def rerun(self) -> bool:
+        return self.saved is not None or self.previous is not None
+
+    def initial_draft(self) -> Draft:
+        """Saved answers first (a re-run), else what the repo suggests; defaults fill the rest."""
+        if self.saved is not None:
+            return Draft(self.saved.model_dump(mode="json", exclude_unset=True))
+        return Draft(self.found.suggestions())
+
+    def plan(self, answers: Answers, choose: dict[str, dict[str, plan.Side]] | plan.Side | None = None,
+             adopt: bool = False) -> plan.Plan:
+        return plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt)
+
+    def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
+        substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
+        return validate_files(the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir, charts_dir=self.charts_dir,
+                              answers=answers, substitutions=substitutions)
+
+    def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
+        return apply.apply(self.repo, the_plan.changes, progress)

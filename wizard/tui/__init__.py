@@ -1,0 +1,1 @@
+"""The interactive wizard (Textual). Imported only when a terminal session starts it."""

@@ -1,0 +1,412 @@
+"""The interactive wizard: Welcome -> the answer steps (generated) -> Review -> Write -> Done."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Collapsible, ContentSwitcher, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wizard import form, sizing
+from wizard.errors import Exit, WizardError
+from wizard.session import Session
+from wizard.tui.dialogs import Confirm
+from wizard.tui.messages import ConflictChosen, FieldEdited
+from wizard.tui.widgets import ConflictPicker, FieldRow, SecretInput
+
+
+class WizardApp(App[int]):
+    """Walks the quickstart; writes nothing before the operator confirms on the Review step."""
+
+    CSS_PATH = "wizard.tcss"
+    TITLE = "obs-wizard"
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", priority=True),
+        Binding("ctrl+b", "back", "Back", priority=True),
+        Binding("escape", "escape", "Back / Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+t", "toggle_dark", "Theme"),
+    ]
+
+    def __init__(self, session: Session, *, repo_label: str | None = None, theme_name: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.repo_label = repo_label or str(session.repo)
+        self.draft = session.initial_draft()
+        self.form_steps = form.steps()
+        self.titles = ["Welcome", *(s.title for s in self.form_steps), "Review", "Write", "Done"]
+        self.index = 0
+        self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
+        self.plan = None
+        self.written: list[str] = []
+        self.skip_secret_check = False
+        if theme_name:
+            self.theme = theme_name
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="body"):
+            yield OptionList(*(Option(self._step_label(i), id=f"nav-{i}") for i in range(len(self.titles))), id="steps")
+            with ContentSwitcher(initial="step-0", id="panes"):
+                yield self._welcome()
+                for number, step in enumerate(self.form_steps, start=1):
+                    yield self._fields_pane(number, step)
+                yield VerticalScroll(Static(id="review-summary"), Vertical(id="review-conflicts"), Static(id="review-diffs"),
+                                     id=f"step-{len(self.titles) - 3}", classes="pane")
+                yield VerticalScroll(Static(id="write-log"), id=f"step-{len(self.titles) - 2}", classes="pane")
+                yield VerticalScroll(Static(id="done-text"), id=f"step-{len(self.titles) - 1}", classes="pane")
+        with Horizontal(id="nav"):
+            yield Static("", id="status")
+            yield Button("Back", id="back")
+            yield Button("Next", id="next", variant="primary")
+        yield Footer()
+
+    def _welcome(self) -> VerticalScroll:
+        found = self.session.found
+        run = ("a re-run: your saved answers (.obs-wizard/answers.yaml) are filled in, and files you edited by hand "
+               "are merged, not overwritten" if self.session.rerun else "a first run: nothing from obs-wizard is in this repo yet")
+        lines = [
+            "[b]obs-wizard[/b] adds kube-prometheus-stack, Loki and Alloy to your Flux repo as three apps in "
+            "[b]kubernetes/apps/observability/[/b].",
+            "",
+            f"Repo: [b]{self.repo_label}[/b]",
+            f"This is {run}.",
+            "",
+            "You answer a few questions (each validated as you type), review every file change, and only then "
+            "is anything written; the 1Password items are checked through Connect first.",
+        ]
+        report = found.report()
+        if report:
+            lines += ["", "[b]Found in the repo[/b] (used as defaults):", *(f"  • {line}" for line in report)]
+        lines += ["", "Keys: Ctrl+N next, Ctrl+B back, Ctrl+Q quit; the mouse works too."]
+        return VerticalScroll(Static("\n".join(lines), id="welcome-text"), id="step-0", classes="pane")
+
+    def _fields_pane(self, number: int, step: form.Step) -> VerticalScroll:
+        rows = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if not q.advanced]
+        advanced = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if q.advanced]
+        children: list = [Static(f"[b]{step.title}[/b]", classes="pane-title"), *rows]
+        if advanced:
+            children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))
+        children.append(Static("", classes="step-error", id=f"step-error-{number}"))
+        if "metrics" in step.sections:
+            children.append(Static("", id="sizing"))
+        if "secrets" in step.sections:
+            children += [
+                Static("[b]1Password Connect[/b] (to check the items now; never saved)", classes="pane-title"),
+                SecretInput("Connect host", "e.g. http://127.0.0.1:8080 (OP_CONNECT_HOST)", os.environ.get("OP_CONNECT_HOST", ""),
+                            "connect-host", password=False),
+                SecretInput("Connect token", "masked; read from OP_CONNECT_TOKEN when set", os.environ.get("OP_CONNECT_TOKEN", ""),
+                            "connect-token", password=True),
+                Button("Check now", id="check-now"),
+                Static("", id="check-results"),
+            ]
+        return VerticalScroll(*children, id=f"step-{number}", classes="pane")
+
+    def _placeholder(self, question: form.Question) -> str:
+        if question.key == "grafana.hostname":
+            domain = self.draft.values.get("cluster.domain")
+            return f"grafana.{domain}" if domain else "grafana.<domain>"
+        if question.key == "metrics.retention_size":
+            return "about 85% of the volume"
+        return ""
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    # --- state -----------------------------------------------------------------------------------
+
+    def _errors(self) -> dict[str, str]:
+        return self.draft.errors()
+
+    def _step_errors(self, index: int, errors: dict[str, str]) -> list[tuple[str, str]]:
+        if 1 <= index <= len(self.form_steps):
+            return form.step_errors(self.form_steps[index - 1], errors)
+        return []
+
+    def _step_label(self, index: int, errors: dict[str, str] | None = None) -> Text:
+        errors = self._errors() if errors is None else errors
+        mark = "✗" if self._step_errors(index, errors) else ("▸" if index == self.index else " ")
+        return Text(f"{mark} {self.titles[index]}", style="bold" if index == self.index else "")
+
+    def _refresh(self) -> None:
+        errors = self._errors()
+        steps = self.query_one("#steps", OptionList)
+        for i in range(len(self.titles)):
+            steps.replace_option_prompt(f"nav-{i}", self._step_label(i, errors))
+        steps.highlighted = self.index
+        for row in self.query(FieldRow):
+            row.show_error(errors.get(row.question.key))
+        for number, step in enumerate(self.form_steps, start=1):
+            spanning = [m for k, m in errors.items() if k in step.sections]
+            self.query_one(f"#step-error-{number}", Static).update("\n".join(f"✗ {m}" for m in spanning))
+        self._refresh_sizing()
+        last_form = len(self.form_steps)
+        back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
+        back.disabled = self.index == 0 or self.index >= last_form + 2
+        nxt.label = {last_form + 1: "Write files", last_form + 3: "Finish"}.get(self.index, "Next")
+        nxt.disabled = self.index == last_form + 2
+        mine = self._step_errors(self.index, errors)
+        self.query_one("#status", Static).update(f"✗ {len(mine)} problem(s) on this step" if mine else "")
+
+    def _refresh_sizing(self) -> None:
+        try:
+            answers = self.draft.answers()
+        except ValueError:
+            text = "Sizing: fill in the cluster and retention answers to see the estimate."
+        else:
+            text = "\n".join(sizing.summary(answers) + [f"⚠ {w}" for w in sizing.warnings(answers)])
+        for widget in self.query("#sizing"):
+            widget.update(text)
+
+    @on(FieldEdited)
+    def _edited(self, event: FieldEdited) -> None:
+        self.draft.set_text(event.question, event.text)
+        self._refresh()
+
+    @on(ConflictChosen)
+    def _conflict_chosen(self, event: ConflictChosen) -> None:
+        self.choices.setdefault(event.file, {})[event.path] = event.side
+        self._compute_plan()
+
+    # --- navigation ------------------------------------------------------------------------------
+
+    def _go(self, index: int) -> None:
+        self.index = index
+        self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
+        if index == len(self.form_steps) + 1:
+            self._build_review()
+        self._refresh()
+        pane = self.query_one(f"#step-{index}")
+        focusable = [w for w in pane.query("Input, Switch") if w.focusable]
+        (focusable[0] if focusable else self.query_one("#next", Button)).focus()
+
+    def action_next(self) -> None:
+        last_form = len(self.form_steps)
+        problems = self._step_errors(self.index, self._errors())
+        if problems:
+            self.bell()
+            first = problems[0][1]
+            self.notify(f"Fix this step first: {first}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                        severity="error", title="Next refused")
+            return
+        if self.index == last_form + 1:
+            self._confirm_write()
+        elif self.index == last_form + 3:
+            self.exit(int(Exit.OK))
+        elif self.index < last_form + 1:
+            self._go(self.index + 1)
+
+    def action_back(self) -> None:
+        if 0 < self.index <= len(self.form_steps) + 1:
+            self._go(self.index - 1)
+
+    def action_escape(self) -> None:
+        if self.index == 0:
+            self.action_quit()
+        else:
+            self.action_back()
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        if self.index == len(self.form_steps) + 3:
+            self.exit(int(Exit.OK))
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(int(Exit.CANCELLED))
+
+        self.push_screen(Confirm("Quit obs-wizard? Nothing has been written; the repo stays as it is." if not self.written
+                                 else "Quit obs-wizard?", yes="Quit", no="Stay"), answered)
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self) -> None:
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(OptionList.OptionSelected, "#steps")
+    def _step_clicked(self, event: OptionList.OptionSelected) -> None:
+        target = int(str(event.option.id).removeprefix("nav-"))
+        last_form = len(self.form_steps)
+        if target > last_form + 1 or self.index > last_form + 1:
+            self._refresh()
+            return
+        errors = self._errors()
+        blocking = next((i for i in range(1, target) if self._step_errors(i, errors)), None)
+        if target > self.index and blocking is not None:
+            self.notify(f"Fix the {self.titles[blocking]} step first.", severity="error", title="Not yet")
+            self._refresh()
+            return
+        self._go(target)
+
+    # --- review ----------------------------------------------------------------------------------
+
+    def _compute_plan(self) -> str | None:
+        """Plan the write for the current answers and conflict picks; the reason when it cannot."""
+        try:
+            self.plan = self.session.plan(self.draft.answers(), choose=self.choices or None)
+        except Exception as exc:  # noqa: BLE001 - shown to the operator, never a traceback
+            self.plan = None
+            return getattr(exc, "message", None) or str(exc).splitlines()[0]
+        return None
+
+    def _build_review(self) -> None:
+        summary = self.query_one("#review-summary", Static)
+        conflicts_box = self.query_one("#review-conflicts", Vertical)
+        diffs = self.query_one("#review-diffs", Static)
+        conflicts_box.remove_children()
+        self.choices = {}
+        problem = self._compute_plan()
+        if problem is not None or self.plan is None:
+            summary.update(f"[b red]Cannot plan:[/b red] {problem}")
+            diffs.update("")
+            return
+        answers = self.draft.answers()
+        from wizard.render import namespace_dir
+
+        base = namespace_dir(answers) + "/"
+        lines = ["[b]Review[/b]: nothing is written until you choose Write files.", "", f"In {base}:"]
+        symbols = {"create": "+", "update": "~", "merge": "~", "unchanged": "=", "keep": "=", "conflict": "!"}
+        for change in self.plan.changes:
+            reason = f" [dim]({change.reason})[/dim]" if change.reason and change.action != "unchanged" else ""
+            lines.append(f" {symbols[change.action]} {change.action:<9} {change.path.removeprefix(base)}{reason}")
+        lines += ["", *sizing.summary(answers), *(f"⚠ {w}" for w in sizing.warnings(answers))]
+        pending = [(c.path, conflict) for c in self.plan.conflicts for conflict in c.conflicts]
+        if self.plan.conflicts:
+            lines += ["", f"[b]{len(self.plan.conflicts)} file(s) in conflict[/b]: pick a side for each value below."]
+        summary.update("\n".join(lines))
+        for file, conflict in pending:
+            conflicts_box.mount(ConflictPicker(file, conflict, self.choices.get(file, {}).get(conflict.path)))
+        text = "".join(change.diff() for change in self.plan.changes if change.action != "unchanged")
+        diffs.update(Syntax(text, "diff", theme="ansi_dark", word_wrap=True) if text else "No file changes.")
+
+    def _confirm_write(self) -> None:
+        problem = self._compute_plan()
+        if self.plan is None:
+            self.notify(f"Go back and fix the answers first: {problem}", severity="error", title="Cannot write")
+            return
+        unsettled = self.plan.conflicts
+        if unsettled:
+            self.notify(f"{len(unsettled)} conflict(s) still need a choice (or a file was deleted by hand: keep it deleted "
+                        "by editing, or re-run headless with --conflicts).", severity="error", title="Write refused")
+            return
+        host = self.query_one("#connect-host").value.strip()
+        token = self.query_one("#connect-token").value.strip()
+        if host and token:
+            self._go(len(self.form_steps) + 2)
+            self._write(host, token)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._go(len(self.form_steps) + 2)
+                self._write(None, None)
+
+        self.push_screen(Confirm("1Password Connect is not configured, so the items cannot be checked. "
+                                 "Write the files without checking them?", yes="Write anyway", no="Back"), answered)
+
+    # --- secret check and write (workers) ------------------------------------------------------
+
+    @on(Button.Pressed, "#check-now")
+    def _check_now(self) -> None:
+        host = self.query_one("#connect-host").value.strip()
+        token = self.query_one("#connect-token").value.strip()
+        results = self.query_one("#check-results", Static)
+        if not (host and token):
+            results.update("✗ Enter the Connect host and token first.")
+            return
+        try:
+            answers = self.draft.answers()
+        except ValueError:
+            results.update("✗ Fix the answers first.")
+            return
+        results.update("checking…")
+        self._run_check(answers, host, token)
+
+    @work(thread=True, exclusive=True, group="secrets")
+    def _run_check(self, answers, host: str, token: str) -> None:
+        from wizard.onepassword.check import check_connect
+
+        text = "\n".join(o.marked() for o in check_connect(answers, host, token).outcomes)
+        self.call_from_thread(self.query_one("#check-results", Static).update, text)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _write(self, host: str | None, token: str | None) -> None:
+        log: list[str] = []
+
+        def say(line: str) -> None:
+            log.append(line)
+            self.call_from_thread(self.query_one("#write-log", Static).update, "\n".join(log))
+
+        answers = self.draft.answers()
+        the_plan = self.plan
+        if host and token:
+            from wizard.onepassword.check import check_connect
+
+            say("Checking the 1Password items through Connect…")
+            report = check_connect(answers, host, token)
+            for outcome in report.outcomes:
+                say("  " + outcome.marked())
+            if not report.ok:
+                say("✗ The 1Password items are not what the ExternalSecrets need: nothing was written. Go back, or quit.")
+                self.call_from_thread(self._write_failed)
+                return
+        else:
+            say("1Password check skipped (you confirmed).")
+        say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
+        validation = self.session.validate(answers, the_plan)
+        for finding in validation.findings:
+            say("  " + finding.line())
+        if not validation.ok:
+            say("✗ Validation failed: nothing was written. Go back and fix the answers, or quit.")
+            self.call_from_thread(self._write_failed)
+            return
+        say(f"✓ validation passed ({', '.join(validation.checks_run)})")
+        try:
+            self.written = self.session.write(the_plan, progress=lambda path: say(f"  ✓ {path}"))
+        except WizardError as exc:
+            say(f"✗ {exc.message}")
+            self.call_from_thread(self._write_failed)
+            return
+        say(f"✓ wrote {len(self.written)} file(s), all at once")
+        self.call_from_thread(self._done, answers)
+
+    def _write_failed(self) -> None:
+        back = self.query_one("#back", Button)
+        back.disabled = False
+        self.index = len(self.form_steps) + 1  # Back returns to Review
+        self.query_one("#next", Button).disabled = True
+
+    def _done(self, answers) -> None:
+        host = answers.grafana_hostname
+        self.query_one("#done-text", Static).update("\n".join([
+            "[b]Done.[/b] The observability apps are in your repo. Next:",
+            "",
+            f"  cd {self.repo_label}",
+            "  git add kubernetes/apps/observability .obs-wizard",
+            '  git commit -m "feat(observability): kube-prometheus-stack, loki and alloy"',
+            "  git push",
+            "  flux reconcile kustomization cluster-apps --with-source",
+            "  flux get kustomizations -n observability",
+            "",
+            f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
+            "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
+        ]))
+        self._go(len(self.form_steps) + 3)
+
+
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None) -> int:
+    session = Session.open(repo, crd_dir, charts_dir)
+    result = WizardApp(session).run()
+    return int(Exit.CANCELLED) if result is None else int(result)

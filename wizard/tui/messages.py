@@ -1,0 +1,26 @@
+"""Typed messages the wizard's widgets post upward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from wizard.form import Question
+
+
+@dataclass
+class FieldEdited(Message):
+    """The operator changed a field's value (as typed)."""
+
+    question: Question
+    text: str
+
+
+@dataclass
+class ConflictChosen(Message):
+    """The operator picked a side for one conflicting YAML path."""
+
+    file: str
+    path: str
+    side: str  # "ours" or "theirs"
