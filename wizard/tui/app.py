@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -47,6 +46,7 @@ class WizardApp(App[int]):
         self.plan = None
         self.written: list[str] = []
         self.skip_secret_check = False
+        self._built: set[int] = set()  # answer steps whose widgets exist
         if theme_name:
             self.theme = theme_name
 
@@ -58,8 +58,8 @@ class WizardApp(App[int]):
             yield OptionList(*(Option(self._step_label(i), id=f"nav-{i}") for i in range(len(self.titles))), id="steps")
             with ContentSwitcher(initial="step-0", id="panes"):
                 yield self._welcome()
-                for number, step in enumerate(self.form_steps, start=1):
-                    yield self._fields_pane(number, step)
+                for number in range(1, len(self.form_steps) + 1):
+                    yield VerticalScroll(id=f"step-{number}", classes="pane")  # built on the first visit
                 yield VerticalScroll(Static(id="review-summary"), Vertical(id="review-conflicts"), Static(id="review-diffs"),
                                      id=f"step-{len(self.titles) - 3}", classes="pane")
                 yield VerticalScroll(Static(id="write-log"), id=f"step-{len(self.titles) - 2}", classes="pane")
@@ -90,7 +90,7 @@ class WizardApp(App[int]):
         lines += ["", "Keys: Ctrl+N next, Ctrl+B back, Ctrl+Q quit; the mouse works too."]
         return VerticalScroll(Static("\n".join(lines), id="welcome-text"), id="step-0", classes="pane")
 
-    def _fields_pane(self, number: int, step: form.Step) -> VerticalScroll:
+    def _fields_pane(self, number: int, step: form.Step) -> list:
         rows = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if not q.advanced]
         advanced = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if q.advanced]
         children: list = [Static(f"[b]{step.title}[/b]", classes="pane-title"), *rows]
@@ -109,7 +109,7 @@ class WizardApp(App[int]):
                 Button("Check now", id="check-now"),
                 Static("", id="check-results"),
             ]
-        return VerticalScroll(*children, id=f"step-{number}", classes="pane")
+        return children
 
     def _placeholder(self, question: form.Question) -> str:
         if question.key == "grafana.hostname":
@@ -147,7 +147,8 @@ class WizardApp(App[int]):
             row.show_error(errors.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):
             spanning = [m for k, m in errors.items() if k in step.sections]
-            self.query_one(f"#step-error-{number}", Static).update("\n".join(f"✗ {m}" for m in spanning))
+            for widget in self.query(f"#step-error-{number}"):
+                widget.update("\n".join(f"✗ {m}" for m in spanning))
         self._refresh_sizing()
         last_form = len(self.form_steps)
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
@@ -179,17 +180,20 @@ class WizardApp(App[int]):
 
     # --- navigation ------------------------------------------------------------------------------
 
-    def _go(self, index: int) -> None:
+    async def _go(self, index: int) -> None:
         self.index = index
+        pane = self.query_one(f"#step-{index}")
+        if 1 <= index <= len(self.form_steps) and index not in self._built:
+            self._built.add(index)
+            await pane.mount_all(self._fields_pane(index, self.form_steps[index - 1]))
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
         if index == len(self.form_steps) + 1:
             self._build_review()
         self._refresh()
-        pane = self.query_one(f"#step-{index}")
         focusable = [w for w in pane.query("Input, Switch") if w.focusable]
         (focusable[0] if focusable else self.query_one("#next", Button)).focus()
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         last_form = len(self.form_steps)
         problems = self._step_errors(self.index, self._errors())
         if problems:
@@ -199,21 +203,21 @@ class WizardApp(App[int]):
                         severity="error", title="Next refused")
             return
         if self.index == last_form + 1:
-            self._confirm_write()
+            await self._confirm_write()
         elif self.index == last_form + 3:
             self.exit(int(Exit.OK))
         elif self.index < last_form + 1:
-            self._go(self.index + 1)
+            await self._go(self.index + 1)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if 0 < self.index <= len(self.form_steps) + 1:
-            self._go(self.index - 1)
+            await self._go(self.index - 1)
 
-    def action_escape(self) -> None:
+    async def action_escape(self) -> None:
         if self.index == 0:
             self.action_quit()
         else:
-            self.action_back()
+            await self.action_back()
 
     def action_quit(self) -> None:  # type: ignore[override]
         if self.index == len(self.form_steps) + 3:
@@ -228,15 +232,15 @@ class WizardApp(App[int]):
                                  else "Quit obs-wizard?", yes="Quit", no="Stay"), answered)
 
     @on(Button.Pressed, "#next")
-    def _next_pressed(self) -> None:
-        self.action_next()
+    async def _next_pressed(self) -> None:
+        await self.action_next()
 
     @on(Button.Pressed, "#back")
-    def _back_pressed(self) -> None:
-        self.action_back()
+    async def _back_pressed(self) -> None:
+        await self.action_back()
 
     @on(OptionList.OptionSelected, "#steps")
-    def _step_clicked(self, event: OptionList.OptionSelected) -> None:
+    async def _step_clicked(self, event: OptionList.OptionSelected) -> None:
         target = int(str(event.option.id).removeprefix("nav-"))
         last_form = len(self.form_steps)
         if target > last_form + 1 or self.index > last_form + 1:
@@ -248,7 +252,7 @@ class WizardApp(App[int]):
             self.notify(f"Fix the {self.titles[blocking]} step first.", severity="error", title="Not yet")
             self._refresh()
             return
-        self._go(target)
+        await self._go(target)
 
     # --- review ----------------------------------------------------------------------------------
 
@@ -289,9 +293,14 @@ class WizardApp(App[int]):
         for file, conflict in pending:
             conflicts_box.mount(ConflictPicker(file, conflict, self.choices.get(file, {}).get(conflict.path)))
         text = "".join(change.diff() for change in self.plan.changes if change.action != "unchanged")
-        diffs.update(Syntax(text, "diff", theme="ansi_dark", word_wrap=True) if text else "No file changes.")
+        if text:
+            from rich.syntax import Syntax  # pygments: only when there is a diff to colour
 
-    def _confirm_write(self) -> None:
+            diffs.update(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+        else:
+            diffs.update("No file changes.")
+
+    async def _confirm_write(self) -> None:
         problem = self._compute_plan()
         if self.plan is None:
             self.notify(f"Go back and fix the answers first: {problem}", severity="error", title="Cannot write")
@@ -304,13 +313,13 @@ class WizardApp(App[int]):
         host = self.query_one("#connect-host").value.strip()
         token = self.query_one("#connect-token").value.strip()
         if host and token:
-            self._go(len(self.form_steps) + 2)
+            await self._go(len(self.form_steps) + 2)
             self._write(host, token)
             return
 
-        def answered(yes: bool | None) -> None:
+        async def answered(yes: bool | None) -> None:
             if yes:
-                self._go(len(self.form_steps) + 2)
+                await self._go(len(self.form_steps) + 2)
                 self._write(None, None)
 
         self.push_screen(Confirm("1Password Connect is not configured, so the items cannot be checked. "
@@ -403,7 +412,7 @@ class WizardApp(App[int]):
             f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
             "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
         ]))
-        self._go(len(self.form_steps) + 3)
+        self.call_later(self._go, len(self.form_steps) + 3)
 
 
 def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None) -> int:

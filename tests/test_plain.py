@@ -1,0 +1,98 @@
+"""The plain prompts (questionary) driven through piped input, as a serial console would type."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED
+from wizard import answers_file, form, plain
+
+CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
+
+
+def keystrokes(answers: dict[str, str], confirmations: str) -> str:
+    """What an operator types: required answers, Enter for every default, 'n' to the advanced options."""
+    keys = []
+    for step in form.steps():
+        if any(q.advanced for q in step.questions):
+            keys.append("n")
+        for question in step.questions:
+            if question.advanced:
+                continue
+            keys.append(answers.get(question.key, "") + "\r")
+    return "".join(keys) + confirmations
+
+
+def run_plain(repo: Path, typed: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(typed)
+        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    path = tmp_path / "home-ops"
+    path.mkdir()
+    return path
+
+
+def test_a_full_plain_run_writes_the_expected_files(repo):
+    code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "y"))  # write these files? write without checking?
+    assert code == 0, out
+    assert "== Cluster ==" in out and "== Review ==" in out and "done: 20 file(s)" in out
+    for golden in (ROOT / "kubernetes").rglob("*.yaml"):
+        assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
+    assert answers_file.load(repo / ".obs-wizard/answers.yaml") == answers_file.load(EXAMPLE_ANSWERS)
+
+
+def test_a_refused_answer_stays_for_editing_and_the_fixed_value_is_used(repo):
+    # "0" is refused (the model: >= 1) and stays in the buffer; backspace, "3", Enter.
+    typed = keystrokes({**CLUSTER, "cluster.node_count": "0\r\x7f3"}, "y" + "y")
+    code, out = run_plain(repo, typed)
+    assert code == 0, out
+    assert "< 3" in (repo / "kubernetes/apps/observability/kube-prometheus-stack/app/prometheusrule.yaml").read_text()
+
+
+def test_prompt_validation_uses_the_models_message():
+    question = form.steps()[0].questions[0]
+    with create_pipe_input() as pipe:
+        pipe.send_text("Example..com\r" + "\x7f" * 12 + "example.com\r")
+        prompts = plain._Prompts(pipe, DummyOutput())
+        seen = []
+
+        def validate(text: str) -> bool | str:
+            trial = form.Draft()
+            trial.set_text(question, text)
+            result = trial.errors().get(question.key) or True
+            seen.append(result)
+            return result
+
+        assert prompts.text(question.title, "", "", validate) == "example.com"
+    assert "'Example..com' is not a lower-case DNS name such as example.com" in seen
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_cancels_with_nothing_written(repo, key):
+    code, out = run_plain(repo, "example.com\r" + key)
+    assert code == 130
+    assert "cancelled; nothing was written" in out
+    assert list(repo.iterdir()) == []
+
+
+def test_declining_to_write_leaves_the_repo_untouched(repo):
+    code, out = run_plain(repo, keystrokes(CLUSTER, "n"))
+    assert code == 130 and "nothing was written" in out
+    assert list(repo.iterdir()) == []
+
+
+def test_without_connect_the_operator_must_confirm(repo):
+    code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "n"))
+    assert code == 7 and "nothing was written" in out
+    assert list(repo.iterdir()) == []

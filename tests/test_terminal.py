@@ -1,0 +1,116 @@
+"""End to end in a real terminal: the installed `obs-wizard` inside tmux (80x24), typed like a person."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHARED, need
+
+
+class Terminal:
+    def __init__(self, command: str, cwd: Path, env: dict[str, str]):
+        self.tmux = shutil.which("tmux")
+        self.name = f"obs-wizard-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        subprocess.run([self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
+                        f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$? > .exit-code; sleep 60"],
+                       check=True, timeout=10)
+
+    def screen(self) -> str:
+        return subprocess.run([self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10).stdout
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear; the screen shows:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run([self.tmux, "send-keys", "-t", self.name, key], check=True, timeout=10)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        subprocess.run([self.tmux, "send-keys", "-t", self.name, "-l", text], check=True, timeout=10)
+        time.sleep(0.3)
+
+    def close(self) -> None:
+        subprocess.run([self.tmux, "kill-session", "-t", self.name], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def terminal_factory():
+    opened: list[Terminal] = []
+
+    def open_terminal(command: str, cwd: Path, env: dict[str, str]) -> Terminal:
+        need(shutil.which("tmux") is not None, "tmux is not installed (Debian package tmux)")
+        need(shutil.which("obs-wizard") is not None, "the obs-wizard command is not installed (pip install -e .)")
+        terminal = Terminal(command, cwd, env)
+        opened.append(terminal)
+        return terminal
+
+    yield open_terminal
+    for terminal in opened:
+        terminal.close()
+
+
+def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
+    repo = tmp_path / "home-ops"
+    repo.mkdir()
+    env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
+    term.wait_for("This is a first run")
+    term.keys("C-n")
+    term.wait_for("Cluster domain")
+    term.type("example.com")
+    term.keys("Tab")
+    term.type("3")
+    term.keys("Tab")
+    term.type("local-path")
+    for title in ("Scrape interval", "Grafana hostname", "1Password vault", "Slack channel", "In kubernetes/apps/observability/"):
+        term.keys("C-n")
+        term.wait_for(title)
+    assert not (repo / "kubernetes").exists()  # nothing written before confirming
+    term.keys("C-n")
+    term.wait_for("Write the files without checking")
+    term.keys("y")
+    term.wait_for("Done.", timeout=60)
+    term.keys("C-n")
+    deadline = time.monotonic() + 15
+    while not (repo / ".exit-code").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (repo / ".exit-code").read_text().strip() == "EXIT=0"
+    for golden in (ROOT / "kubernetes").rglob("*.yaml"):
+        assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
+    assert (repo / ".obs-wizard/answers.yaml").exists()
+
+
+def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
+    repo = tmp_path / "home-ops"
+    repo.mkdir()
+    env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ} | {"TERM": "xterm-256color"}
+    term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
+    term.wait_for("This is a first run")
+    term.keys("C-q")
+    term.wait_for("Quit obs-wizard?")
+    term.keys("y")
+    deadline = time.monotonic() + 15
+    while not (repo / ".exit-code").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (repo / ".exit-code").read_text().strip() == "EXIT=130"
+    assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]
