@@ -320,8 +320,11 @@ def test_version_and_help_list_modes_and_exit_codes():
 
     assert run_cli("--version").out.strip() == f"obs-wizard {__version__}"
     text = run_cli("--help").out
-    for needle in ("--dry-run", "--check", "validate", "schema", "exit codes:", "  3  the rendered manifests failed validation"):
-        assert needle in text
+    for needle in ("the interactive wizard (Textual)", "--plain", "--dry-run", "--check", "validate", "check-secrets", "schema",
+                   "--conflicts", "--adopt", "--skip-secret-check", "exit codes:", "  1  --check", "  2  bad input",
+                   "  3  the rendered manifests failed validation", "  4  conflicts", "  5  writing failed",
+                   "  6  the 1Password check failed", "  7  1Password Connect is not configured", "  130 cancelled"):
+        assert needle in text, needle
 
 
 def test_validate_subcommand_reports_and_writes_nothing(repo, crd_dir, kubectl):

@@ -301,3 +301,23 @@ def test_snapshot_no_color(snap_compare, tmp_path, monkeypatch):
         _quiet_cursor(pilot.app)
 
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_the_mouse_works_too(repo):
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#next")
+        await pilot.pause()
+        assert app.index == 1
+        await fill(app, pilot, CLUSTER)
+        await pilot.click("#next")
+        await pilot.pause()
+        assert app.index == 2
+        await pilot.click("#back")
+        await pilot.pause()
+        assert app.index == 1
+        steps_list = app.query_one("#steps")
+        steps_list.highlighted = 3
+        steps_list.action_select()
+        await pilot.pause()
+        assert app.index == 3  # Cluster is valid, so jumping ahead to Grafana exposure is allowed
