@@ -343,3 +343,16 @@ def test_headless_path_does_not_import_textual_or_the_sdk(repo):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "0 []", proc.stderr
+
+
+def test_unreadable_state_is_a_clear_error_in_every_mode(repo):
+    (repo / ".obs-wizard").mkdir()
+    (repo / ".obs-wizard/state.json").write_text("{not json")
+    result = write(repo)
+    assert result.code == 2
+    assert "state.json: unreadable (JSONDecodeError); restore it from git" in result.err
+    from wizard.errors import BadInput
+    from wizard.session import Session
+
+    with pytest.raises(BadInput, match="restore it from git"):
+        Session.open(repo)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import yaml
 from hypothesis import given, settings
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLE_ANSWERS, ROOT, run_cli, snapshot_tree
 from wizard import answers_file, render
-from wizard.merge import MISSING, UNKNOWN, Conflict, merge_texts
+from wizard.merge import UNKNOWN, Conflict, merge_texts
 
 NS = "kubernetes/apps/observability"
 

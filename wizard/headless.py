@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wizard import answers_file, apply, discovery, plan, render, sizing, state, yamlio
+from wizard import answers_file, apply, discovery, plan, sizing, state, yamlio
 from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
-from wizard.validate import Report, validate_files
+from wizard.session import Session
+from wizard.validate import Report, validate_answers_render
 
 @dataclass(frozen=True)
 class Sources:
@@ -50,13 +51,8 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
             for name, value in values.items():
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
                     print(f"from the repo: {section}.{name} = {value}", file=out)
-    try:
-        the_plan = plan.build(answers, repo, previous, choose=choose, adopt=adopt, answers_source=answers_at)
-    except (state.StateError, plan.PlanError) as exc:
-        raise BadInput(str(exc)) from None
-    except render.RenderError as exc:
-        raise ValidationFailed(str(exc)) from None
-    return answers, the_plan
+    session = Session(repo, previous=previous, found=found)
+    return answers, session.plan(answers, choose=choose, adopt=adopt, answers_source=answers_at)
 
 
 def _print_report(report: Report, out: TextIO) -> None:
@@ -67,10 +63,7 @@ def _print_report(report: Report, out: TextIO) -> None:
 
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
-    # Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
-    substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
-    report = validate_files(the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
-                            answers=answers, substitutions=substitutions)
+    report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir)
     _print_report(report, out)
     if not report.ok:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")

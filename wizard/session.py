@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import answers_file, apply, discovery, plan, state
+from wizard import answers_file, apply, discovery, plan, render, state
+from wizard.errors import BadInput, ValidationFailed
 from wizard.form import Draft
 from wizard.model import Answers
-from wizard.validate import Report, validate_files
+from wizard.validate import Report, validate_answers_render
 
 
 @dataclass
@@ -27,7 +28,10 @@ class Session:
 
     @classmethod
     def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None) -> Session:
-        previous = state.load(repo)
+        try:
+            previous = state.load(repo)
+        except state.StateError as exc:
+            raise BadInput(str(exc)) from None
         found = discovery.discover(repo, previous=previous)
         saved = answers_file.load(found.saved_answers) if found.saved_answers else None
         return cls(repo, crd_dir, charts_dir, previous, found, saved)
@@ -43,13 +47,18 @@ class Session:
         return Draft(self.found.suggestions())
 
     def plan(self, answers: Answers, choose: dict[str, dict[str, plan.Side]] | plan.Side | None = None,
-             adopt: bool = False) -> plan.Plan:
-        return plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt)
+             adopt: bool = False, answers_source: Path | None = None) -> plan.Plan:
+        """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback."""
+        try:
+            return plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)
+        except plan.PlanError as exc:
+            raise BadInput(str(exc)) from None
+        except render.RenderError as exc:
+            raise ValidationFailed(str(exc)) from None
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
-        substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
-        return validate_files(the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir, charts_dir=self.charts_dir,
-                              answers=answers, substitutions=substitutions)
+        return validate_answers_render(answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
+                                       charts_dir=self.charts_dir)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
         return apply.apply(self.repo, the_plan.changes, progress)

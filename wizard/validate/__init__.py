@@ -14,7 +14,17 @@ from wizard.validate.findings import Finding, Report
 from wizard.validate.kustomize import check_kustomize
 from wizard.validate.rules import check_rules
 
-__all__ = ["Finding", "Report", "validate_files"]
+__all__ = ["Finding", "Report", "validate_answers_render", "validate_files"]
+
+
+def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
+                            charts_dir: Path | None) -> Report:
+    """Every check on what ``answers`` render, as it would sit in ``repo``.
+
+    Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
+    """
+    substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
+    return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions)
 
 
 def _substitute(text: str, variables: dict[str, str]) -> str:

@@ -59,10 +59,10 @@ def _strict(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key.startswith("x-kubernetes-") or key in ("nullable", "format"):
+    for name, value in node.items():
+        if name.startswith("x-kubernetes-") or name in ("nullable", "format"):
             continue
-        out[key] = _strict(value)
+        out[name] = _strict(value)
     if node.get("x-kubernetes-int-or-string"):
         out.pop("type", None)
         out = {"anyOf": [{"type": "integer"}, {"type": "string"}], **out}
