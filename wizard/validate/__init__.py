@@ -49,8 +49,11 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     report.extend(check_alloy(files))
     report.extend(check_rules(substituted, answers))
     report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files)))
-    with staging.staged(files, repo) as root:
-        report.extend(check_kustomize(root, files))
+    if tools.find("kubectl") is None:
+        report.extend(check_kustomize(None, files))  # reports the missing tool; nothing to stage
+    else:
+        with staging.staged(files, repo) as root:
+            report.extend(check_kustomize(root, files))
     return report
 
 

@@ -9,10 +9,10 @@ from wizard import tools
 from wizard.validate.findings import Finding, Report
 
 
-def check_kustomize(stage_root: Path, files: dict[str, str]) -> Report:
+def check_kustomize(stage_root: Path | None, files: dict[str, str]) -> Report:
     report = Report(checks_run=["kustomize"])
     kubectl = tools.find("kubectl")
-    if kubectl is None:
+    if kubectl is None or stage_root is None:
         report.add(Finding("error" if tools.strict() else "skipped", "kustomize", tools.missing_message("kubectl", "`kubectl kustomize`")))
         return report
     directories = sorted(str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == "kustomization.yaml")
