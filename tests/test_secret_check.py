@@ -363,3 +363,15 @@ class TestFakeConnectFidelity:
             (found,) = gateway.items_titled(gateway.vaults_named("Kubernetes")[0], "a+b")
             assert found.title == "a+b"
             gateway.close()
+
+
+def test_outcomes_are_reported_as_they_become_known(connect):
+    server = connect([standard_vault()])
+    seen = []
+    gateway = ConnectGateway(server.url, TOKEN, timeout=5)
+    try:
+        report = run_checks(answers_file.parse(MINIMAL_ANSWERS, "a.yaml"), gateway, on_outcome=seen.append)
+    finally:
+        gateway.close()
+    assert seen == report.outcomes and len(seen) == 10
+    assert [o.check for o in seen[:3]] == ["Connect reachable", "token accepted", "vault Kubernetes"]

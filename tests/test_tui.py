@@ -196,6 +196,7 @@ async def test_check_now_shows_each_connect_check(repo, monkeypatch):
             await pilot.pause()
             results = str(app.query_one("#check-results").render())
             assert "✓ Connect reachable" in results and "✓ field alertmanager/SLACK_WEBHOOK_URL" in results
+            assert results.endswith("✓ all checks passed")
             assert webhook not in results and "pw-not-shown" not in results and "tui-token" not in results
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,10 +39,17 @@ class Outcome:
 @dataclass
 class SecretReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    on_outcome: Callable[[Outcome], None] | None = None  # told of each outcome as it is known
 
     @property
     def ok(self) -> bool:
         return not any(o.status == "fail" for o in self.outcomes)
+
+    def add(self, *outcomes: Outcome) -> None:
+        for outcome in outcomes:
+            self.outcomes.append(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
 
 
 class NotConfigured(Exception):
@@ -125,57 +133,63 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
     return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, webhook_label)]
 
 
-def run_checks(answers: Answers, gateway: ConnectGateway) -> SecretReport:
-    """All checks, independent requests in parallel: ~3 round trips whatever the item count."""
+def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[Outcome], None] | None = None) -> SecretReport:
+    """All checks, independent requests in parallel: ~3 round trips whatever the item count.
+
+    ``on_outcome`` is told of each outcome as soon as it is known (the wizard shows them live).
+    """
     s = answers.secrets
-    report = SecretReport()
+    report = SecretReport(on_outcome=on_outcome)
     with ThreadPoolExecutor(max_workers=4) as pool:
         heartbeat: Future[None] = pool.submit(gateway.heartbeat)
         vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)
         try:
             heartbeat.result()
-            report.outcomes.append(Outcome("Connect reachable", "ok", gateway.host))
+            report.add(Outcome("Connect reachable", "ok", gateway.host))
         except ConnectFailure as exc:
-            report.outcomes.append(Outcome("Connect reachable", "fail", exc.message))
+            report.add(Outcome("Connect reachable", "fail", exc.message))
             vaults.cancel()
-            report.outcomes.append(Outcome("token and items", "skipped", "Connect is not reachable"))
+            report.add(Outcome("token and items", "skipped", "Connect is not reachable"))
             return report
         try:
             found = vaults.result()
         except ConnectFailure as exc:
             token_check = "fail" if exc.kind == "unauthorized" else "ok"
             if exc.kind == "unauthorized":
-                report.outcomes.append(Outcome("token accepted", "fail", exc.message))
+                report.add(Outcome("token accepted", "fail", exc.message))
             else:
-                report.outcomes.append(Outcome("token accepted", token_check, "the token was not refused"))
-                report.outcomes.append(Outcome(f"vault {s.vault}", "fail", exc.message))
-            report.outcomes.append(Outcome("items", "skipped", "the vault could not be read"))
+                report.add(Outcome("token accepted", token_check, "the token was not refused"))
+                report.add(Outcome(f"vault {s.vault}", "fail", exc.message))
+            report.add(Outcome("items", "skipped", "the vault could not be read"))
             return report
-        report.outcomes.append(Outcome("token accepted", "ok", "Connect accepted the token"))
+        report.add(Outcome("token accepted", "ok", "Connect accepted the token"))
         if len(found) != 1:
             why = (f"no vault titled {s.vault!r} is visible to the token; check the title or the token's vault access"
                    if not found else f"{len(found)} vaults are titled {s.vault!r}; External Secrets needs exactly one")
-            report.outcomes.append(Outcome(f"vault {s.vault}", "fail", why))
-            report.outcomes.append(Outcome("items", "skipped", "the vault could not be resolved"))
+            report.add(Outcome(f"vault {s.vault}", "fail", why))
+            report.add(Outcome("items", "skipped", "the vault could not be resolved"))
             return report
         vault = found[0]
-        report.outcomes.append(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title"))
+        report.add(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title"))
         jobs = [
             pool.submit(_item_outcomes, gateway, vault, s.grafana_item, [s.grafana_username_field, s.grafana_password_field], None),
             pool.submit(_item_outcomes, gateway, vault, s.slack_item, [s.slack_webhook_field], s.slack_webhook_field),
         ]
-        for job in jobs:
-            report.outcomes.extend(job.result())
+        for job in jobs:  # both run at once; reported in a stable order
+            report.add(*job.result())
     return report
 
 
-def check_connect(answers: Answers, host: str, token: str, timeout: float | None = None) -> SecretReport:
+def check_connect(answers: Answers, host: str, token: str, timeout: float | None = None,
+                  on_outcome: Callable[[Outcome], None] | None = None) -> SecretReport:
     """Every check against the Connect server at ``host``; bad settings become a failed outcome."""
     try:
         gateway = ConnectGateway(host, token, timeout=timeout if timeout is not None else connect_timeout())
     except ConnectFailure as exc:
-        return SecretReport([Outcome("Connect settings", "fail", exc.message)])
+        report = SecretReport(on_outcome=on_outcome)
+        report.add(Outcome("Connect settings", "fail", exc.message))
+        return report
     try:
-        return run_checks(answers, gateway)
+        return run_checks(answers, gateway, on_outcome)
     finally:
         gateway.close()

@@ -347,8 +347,15 @@ class WizardApp(App[int]):
     def _run_check(self, answers, host: str, token: str) -> None:
         from wizard.onepassword.check import check_connect
 
-        text = "\n".join(o.marked() for o in check_connect(answers, host, token).outcomes)
-        self.call_from_thread(self.query_one("#check-results", Static).update, text)
+        shown: list[str] = []
+
+        def live(outcome) -> None:  # each check appears as soon as it is known
+            shown.append(outcome.marked())
+            self.call_from_thread(self.query_one("#check-results", Static).update, "\n".join([*shown, "checking…"]))
+
+        report = check_connect(answers, host, token, on_outcome=live)
+        verdict = "✓ all checks passed" if report.ok else "✗ the items are not what the ExternalSecrets need"
+        self.call_from_thread(self.query_one("#check-results", Static).update, "\n".join([*shown, verdict]))
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, host: str | None, token: str | None) -> None:
@@ -364,9 +371,7 @@ class WizardApp(App[int]):
             from wizard.onepassword.check import check_connect
 
             say("Checking the 1Password items through Connect…")
-            report = check_connect(answers, host, token)
-            for outcome in report.outcomes:
-                say("  " + outcome.marked())
+            report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()))
             if not report.ok:
                 say("✗ The 1Password items are not what the ExternalSecrets need: nothing was written. Go back, or quit.")
                 self.call_from_thread(self._write_failed)
