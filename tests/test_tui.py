@@ -322,3 +322,62 @@ async def test_the_mouse_works_too(repo):
         steps_list.action_select()
         await pilot.pause()
         assert app.index == 3  # Cluster is valid, so jumping ahead to Grafana exposure is allowed
+
+
+async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
+    from tests.conftest import run_cli
+    from wizard.tui.widgets import FileChoice
+
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    route = repo / NS / "kube-prometheus-stack/app/httproute.yaml"
+    route.unlink()
+    app = make_app(repo)
+    async with app.run_test(size=(80, 40)) as pilot:
+        for _ in range(LAST_FORM + 1):
+            await pilot.press("ctrl+n")
+        assert app.index == REVIEW
+        (choice,) = app.query(FileChoice)
+        assert choice.file == f"{NS}/kube-prometheus-stack/app/httproute.yaml"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.index == REVIEW and not route.exists()  # refused until chosen
+        choice.query("RadioButton").last().value = True  # recreate it
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index == DONE
+    assert route.exists()
+
+
+async def test_a_hand_written_app_is_adopted_only_when_chosen(repo):
+    from wizard.tui.widgets import FileChoice
+
+    app_dir = repo / NS / "loki"
+    (app_dir / "app").mkdir(parents=True)
+    for rel in ("ks.yaml", "app/kustomization.yaml", "app/ocirepository.yaml", "app/helmrelease.yaml"):
+        (app_dir / rel).write_text((ROOT / NS / "loki" / rel).read_text())
+    (app_dir / "ks.yaml").write_text((app_dir / "ks.yaml").read_text().replace("interval: 1h", "interval: 30m"))
+    app = make_app(repo)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        for _ in range(LAST_FORM):
+            await pilot.press("ctrl+n")
+        choices = list(app.query(FileChoice))
+        assert [c.file for c in choices] == [f"{NS}/loki/ks.yaml"]  # the identical files merge without a question
+        choices[0].query("RadioButton").first().value = True  # adopt
+        await pilot.pause()
+        (picker,) = app.query(ConflictPicker)
+        assert picker.conflict.path == "spec.interval"
+        picker.query("RadioButton").first().value = True  # keep 30m
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index == DONE
+    assert "interval: 30m" in (app_dir / "ks.yaml").read_text()

@@ -159,14 +159,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
             plan.rendered[rel] = merged
             continue
         file_choice = choose.get(rel) if isinstance(choose, dict) else choose
+        # For the file as a whole (deleted by hand, or not written by obs-wizard), a per-path choice
+        # dict carries it under "": "theirs"/"ours" for a deleted file, "adopt" to merge a foreign one.
+        whole = file_choice if isinstance(file_choice, str) else (file_choice or {}).get("")
         if rel not in shared:
             new_state.files[rel] = digest(text)  # the base of the next run
         if old is None:
             if rel in recorded:  # written before, deleted by the operator since
-                if file_choice == "theirs":
+                if whole == "theirs":
                     plan.changes.append(FileChange(rel, "create", None, text, "deleted by you; recreated (you chose the new render)"))
                     plan.rendered[rel] = text
-                elif file_choice == "ours":
+                elif whole == "ours":
                     plan.changes.append(FileChange(rel, "keep", None, None, "deleted by you; kept deleted"))
                 else:
                     plan.changes.append(FileChange(rel, "conflict", None, text, "deleted since obs-wizard wrote it; "
@@ -185,14 +188,18 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
             plan.rendered[rel] = text
             continue
         foreign = rel not in recorded
-        if foreign and not adopt and file_choice is None:
+        if foreign and not adopt and whole not in ("adopt", "ours", "theirs"):
             plan.changes.append(FileChange(rel, "conflict", old, text, "exists and was not written by obs-wizard; "
                                            "review the diff, then --adopt to merge it (or move it away)"))
             plan.rendered[rel] = old
             continue
         keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
+        if isinstance(file_choice, dict):
+            path_choices = {k: v for k, v in file_choice.items() if k} or None
+        else:
+            path_choices = file_choice
         try:
-            result = three_way(base_text, old, text, choose=file_choice if isinstance(file_choice, str) else (file_choice or None),
+            result = three_way(base_text, old, text, choose=path_choices,
                                keep_ours=keep_ours, take_theirs=take_theirs)
         except MergeError as exc:
             raise PlanError(f"{rel}: {exc}") from None

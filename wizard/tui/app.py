@@ -18,7 +18,7 @@ from wizard.errors import Exit, WizardError
 from wizard.session import Session
 from wizard.tui.dialogs import Confirm
 from wizard.tui.messages import ConflictChosen, FieldEdited
-from wizard.tui.widgets import ConflictPicker, FieldRow, SecretInput
+from wizard.tui.widgets import ConflictPicker, FieldRow, FileChoice, SecretInput
 
 
 class WizardApp(App[int]):
@@ -177,6 +177,13 @@ class WizardApp(App[int]):
     def _conflict_chosen(self, event: ConflictChosen) -> None:
         self.choices.setdefault(event.file, {})[event.path] = event.side
         self._compute_plan()
+        if event.path == "" and event.side == "adopt" and self.plan is not None:
+            # Adopting a file reveals its differing values: show them to choose from.
+            box = self.query_one("#review-conflicts", Vertical)
+            for change in self.plan.conflicts:
+                if change.path == event.file:
+                    for conflict in change.conflicts:
+                        box.mount(ConflictPicker(change.path, conflict, None))
 
     # --- navigation ------------------------------------------------------------------------------
 
@@ -286,12 +293,19 @@ class WizardApp(App[int]):
             reason = f" [dim]({change.reason})[/dim]" if change.reason and change.action != "unchanged" else ""
             lines.append(f" {symbols[change.action]} {change.action:<9} {change.path.removeprefix(base)}{reason}")
         lines += ["", *sizing.summary(answers), *(f"⚠ {w}" for w in sizing.warnings(answers))]
-        pending = [(c.path, conflict) for c in self.plan.conflicts for conflict in c.conflicts]
         if self.plan.conflicts:
-            lines += ["", f"[b]{len(self.plan.conflicts)} file(s) in conflict[/b]: pick a side for each value below."]
+            lines += ["", f"[b]{len(self.plan.conflicts)} file(s) in conflict[/b]: choose below."]
         summary.update("\n".join(lines))
-        for file, conflict in pending:
-            conflicts_box.mount(ConflictPicker(file, conflict, self.choices.get(file, {}).get(conflict.path)))
+        for change in self.plan.conflicts:
+            if change.conflicts:
+                for conflict in change.conflicts:
+                    conflicts_box.mount(ConflictPicker(change.path, conflict, self.choices.get(change.path, {}).get(conflict.path)))
+            elif change.old is None:  # deleted by hand since obs-wizard wrote it
+                conflicts_box.mount(FileChoice(change.path, "you deleted this file since obs-wizard wrote it",
+                                               [("ours", "keep it deleted"), ("theirs", "recreate it")], None))
+            else:  # exists, not written by obs-wizard
+                conflicts_box.mount(FileChoice(change.path, "exists and was not written by obs-wizard",
+                                               [("adopt", "merge it (keep its values where they differ: you choose)")], None))
         text = "".join(change.diff() for change in self.plan.changes if change.action != "unchanged")
         if text:
             from rich.syntax import Syntax  # pygments: only when there is a diff to colour
@@ -307,8 +321,7 @@ class WizardApp(App[int]):
             return
         unsettled = self.plan.conflicts
         if unsettled:
-            self.notify(f"{len(unsettled)} conflict(s) still need a choice (or a file was deleted by hand: keep it deleted "
-                        "by editing, or re-run headless with --conflicts).", severity="error", title="Write refused")
+            self.notify(f"{len(unsettled)} file(s) still need a choice on this screen.", severity="error", title="Write refused")
             return
         host = self.query_one("#connect-host").value.strip()
         token = self.query_one("#connect-token").value.strip()
