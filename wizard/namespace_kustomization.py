@@ -6,36 +6,11 @@ entries obs-wizard needs are added, nothing is removed or reordered.
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
-from wizard import yamlio
+from wizard import yamlio, yamlrt
 
 
 class KustomizationEditError(Exception):
     pass
-
-
-def _yaml(sequence_indent: int, offset: int) -> Any:
-    from ruamel.yaml import YAML  # only when the file really changes
-
-    yaml = YAML(typ="rt", pure=True)
-    yaml.indent(mapping=2, sequence=sequence_indent, offset=offset)
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    return yaml
-
-
-def _sequence_style(text: str) -> tuple[int, int]:
-    """(sequence, offset) matching how the file indents its lists: indented (4, 2) or not (2, 0)."""
-    lines = text.splitlines()
-    for previous, line in zip(lines, lines[1:]):
-        stripped = line.lstrip()
-        if stripped.startswith("- ") and previous.rstrip().endswith(":"):
-            indent = len(line) - len(stripped)
-            parent = len(previous) - len(previous.lstrip())
-            return (4, 2) if indent > parent else (2, 0)
-    return 4, 2
 
 
 def _already_complete(existing: str, namespace: str, resources: list[str], components: list[str]) -> bool:
@@ -59,13 +34,12 @@ def merge(existing: str, namespace: str, resources: list[str], components: list[
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.error import YAMLError
 
-    sequence, offset = _sequence_style(existing)
-    yaml = _yaml(sequence, offset)
-    yaml.explicit_start = existing.lstrip().startswith("---") or "\n---" in existing.split("apiVersion", 1)[0]
     try:
-        data = yaml.load(existing)
+        rt = yamlrt.load(existing)  # keeps the file's list indentation, ---, quotes and comments
     except YAMLError as exc:
         raise KustomizationEditError(f"not valid YAML ({exc.__class__.__name__}); fix it by hand first") from None
+    documents = [doc for doc in rt.documents if doc is not None]
+    data = documents[0] if len(documents) == 1 else None
     if not isinstance(data, CommentedMap):
         raise KustomizationEditError("is not a kustomize Kustomization mapping; fix it by hand first")
     if data.get("kind") not in (None, "Kustomization"):
@@ -96,9 +70,8 @@ def merge(existing: str, namespace: str, resources: list[str], components: list[
 
     ensure("components", components)
     ensure("resources", resources)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    rt.documents = [data]
+    return rt.dump()
 
 
 def _normal(path: str) -> str:

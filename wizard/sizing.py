@@ -33,7 +33,6 @@ class DiskEstimate:
     series: int
     bytes_needed: int
     pvc_bytes: int
-    retention_size_bytes: int
 
     @property
     def pvc_recommended_bytes(self) -> int:
@@ -52,7 +51,6 @@ def prometheus_disk(answers: Answers) -> DiskEstimate:
         series=series,
         bytes_needed=int(samples * BYTES_PER_SAMPLE * OVERHEAD),
         pvc_bytes=units.parse_quantity(metrics.pvc_size),
-        retention_size_bytes=units.parse_bytesize(metrics.effective_retention_size),
     )
 
 

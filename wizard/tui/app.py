@@ -45,7 +45,6 @@ class WizardApp(App[int]):
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
         self.plan = None
         self.written: list[str] = []
-        self.skip_secret_check = False
         self._built: set[int] = set()  # answer steps whose widgets exist
         if theme_name:
             self.theme = theme_name

@@ -71,11 +71,10 @@ def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
     """The kube-prometheus-stack chart defaults for the pinned version, when the charts are at hand."""
     if charts_dir is None:
         return None
-    from wizard.validate.chart_values import _chart_dir, _load_yaml
+    from wizard.validate.chart_values import chart_defaults
     from wizard.validate.extract import documents
 
     for _, doc in documents(files, "OCIRepository"):
         if (doc.get("metadata") or {}).get("name") == "kube-prometheus-stack":
-            chart_dir = _chart_dir(charts_dir, "kube-prometheus-stack", str(doc["spec"]["ref"]["tag"]))
-            return _load_yaml(str(chart_dir / "values.yaml")) if chart_dir else None
+            return chart_defaults(charts_dir, "kube-prometheus-stack", str(doc["spec"]["ref"]["tag"]))
     return None

@@ -41,6 +41,12 @@ def _chart_dir(charts_dir: Path, chart: str, version: str) -> Path | None:
     return candidate if (candidate / "values.yaml").is_file() else None
 
 
+def chart_defaults(charts_dir: Path, chart: str, version: str) -> dict[str, Any] | None:
+    """The default values of ``chart`` ``version`` in ``charts_dir``, or None when they are not there."""
+    chart_dir = _chart_dir(charts_dir, chart, version)
+    return (_load_yaml(str(chart_dir / "values.yaml")) or {}) if chart_dir else None
+
+
 def _subcharts(chart_dir: Path, charts_dir: Path) -> dict[str, Path]:
     """Subchart defaults (by values key) that sit beside the chart, e.g. kps's grafana."""
     found = {}
