@@ -207,6 +207,14 @@ def test_namespace_kustomization_is_edited_in_place_keeping_entries_order_and_co
     assert write(repo).out.count("unchanged") >= 17
 
 
+def test_namespace_kustomization_keeps_its_header_comment_and_list_style():
+    from wizard.namespace_kustomization import merge
+
+    old = ("# owned by the platform team\n---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+           "namespace: observability\nresources:\n- ./namespace.yaml\n- ./headlamp/ks.yaml  # keep me\n")
+    assert merge(old, "observability", ["./namespace.yaml", "./loki/ks.yaml"], []) == old + "- ./loki/ks.yaml\n"
+
+
 def test_bad_answers_exit_2_and_write_nothing(repo, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(MINIMAL_ANSWERS.replace("node_count: 3", "node_count: three"))

@@ -84,7 +84,7 @@ def test_the_same_value_changed_on_both_sides_is_a_conflict_with_three_values():
     result = merge_texts(base, ours, theirs)
     assert result.conflicts == [Conflict("spec.values.singleBinary.persistence.size", "10Gi", "15Gi", "20Gi")]
     assert result.text == ours
-    assert merge_texts(base, ours, theirs, choose="theirs").text == theirs.replace("x", "x")
+    assert merge_texts(base, ours, theirs, choose="theirs").text == theirs
     assert merge_texts(base, ours, theirs, choose={"spec.values.singleBinary.persistence.size": "ours"}).text == ours
 
 

@@ -49,6 +49,14 @@ class Terminal:
         subprocess.run([self.tmux, "kill-session", "-t", self.name], capture_output=True, timeout=10)
 
 
+def exit_code(repo: Path, timeout: float = 15) -> str:
+    """What the shell recorded when obs-wizard exited in the terminal."""
+    deadline = time.monotonic() + timeout
+    while not (repo / ".exit-code").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return (repo / ".exit-code").read_text().strip()
+
+
 @pytest.fixture
 def terminal_factory():
     opened: list[Terminal] = []
@@ -91,10 +99,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.keys("y")
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
-    deadline = time.monotonic() + 15
-    while not (repo / ".exit-code").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (repo / ".exit-code").read_text().strip() == "EXIT=0"
+    assert exit_code(repo) == "EXIT=0"
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
     assert (repo / ".obs-wizard/answers.yaml").exists()
@@ -109,8 +114,5 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.keys("C-q")
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
-    deadline = time.monotonic() + 15
-    while not (repo / ".exit-code").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (repo / ".exit-code").read_text().strip() == "EXIT=130"
+    assert exit_code(repo) == "EXIT=130"
     assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]

@@ -50,6 +50,16 @@ async def goto_review(app: WizardApp, pilot) -> None:
     assert app.index == REVIEW
 
 
+async def write_and_finish(app: WizardApp, pilot) -> None:
+    """From Review: Write files, confirm writing without Connect, wait for the Done step."""
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+    await pilot.press("y")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.index == DONE
+
+
 async def test_keyboard_navigation_forward_and_back(repo):
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -227,12 +237,7 @@ async def test_conflicts_are_picked_per_path_on_review(repo, tmp_path):
         picker.query("RadioButton").last().value = True  # take new: 20Gi
         await pilot.pause()
         assert snapshot_tree(repo) == before
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.index == DONE
+        await write_and_finish(app, pilot)
     assert "size: 20Gi" in helmrelease.read_text()
 
 
@@ -343,12 +348,7 @@ async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
         assert app.index == REVIEW and not route.exists()  # refused until chosen
         choice.query("RadioButton").last().value = True  # recreate it
         await pilot.pause()
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.index == DONE
+        await write_and_finish(app, pilot)
     assert route.exists()
 
 
@@ -374,10 +374,5 @@ async def test_a_hand_written_app_is_adopted_only_when_chosen(repo):
         assert picker.conflict.path == "spec.interval"
         picker.query("RadioButton").first().value = True  # keep 30m
         await pilot.pause()
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.index == DONE
+        await write_and_finish(app, pilot)
     assert "interval: 30m" in (app_dir / "ks.yaml").read_text()
