@@ -428,6 +428,7 @@ class WizardApp(App[int]):
             "",
             f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
             "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
+            *(["", f"⚠ {sizing.heartbeat_warning(answers)}"] if sizing.heartbeat_warning(answers) else []),
         ]))
         self.call_later(self._go, len(self.form_steps) + 3)
 
