@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from wizard import sizing
 from wizard.model import Answers
 from wizard.tui.text import lines, mark, styled
 
@@ -32,6 +33,7 @@ def done_lines(repo_label: str, answers: Answers, written: list[str] = (), skipp
         "",
         f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
         "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
+        *(["", f"⚠ {sizing.heartbeat_warning(answers)}"] if sizing.heartbeat_warning(answers) else []),
     ]
     return out
 
