@@ -102,7 +102,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written
         time.sleep(0.3)
-    term.wait_for("Done.")
+    term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
     after = term.screen()
