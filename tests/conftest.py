@@ -105,7 +105,7 @@ MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_c
 
 
 #: The checks every full validation runs (others may add more).
-EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize")
+EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
 
 
 def all_checks_passed(out: str) -> bool:
