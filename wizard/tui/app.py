@@ -21,7 +21,7 @@ from wizard.tui.components.review import ReviewPane, changed_answers
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
-from wizard.tui.components.write_log import WritePane
+from wizard.tui.components.write_log import WritePane, validation_log
 from wizard.tui.messages import AllConflictsChosen, ConflictChosen, FieldEdited, FieldSubmitted
 from wizard.tui.text import lines, literal, mark
 
@@ -57,6 +57,8 @@ class WizardApp(App[int]):
         self.attempted: set[int] = set()  # steps where Next was tried: all their errors are shown
         self.skipped: list[str] = []  # checks the operator chose to skip, repeated on Review and Done
         self.write_failed = False
+        self.write_done = False
+        self.report_lines: list[str] = []  # the Write step's log, printed to the terminal after exit
         self.done_text: list[str] = []  # printed to the terminal after exit
         if theme_name:
             self.theme = theme_name
@@ -131,7 +133,7 @@ class WizardApp(App[int]):
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = self.index == 0 or (self.index == review + 1 and not self.write_failed) or self.index == review + 2
         nxt.label = {review: "Write files", review + 2: "Finish"}.get(self.index, "Next")
-        nxt.disabled = self.index == review + 1
+        nxt.disabled = self.index == review + 1 and not self.write_done
         mine = self._step_errors(self.index, visible)
         self.query_one("#status", Static).update(literal(f"{mark('fail')} {len(mine)} problem(s) on this step" if mine else ""))
         self.sub_title = "Welcome" if self.index == 0 else f"Step {self.index} of {len(self.titles) - 1}: {self.titles[self.index]}"
@@ -215,6 +217,8 @@ class WizardApp(App[int]):
             await self._confirm_write()
         elif self.index == self.review_index + 2:
             self.exit(int(Exit.OK))
+        elif self.index == self.review_index + 1 and self.write_done:
+            await self._go(self.review_index + 2)
         elif self.index < self.review_index:
             await self._go(self.index + 1)
 
@@ -377,8 +381,9 @@ class WizardApp(App[int]):
     def _write(self, host: str | None, token: str | None) -> None:
         pane = self.query_one(WritePane)
 
-        def say(line: str) -> None:
-            self.call_from_thread(pane.say, line)
+        def say(line: str, style: str = "") -> None:  # plain text, never markup
+            self.call_from_thread(pane.say, line, style)
+            self.report_lines = pane.log_lines
 
         answers = self.draft.answers()
         the_plan = self.plan
@@ -391,30 +396,30 @@ class WizardApp(App[int]):
                 down = any(o.check == "Connect reachable" and o.status == "fail" for o in report.outcomes)
                 if down:
                     say(f"{mark('fail')} Connect at {host} cannot be reached: nothing was written. "
-                        "Skip the check (it will be listed as skipped on Done), or go Back.")
+                        "Skip the check (it will be listed as skipped on Done), or go Back.", "bold red")
                 else:
                     say(f"{mark('fail')} The 1Password items are not what the ExternalSecrets need: nothing was written. "
-                        "Go back, or quit.")
+                        "Go back, or quit.", "bold red")
                 self.call_from_thread(self._write_failed, down)
                 return
         else:
-            say("1Password check skipped (you chose so).")
+            say(f"{mark('warn')} 1Password check skipped (you chose so).", "yellow")
         say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         validation = self.session.validate(answers, the_plan)
-        for finding in validation.findings:
-            say("  " + finding.line())
+        for line, style in validation_log(validation):
+            say(line, style)
         if not validation.ok:
-            say(f"{mark('fail')} Validation failed: nothing was written. Go back and fix the answers, or quit.")
+            why = "Validation failed" if validation.errors else "A check was skipped and --strict is on"
+            say(f"{mark('fail')} {why}: nothing was written. Go back and fix the answers, or quit.", "bold red")
             self.call_from_thread(self._write_failed)
             return
-        say(f"{mark('ok')} validation passed ({', '.join(validation.checks_run)})")
         try:
             self.written = self.session.write(the_plan, progress=lambda path: say(f"  {mark('ok')} {path}"))
         except WizardError as exc:
-            say(f"{mark('fail')} {exc.message}")
+            say(f"{mark('fail')} {exc.message}", "bold red")
             self.call_from_thread(self._write_failed)
             return
-        say(f"{mark('ok')} wrote {len(self.written)} file(s), all at once")
+        say(f"{mark('ok')} wrote {len(self.written)} file(s), all at once", "bold green")
         self.call_from_thread(self._done, answers)
 
     def _write_failed(self, connect_down: bool = False) -> None:
@@ -429,13 +434,17 @@ class WizardApp(App[int]):
         done = self.query_one(DonePane)
         done.show(self.repo_label, answers, self.written, self.skipped)
         self.done_text = done.text
-        self.call_later(self._go, self.review_index + 2)
+        self.write_done = True  # the Write log stays on screen until the operator moves on
+        self._refresh()
+        self.query_one("#next", Button).focus()
 
 
-def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None) -> int:
-    session = Session.open(repo, crd_dir, charts_dir)
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, strict=strict)
     app = WizardApp(session)
     result = app.run()
-    if app.done_text:  # kept in the terminal's scrollback after the screen is gone
+    if app.report_lines:  # the Write step's report stays readable after the screen is gone
+        print("\n".join(app.report_lines))
+    if app.done_text:  # and so do the next steps
         print("\n".join(app.done_text))
     return int(Exit.CANCELLED) if result is None else int(result)

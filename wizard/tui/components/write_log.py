@@ -1,22 +1,28 @@
 """The Write step: the log of the 1Password check, the validation and the write, line by line.
 
+It stays on screen until the operator moves on; skipped checks show as warnings, never as passed.
 Tool output is shown literally (``[crd-schema]`` stays). When Connect is down, a Skip button lets the
 operator write without the check; the skip is remembered and repeated on Review and Done.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
-from wizard.tui.text import literal
+from wizard.tui.text import plain_marks
 
 
 class WritePane(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.log_lines: list[str] = []
+        self.log: list[tuple[str, str]] = []  # (line, style)
+
+    @property
+    def log_lines(self) -> list[str]:
+        return [line for line, _ in self.log]
 
     def compose(self) -> ComposeResult:
         yield Static(id="write-log")
@@ -26,15 +32,38 @@ class WritePane(VerticalScroll):
         self.query_one("#skip-check").display = False
 
     def clear(self) -> None:
-        self.log_lines = []
+        self.log = []
         self.query_one("#write-log", Static).update("")
         self.query_one("#skip-check").display = False
 
-    def say(self, line: str) -> None:
-        self.log_lines.append(line)
-        self.query_one("#write-log", Static).update(literal("\n".join(self.log_lines)))
+    def say(self, line: str, style: str = "") -> None:
+        self.log.append((plain_marks(line), style))
+        self.query_one("#write-log", Static).update(log_text(self.log))
 
     def offer_skip(self) -> None:
         button = self.query_one("#skip-check", Button)
         button.display = True
         button.focus()
+
+
+def log_text(log: list[tuple[str, str]]) -> Text:
+    """(line, style) pairs as styled text: plain text, so no message is ever read as markup."""
+    return Text("\n").join(Text(line, style=style) for line, style in log)
+
+
+def validation_log(report) -> list[tuple[str, str]]:
+    """The validation report as (line, style): errors red, skipped checks as yellow warnings."""
+    lines = [(f"  ✗ {f.line()}", "red") if f.level == "error" else (f"  ⚠ {f.line()}", "yellow")
+             for f in report.findings if f.level != "skipped"]
+    marks = {"passed": ("✓", ""), "failed": ("✗", "red"), "skipped": ("⚠", "yellow")}
+    for outcome in report.outcomes():
+        mark, style = marks[outcome.status]
+        lines.append((f"  {mark} {outcome.line()}", style))
+    summary = report.summary()
+    if not report.ok:
+        lines.append((f"✗ {summary}", "bold red"))
+    elif report.skipped:
+        lines.append((f"⚠ {summary}", "bold yellow"))
+    else:
+        lines.append((f"✓ {summary}", "bold green"))
+    return lines
