@@ -18,11 +18,11 @@ from wizard.tui.text import plain_marks
 class WritePane(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.log: list[tuple[str, str]] = []  # (line, style)
+        self.entries: list[tuple[str, str]] = []  # (line, style)
 
     @property
     def log_lines(self) -> list[str]:
-        return [line for line, _ in self.log]
+        return [line for line, _ in self.entries]
 
     def compose(self) -> ComposeResult:
         yield Static(id="write-log")
@@ -32,13 +32,13 @@ class WritePane(VerticalScroll):
         self.query_one("#skip-check").display = False
 
     def clear(self) -> None:
-        self.log = []
+        self.entries = []
         self.query_one("#write-log", Static).update("")
         self.query_one("#skip-check").display = False
 
     def say(self, line: str, style: str = "") -> None:
-        self.log.append((plain_marks(line), style))
-        self.query_one("#write-log", Static).update(log_text(self.log))
+        self.entries.append((plain_marks(line), style))
+        self.query_one("#write-log", Static).update(log_text(self.entries))
 
     def offer_skip(self) -> None:
         button = self.query_one("#skip-check", Button)
