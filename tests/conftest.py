@@ -30,6 +30,9 @@ def _hermetic_environment(monkeypatch, _cache_home):
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(SHARED / "charts"))
+    if (SHARED / "charts-src").is_dir():
+        monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(SHARED / "charts-src"))
+    monkeypatch.setenv("OBS_WIZARD_NO_PULL", "1")  # network is 127.0.0.1 only: never pull a chart
     for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
 
@@ -55,6 +58,39 @@ def charts_dir() -> Path:
     path = SHARED / "charts"
     need(path.is_dir(), f"{path} is absent (chart defaults live in ../shared/charts)")
     return path
+
+
+STAND_INS = ROOT / "tests" / "charts"
+
+
+@pytest.fixture(scope="session")
+def charts_src(tmp_path_factory) -> Path:
+    """A chart source to render from: ../shared/charts-src, with tests/charts stand-ins for the
+    kube-prometheus-stack subcharts it does not have unpacked (symlinks; nothing is copied)."""
+    from wizard import charts
+    from wizard.validate.helm_render import sdk_available
+
+    shared = SHARED / "charts-src"
+    need(shared.is_dir(), f"{shared} is absent (the pinned chart sources live in ../shared/charts-src)")
+    need(sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    root = tmp_path_factory.mktemp("charts-src")
+    for chart in shared.iterdir():
+        if not chart.is_dir():
+            continue
+        missing = [sub for sub in charts.missing_subcharts(chart) if (STAND_INS / sub.name).is_dir()]
+        if not missing:
+            (root / chart.name).symlink_to(chart)
+            continue
+        (root / chart.name).mkdir()
+        for entry in chart.iterdir():
+            if entry.name != "charts":
+                (root / chart.name / entry.name).symlink_to(entry)
+        (root / chart.name / "charts").mkdir()
+        for entry in (chart / "charts").iterdir() if (chart / "charts").is_dir() else ():
+            (root / chart.name / "charts" / entry.name).symlink_to(entry)
+        for sub in missing:
+            (root / chart.name / "charts" / sub.name).symlink_to(STAND_INS / sub.name)
+    return root
 
 
 def require_tool(name: str) -> str:
@@ -91,6 +127,13 @@ def run_cli(*args: str | Path) -> Result:
 def snapshot_tree(root: Path) -> dict[str, bytes]:
     """Every file under root (relative path -> bytes), to prove nothing changed."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def validation_passed(out: str) -> bool:
+    """The summary line says every check ran and passed (the render and wiring checks when the Helm SDK is there)."""
+    checks = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize")
+    return any(line.startswith("validation (") and line.endswith("): passed") and all(c in line for c in checks)
+               for line in out.splitlines())
 
 
 MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"

@@ -10,6 +10,7 @@ from tests.conftest import require_tool
 from wizard import render
 from wizard.validate import validate_files
 from wizard.validate.crd_schema import check_documents
+from wizard.validate.wiring import CHECKS as WIRING_CHECKS
 
 NS = "kubernetes/apps/observability"
 
@@ -23,12 +24,13 @@ def errors(files: dict[str, str], crd_dir: Path) -> list[str]:
     return [f.line() for f in check_documents(files, crd_dir, strict_missing=True).errors]
 
 
-def test_the_render_passes_every_check(files, crd_dir, charts_dir, kubectl, example_answers):
+def test_the_render_passes_every_check(files, crd_dir, charts_dir, charts_src, kubectl, example_answers):
     require_tool("promtool")
     require_tool("amtool")
-    report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers)
+    report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers, charts_src=charts_src)
     assert report.findings == []
-    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize"]
+    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "chart-render",
+                                 *WIRING_CHECKS, "kustomize"]
 
 
 BREAKAGES = [

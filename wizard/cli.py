@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of <chart>-<version>/values.yaml chart defaults to check HelmRelease values against "
              "(default: $OBS_WIZARD_CHARTS_DIR)",
     )
+    common.add_argument(
+        "--charts-src", metavar="DIR", type=Path, default=None,
+        help="folder of unpacked <chart>-<version>/ charts to render the HelmReleases from (needs the helm extra; "
+             "default: $OBS_WIZARD_CHARTS_SRC, else the user cache, else pulled from the chart's OCI URL)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="obs-wizard",
@@ -124,6 +129,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
+        charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
     )
 
     if args.command == "validate":

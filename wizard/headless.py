@@ -18,6 +18,7 @@ class Sources:
 
     crd_dir: Path | None = None
     charts_dir: Path | None = None
+    charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
 
 
 _SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}
@@ -63,7 +64,8 @@ def _print_report(report: Report, out: TextIO) -> None:
 
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
-    report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir)
+    report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
+                                     charts_src=sources.charts_src)
     _print_report(report, out)
     if not report.ok:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")

@@ -25,6 +25,8 @@ TEMPLATES_DIR = next(
 GRAFANA_SECRET = "grafana-admin"
 SLACK_SECRET = "alertmanager-slack"
 SLACK_SECRET_KEY = "slack-webhook-url"
+#: Size of the Alertmanager volume (silences and notification log: small).
+ALERTMANAGER_PVC_SIZE = "1Gi"
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "grafana_secret": GRAFANA_SECRET,
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
+        "alertmanager_pvc_size": ALERTMANAGER_PVC_SIZE,
         "loki_url": loki_url,
         "loki_push_url": f"{loki_url}/loki/api/v1/push",
     }
