@@ -131,7 +131,7 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
 
 def validation_passed(out: str) -> bool:
     """The summary line says every check ran and passed (the render and wiring checks when the Helm SDK is there)."""
-    checks = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize")
+    checks = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
     return any(line.startswith("validation (") and line.endswith("): passed") and all(c in line for c in checks)
                for line in out.splitlines())
 
