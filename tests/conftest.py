@@ -4,6 +4,7 @@ when OBS_WIZARD_STRICT_TOOLS=1 (CI sets it)."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -22,16 +23,17 @@ def _cache_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch, _cache_home):
-    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets
-    one; the user cache (converted CRDs, compiled templates, validated documents) private to the run."""
+def _hermetic_environment(monkeypatch, _cache_home, _assembled_charts_src):
+    """CRDs from ../shared/crds (as operators pass --crd-dir); charts to render from ../shared/charts-src
+    (with stand-ins for its absent subcharts); no 1Password Connect unless a test sets one; the user
+    cache (converted CRDs, compiled templates, validated documents, renders) private to the run."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(SHARED / "charts"))
-    if (SHARED / "charts-src").is_dir():
-        monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(SHARED / "charts-src"))
+    if _assembled_charts_src is not None:
+        monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(_assembled_charts_src))
     monkeypatch.setenv("OBS_WIZARD_NO_PULL", "1")  # network is 127.0.0.1 only: never pull a chart
     for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
@@ -64,15 +66,14 @@ STAND_INS = ROOT / "tests" / "charts"
 
 
 @pytest.fixture(scope="session")
-def charts_src(tmp_path_factory) -> Path:
-    """A chart source to render from: ../shared/charts-src, with tests/charts stand-ins for the
-    kube-prometheus-stack subcharts it does not have unpacked (symlinks; nothing is copied)."""
+def _assembled_charts_src(tmp_path_factory) -> Path | None:
+    """../shared/charts-src with tests/charts stand-ins for the kube-prometheus-stack subcharts it does
+    not have unpacked, as a folder of symlinks (nothing is copied); None when ../shared lacks it."""
     from wizard import charts
-    from wizard.validate.helm_render import sdk_available
 
     shared = SHARED / "charts-src"
-    need(shared.is_dir(), f"{shared} is absent (the pinned chart sources live in ../shared/charts-src)")
-    need(sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    if not shared.is_dir():
+        return None
     root = tmp_path_factory.mktemp("charts-src")
     for chart in shared.iterdir():
         if not chart.is_dir():
@@ -93,6 +94,17 @@ def charts_src(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture
+def charts_src(_assembled_charts_src) -> Path:
+    """The chart source the wiring tests render from (the Helm SDK must be installed)."""
+    from wizard.validate.helm_render import sdk_available
+
+    need(_assembled_charts_src is not None, f"{SHARED / 'charts-src'} is absent (the pinned chart sources live in ../shared/charts-src)")
+    need(sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    assert _assembled_charts_src is not None
+    return _assembled_charts_src
+
+
 def require_tool(name: str) -> str:
     found = shutil.which(name)
     need(found is not None, f"{name} is not installed ({tools.PROVIDERS.get(name, name)})")
@@ -103,6 +115,13 @@ def require_tool(name: str) -> str:
 @pytest.fixture
 def kubectl() -> str:
     return require_tool("kubectl")
+
+
+@pytest.fixture
+def all_tools() -> None:
+    """kubectl, promtool and amtool: every tool-backed check can run."""
+    for name in ("kubectl", "promtool", "amtool"):
+        require_tool(name)
 
 
 @pytest.fixture
@@ -129,11 +148,18 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
-def validation_passed(out: str) -> bool:
-    """The summary line says every check ran and passed (the render and wiring checks when the Helm SDK is there)."""
-    checks = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
-    return any(line.startswith("validation (") and line.endswith("): passed") and all(c in line for c in checks)
-               for line in out.splitlines())
-
-
 MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+
+
+#: The checks every full validation runs (others may add more).
+EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
+
+
+def all_checks_passed(out: str) -> bool:
+    """The validation summary line says every check passed: none skipped, none failed, EVERY_CHECK among them."""
+    for line in out.splitlines():
+        match = re.fullmatch(r"validation: (\d+) passed \(([a-z, -]+)\)", line)
+        if match:
+            names = match.group(2).split(", ")
+            return int(match.group(1)) == len(names) and set(EVERY_CHECK) <= set(names)
+    return False

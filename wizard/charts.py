@@ -155,9 +155,6 @@ def pull(name: str, version: str, url: str) -> Path:
         return target
     except helm.HelmError as exc:
         detail = " ".join(str(exc).split())
-        raise ChartUnavailable(
-            f"cannot pull {name} {version} from {url} ({detail[:200]}); offline? pass --charts-src DIR "
-            f"with {name}-{version}/ unpacked (`helm pull {url} --version {version} --untar`)"
-        ) from None
+        raise ChartUnavailable(f"cannot pull {name} {version} from {url} ({detail[:200]})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -244,8 +244,8 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
     if not found:
         return [], report
     if not sdk_available():
-        report.add(Finding(_strict_level(), CHECK, "the Helm SDK is not installed: the charts were not rendered and the "
-                           f"wiring checks did not run; install it with {charts.HELM_EXTRA}"))
+        report.add(Finding(_strict_level(), CHECK, "the Helm SDK is not installed, so the charts were not rendered and the "
+                           "wiring checks did not run", remedy=charts.HELM_EXTRA))
         return [], report
     rendered = []
     for release in found:
@@ -253,7 +253,9 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
         if chart_dir is None:
             chart_dir, why = _pull(release)
             if chart_dir is None:
-                report.add(Finding(_strict_level(), CHECK, f"not rendered: {why}", file=release.file, document=release.label))
+                report.add(Finding(_strict_level(), CHECK, f"not rendered: {why}", file=release.file, document=release.label,
+                                   remedy=f"pass --charts-src DIR with {release.chart}-{release.version}/ unpacked "
+                                          f"(helm pull {release.url} --version {release.version} --untar)"))
                 continue
         try:
             result = render_release(release, chart_dir)
@@ -263,10 +265,10 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
             continue
         if result.missing:
             names = ", ".join(f"{sub.name} {sub.version}" for sub in result.missing)
-            report.add(Finding("skipped", CHECK, f"rendered without subcharts {names}: not unpacked in {chart_dir}/charts; "
-                               "their objects were not rendered or checked; point --charts-src at a complete chart "
-                               f"(`helm pull {release.url} --version {release.version} --untar`)",
-                               file=release.file, document=release.label))
+            report.add(Finding("skipped", CHECK, f"rendered without subcharts {names}: not unpacked in {chart_dir}/charts, "
+                               "so their objects were not rendered or checked", file=release.file, document=release.label,
+                               remedy=f"point --charts-src at a complete chart (helm pull {release.url} --version "
+                                      f"{release.version} --untar)"))
         rendered.append(result)
     return rendered, report
 
@@ -274,7 +276,7 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
 def _pull(release: Release) -> tuple[Path | None, str]:
     if os.environ.get("OBS_WIZARD_NO_PULL"):
         return None, (f"chart {release.chart} {release.version} is not in --charts-src / ${charts.CHARTS_SRC_ENV} or the cache, "
-                      "and pulling is disabled (OBS_WIZARD_NO_PULL)")
+                      "and pulling is off (OBS_WIZARD_NO_PULL)")
     try:
         return charts.pull(release.chart, release.version, release.url), ""
     except charts.ChartUnavailable as exc:
