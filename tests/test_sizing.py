@@ -176,3 +176,14 @@ def test_external_urls_are_pages_a_person_can_open():
         ("alertmanager", ["alertmanager.example.com"], {"name": "kube-prometheus-stack-alertmanager", "port": 9093}),
     ]
     assert all(d["spec"]["parentRefs"] == docs[0]["spec"]["parentRefs"] for d in docs)
+
+
+def test_heartbeat_and_slack_cannot_share_a_field():
+    import pytest
+
+    from wizard.answers_file import AnswersInvalid
+
+    with pytest.raises(AnswersInvalid) as caught:
+        parse("secrets:\n  heartbeat_item: alertmanager\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")
+    assert "the heartbeat URL and the Slack webhook must be different fields" in str(caught.value)
+    assert parse("secrets:\n  heartbeat_item: heartbeat\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")  # another item: fine
