@@ -42,7 +42,7 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
-    term.wait_for("validation: ", timeout=60)  # the Write log stays on screen until Next
+    term.wait_for("all at once", timeout=60)  # the Write log stays on screen (scrolled to its end) until Next
     deadline = time.monotonic() + 60
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written

@@ -30,6 +30,7 @@ class WritePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#skip-check").display = False
+        self.anchor()  # stays scrolled to the newest line as the log grows
 
     def clear(self) -> None:
         self.entries = []
