@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import MINIMAL_ANSWERS, run_cli
+from tests.conftest import MINIMAL_ANSWERS, flux_repo, run_cli
 from wizard import answers_file, sizing
 
 
@@ -39,7 +39,7 @@ def test_latency_budget_is_scrape_plus_evaluation_plus_for_plus_group_wait():
 def test_warnings_are_shown_in_a_dry_run(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(MINIMAL_ANSWERS + "metrics:\n  pvc_size: 5Gi\nalerting:\n  group_wait: 2m\n")
-    result = run_cli("--answers", answers, "--repo", tmp_path, "--dry-run")
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo"), "--dry-run")
     assert result.code == 0, result
     assert "warning: metrics.pvc_size 5Gi is below the estimated need" in result.out
     assert "warning: alert -> Slack latency 4m worst case" in result.out

@@ -39,7 +39,7 @@ class WizardApp(App[int]):
         self.session = session
         self.repo_label = repo_label or str(session.repo)
         self.draft = session.initial_draft()
-        self.form_steps = form.steps()
+        self.form_steps = form.steps(session.choices())
         self.titles = ["Welcome", *(s.title for s in self.form_steps), "Review", "Write", "Done"]
         self.index = 0
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
@@ -432,7 +432,7 @@ class WizardApp(App[int]):
         self.call_later(self._go, len(self.form_steps) + 3)
 
 
-def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None) -> int:
-    session = Session.open(repo, crd_dir, charts_dir)
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, init_layout: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, init_layout=init_layout)
     result = WizardApp(session).run()
     return int(Exit.CANCELLED) if result is None else int(result)
