@@ -76,7 +76,7 @@ class Session:
         """Values found in the repo per question, for the pick lists."""
         return self.found.choices()
 
-    def plan(self, answers: Answers, choose: dict[str, dict[str, plan.Side]] | plan.Side | None = None,
+    def plan(self, answers: Answers, choose: plan.Choices | plan.Side | None = None,
              adopt: bool = False, answers_source: Path | None = None) -> plan.Plan:
         """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback.
 
