@@ -93,7 +93,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     for title in ("Scrape interval", "Grafana hostname", "1Password vault", "Slack channel", "In kubernetes/apps/observability/"):
         term.keys("C-n")
         term.wait_for(title)
-    assert not (repo / "kubernetes").exists()  # nothing written before confirming
+    assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
@@ -115,4 +115,5 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
-    assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]
+    assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
+    assert not (repo / "kubernetes/apps/observability").exists()

@@ -156,7 +156,7 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
         assert app.screen.__class__.__name__ == "Confirm"
         await pilot.press("n")
         await pilot.pause()
-        assert app.index == REVIEW and list(repo.iterdir()) == []
+        assert app.index == REVIEW and nothing_written(repo)
 
 
 async def test_full_run_writes_the_expected_files(repo):
