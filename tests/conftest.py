@@ -4,6 +4,7 @@ when OBS_WIZARD_STRICT_TOOLS=1 (CI sets it)."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def require_tool(name: str) -> str:
 @pytest.fixture
 def kubectl() -> str:
     return require_tool("kubectl")
+
+
+@pytest.fixture
+def all_tools() -> None:
+    """kubectl, promtool and amtool: every tool-backed check can run."""
+    for name in ("kubectl", "promtool", "amtool"):
+        require_tool(name)
 
 
 @pytest.fixture
@@ -182,3 +190,17 @@ def flux_repo(path: Path) -> Path:
 def nothing_written(repo: Path) -> bool:
     """Only what flux_repo wrote is in ``repo``: obs-wizard wrote nothing."""
     return set(snapshot_tree(repo)) == set(_EXAMPLE_REPO_FILES)
+
+
+#: The checks every full validation runs (others may add more).
+EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
+
+
+def all_checks_passed(out: str) -> bool:
+    """The validation summary line says every check passed: none skipped, none failed, EVERY_CHECK among them."""
+    for line in out.splitlines():
+        match = re.fullmatch(r"validation: (\d+) passed \(([a-z, -]+)\)", line)
+        if match:
+            names = match.group(2).split(", ")
+            return int(match.group(1)) == len(names) and set(EVERY_CHECK) <= set(names)
+    return False

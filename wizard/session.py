@@ -25,6 +25,7 @@ class Session:
     previous: state.State | None = None
     found: discovery.Discovery = field(default_factory=discovery.Discovery)
     saved: Answers | None = None
+    strict: bool = False  # a skipped check fails validation (--strict / OBS_WIZARD_STRICT=1)
     init_layout: bool = False  # create the Flux layout in a repo that has none
     needs_layout: bool = field(init=False, default=False)
 
@@ -39,14 +40,15 @@ class Session:
                                                            "read by cluster-apps (--init-layout)"))
 
     @classmethod
-    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, init_layout: bool = False) -> Session:
+    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, *, strict: bool = False,
+             init_layout: bool = False) -> Session:
         try:
             previous = state.load(repo)
         except state.StateError as exc:
             raise BadInput(str(exc)) from None
         found = discovery.discover(repo, previous=previous)
         saved = answers_file.load(found.saved_answers) if found.saved_answers else None
-        return cls(repo, crd_dir, charts_dir, previous, found, saved, init_layout)
+        return cls(repo, crd_dir, charts_dir, previous, found, saved, strict, init_layout)
 
     def problems(self, answers: Answers) -> list[crosscheck.Problem]:
         """Objects the answers name that the repo does not define (and were not declared outside it)."""
@@ -96,7 +98,7 @@ class Session:
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
         return validate_answers_render(answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
-                                       charts_dir=self.charts_dir)
+                                       charts_dir=self.charts_dir, strict=self.strict or None)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
         return apply.apply(self.repo, the_plan.changes, progress)
