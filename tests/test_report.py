@@ -159,6 +159,6 @@ def test_the_tui_prints_its_report_after_it_exits(tmp_path, monkeypatch, capsys)
         return 0
 
     monkeypatch.setattr(tui.WizardApp, "run", fake_run)
-    assert tui.run(tmp_path, None, None) == 0
+    assert tui.run(flux_repo(tmp_path), None, None) == 0
     assert capsys.readouterr().out == "validation: 1 passed, 1 skipped: promtool (x)\n✓ wrote 20 file(s), all at once\n"
 
