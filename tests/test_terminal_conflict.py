@@ -6,7 +6,7 @@ import os
 import shlex
 import time
 
-from tests.conftest import EXAMPLE_ANSWERS, SHARED, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, run_cli
 from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
 
 KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
@@ -14,7 +14,7 @@ KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
 
 def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory):  # noqa: F811
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     helmrelease = repo / KPS
     helmrelease.write_text(helmrelease.read_text().replace("retention: 30d", "retention: 45d"))  # a hand edit

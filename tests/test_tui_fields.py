@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, flux_repo
 from tests.test_tui import CLUSTER, LAST_FORM, fill, make_app
 from wizard.session import Session
 from wizard.tui.app import WizardApp
@@ -28,7 +28,7 @@ def error_of(app, key: str) -> str:
 @given(st.lists(st.text(alphabet=PRINTABLE, min_size=0, max_size=24), min_size=40, max_size=40),
        st.text(alphabet="[]/ab", min_size=1, max_size=6))
 def test_random_printable_text_in_every_field_never_crashes(tmp_path_factory, texts, typed):
-    repo = tmp_path_factory.mktemp("repo")
+    repo = flux_repo(tmp_path_factory.mktemp("repo"))
 
     async def scenario() -> None:
         app = WizardApp(Session.open(repo, SHARED / "crds", SHARED / "charts"), repo_label="[red]~/home-ops")
@@ -55,7 +55,7 @@ def test_random_printable_text_in_every_field_never_crashes(tmp_path_factory, te
 
 
 async def test_brackets_are_shown_literally(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n")
         await pilot.press(*"[/")  # the crash of issue 13: a Rich MarkupError
@@ -68,7 +68,7 @@ async def test_brackets_are_shown_literally(tmp_path):
 
 
 async def test_entering_a_step_focuses_its_first_field_and_errors_wait_for_typing(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -86,7 +86,7 @@ async def test_entering_a_step_focuses_its_first_field_and_errors_wait_for_typin
 
 
 async def test_letters_in_a_number_field_get_a_word_and_zero_a_human_message(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n")
         app.query_one("#input-cluster-node_count", Input).focus()
@@ -100,7 +100,7 @@ async def test_letters_in_a_number_field_get_a_word_and_zero_a_human_message(tmp
 
 async def test_a_webhook_url_in_a_label_field_is_not_echoed_and_the_vault_message_fits(tmp_path):
     webhook = "https://hooks.slack.com/services/T0FAKEFAK/B0FAKEFAK/abcdefghijklmnopqrstuvwx"
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n")
         await fill(app, pilot, CLUSTER)
@@ -114,7 +114,7 @@ async def test_a_webhook_url_in_a_label_field_is_not_echoed_and_the_vault_messag
 
 
 async def test_enter_moves_to_the_next_field_and_from_the_last_to_the_next_step(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n")
         await pilot.press(*"example.com", "enter")
@@ -129,7 +129,7 @@ async def test_enter_moves_to_the_next_field_and_from_the_last_to_the_next_step(
 async def test_f1_shows_help_for_the_focused_field(tmp_path):
     from wizard.tui.components.help_screen import HelpScreen
 
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n", "f1")
         await pilot.pause()
@@ -140,7 +140,7 @@ async def test_f1_shows_help_for_the_focused_field(tmp_path):
 
 
 async def test_ctrl_c_opens_the_quit_dialog(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+n", "ctrl+c")
         await pilot.pause()
@@ -153,7 +153,7 @@ async def test_ctrl_c_opens_the_quit_dialog(tmp_path):
 
 
 async def test_the_sidebar_folds_below_90_columns(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(flux_repo(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         assert not app.query_one("#steps").display or app.query_one("#steps").region.width == 0
         await pilot.resize_terminal(120, 30)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, RadioButton
 
-from tests.conftest import EXAMPLE_ANSWERS, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
 from tests.test_tui import LAST_FORM, NS, REVIEW, WRITE, fill, goto_review, make_app, write_and_finish
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.review import ReviewPane
@@ -22,7 +22,7 @@ KPS = f"{NS}/kube-prometheus-stack/app/helmrelease.yaml"
 def edited_repo(tmp_path) -> Path:
     """A repo written by obs-wizard, then retention and retentionSize edited by hand."""
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     path = repo / KPS
     text = path.read_text()
@@ -122,7 +122,7 @@ async def test_review_lists_the_changed_answers_first(edited_repo):
 async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(tmp_path, monkeypatch):
     monkeypatch.setenv("OBS_WIZARD_CONNECT_TIMEOUT", "1")
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
@@ -135,7 +135,7 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
         await pilot.press("ctrl+n")  # Write files: the check runs and Connect is down
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.index == WRITE and not (repo / "kubernetes").exists()
+        assert app.index == WRITE and not (repo / "kubernetes/apps/observability").exists()
         log = "\n".join(app.query_one(WritePane).log_lines)
         assert "cannot be reached: nothing was written" in log
         skip = app.query_one("#skip-check", Button)
@@ -152,7 +152,7 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
 
 async def test_the_skip_is_repeated_on_review(tmp_path, monkeypatch):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
@@ -167,7 +167,7 @@ async def test_back_after_a_failed_write_goes_to_review_with_the_sidebar(tmp_pat
     from tests.fake_connect import FakeConnect, Vault
 
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     with FakeConnect([Vault("Kubernetes", [])], "tok") as server:  # the items are missing: the check fails
         app = make_app(repo)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -191,4 +191,4 @@ async def test_back_after_a_failed_write_goes_to_review_with_the_sidebar(tmp_pat
             assert steps.highlighted == REVIEW
             assert str(steps.get_option(f"nav-{REVIEW}").prompt).startswith("▸ Review")
             assert str(steps.get_option(f"nav-{WRITE}").prompt).startswith("  Write")
-    assert not (repo / "kubernetes").exists()
+    assert not (repo / "kubernetes/apps/observability").exists()

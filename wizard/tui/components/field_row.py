@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static, Switch
+from textual.widgets import Input, Label, Select, Static, Switch
 
-from wizard.form import Question
+from wizard.form import OTHER, Question
 from wizard.tui.messages import FieldEdited, FieldSubmitted
 from wizard.tui.text import literal, mark, styled
 
@@ -34,10 +34,16 @@ class FieldRow(Vertical):
             if q.kind == "bool":
                 yield Switch(value=self._text == "true", id=f"input-{q.key.replace('.', '-')}")
             else:
+                if q.choices:  # values found in the repo; "other" shows the Input for any value
+                    other = self._text not in q.choices
+                    yield Select([(literal(c), c) for c in (*q.choices, OTHER)], value=OTHER if other else self._text,
+                                 allow_blank=False, compact=True, id=f"pick-{q.key.replace('.', '-')}")
                 # Numbers are typed as text, so letters get a word from the model instead of vanishing.
                 yield Input(value=self._text, placeholder=self._placeholder or (str(q.default) if q.default is not None else ""),
-                            id=f"input-{q.key.replace('.', '-')}", compact=True, select_on_focus=False)
-        yield Static(literal(q.help), classes="field-help")
+                            id=f"input-{q.key.replace('.', '-')}", compact=True,
+                            select_on_focus=False).set_class(bool(q.choices) and self._text in q.choices, "-hidden")
+        yield Static(literal(q.help + (" Other: say so in the advanced options (outside the repo)."
+                                       if q.choices and q.outside_repo else "")), classes="field-help")
         if self.note:
             yield Static(styled((f"{mark('warn')} {self.note}", "bold")), classes="field-note")
         yield Static("", classes="field-error")
@@ -58,6 +64,13 @@ class FieldRow(Vertical):
         event.stop()
         self.touched = True
         self.post_message(FieldSubmitted(self.question))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        entry = self.query_one(Input)
+        entry.set_class(event.value != OTHER, "-hidden")
+        if event.value != OTHER:
+            entry.value = str(event.value)  # posts FieldEdited through on_input_changed
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
