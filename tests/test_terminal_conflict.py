@@ -29,6 +29,7 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     term.wait_for("Step 1 of")
     term.keys("C-n")
     term.wait_for("Step 2 of")
+    time.sleep(1)  # the step has mounted and focused its first field
     term.keys("Enter", "Enter")  # Enter moves from field to field: scrape, evaluation, retention
     term.keys("C-u")
     term.type("60d")
@@ -42,7 +43,6 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
-    term.wait_for("all at once", timeout=60)  # the Write log stays on screen (scrolled to its end) until Next
     deadline = time.monotonic() + 60
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written
@@ -50,6 +50,6 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
     assert "retention: 60d" in helmrelease.read_text()
-    after = term.screen()  # the Done text stays in the terminal after the wizard's screen is gone
+    after = term.history()  # the Done text stays in the terminal after the wizard's screen is gone
     assert "git add kubernetes/apps/observability .obs-wizard" in after
     assert "1Password items not checked" in after
