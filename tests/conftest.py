@@ -23,9 +23,10 @@ def _cache_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch, _cache_home):
-    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets
-    one; the user cache (converted CRDs, compiled templates, validated documents) private to the run."""
+def _hermetic_environment(monkeypatch, _cache_home, _assembled_charts_src):
+    """CRDs from ../shared/crds (as operators pass --crd-dir); charts to render from ../shared/charts-src
+    (with stand-ins for its absent subcharts); no 1Password Connect unless a test sets one; the user
+    cache (converted CRDs, compiled templates, validated documents, renders) private to the run."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     # Never the internet, never a developer's cluster: downloads go to a closed local port, kubectl has no context.
     monkeypatch.setenv("OBS_WIZARD_UPSTREAM_URL", "http://127.0.0.1:9")
@@ -35,6 +36,9 @@ def _hermetic_environment(monkeypatch, _cache_home):
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(SHARED / "charts"))
+    if _assembled_charts_src is not None:
+        monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(_assembled_charts_src))
+    monkeypatch.setenv("OBS_WIZARD_NO_PULL", "1")  # network is 127.0.0.1 only: never pull a chart
     for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
 
@@ -60,6 +64,49 @@ def charts_dir() -> Path:
     path = SHARED / "charts"
     need(path.is_dir(), f"{path} is absent (chart defaults live in ../shared/charts)")
     return path
+
+
+STAND_INS = ROOT / "tests" / "charts"
+
+
+@pytest.fixture(scope="session")
+def _assembled_charts_src(tmp_path_factory) -> Path | None:
+    """../shared/charts-src with tests/charts stand-ins for the kube-prometheus-stack subcharts it does
+    not have unpacked, as a folder of symlinks (nothing is copied); None when ../shared lacks it."""
+    from wizard import charts
+
+    shared = SHARED / "charts-src"
+    if not shared.is_dir():
+        return None
+    root = tmp_path_factory.mktemp("charts-src")
+    for chart in shared.iterdir():
+        if not chart.is_dir():
+            continue
+        missing = [sub for sub in charts.missing_subcharts(chart) if (STAND_INS / sub.name).is_dir()]
+        if not missing:
+            (root / chart.name).symlink_to(chart)
+            continue
+        (root / chart.name).mkdir()
+        for entry in chart.iterdir():
+            if entry.name != "charts":
+                (root / chart.name / entry.name).symlink_to(entry)
+        (root / chart.name / "charts").mkdir()
+        for entry in (chart / "charts").iterdir() if (chart / "charts").is_dir() else ():
+            (root / chart.name / "charts" / entry.name).symlink_to(entry)
+        for sub in missing:
+            (root / chart.name / "charts" / sub.name).symlink_to(STAND_INS / sub.name)
+    return root
+
+
+@pytest.fixture
+def charts_src(_assembled_charts_src) -> Path:
+    """The chart source the wiring tests render from (the Helm SDK must be installed)."""
+    from wizard.validate.helm_render import sdk_available
+
+    need(_assembled_charts_src is not None, f"{SHARED / 'charts-src'} is absent (the pinned chart sources live in ../shared/charts-src)")
+    need(sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    assert _assembled_charts_src is not None
+    return _assembled_charts_src
 
 
 def require_tool(name: str) -> str:

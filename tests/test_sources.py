@@ -213,3 +213,18 @@ def test_the_headless_report_names_each_source(plain_install, monkeypatch, share
     assert result.code == 0, result
     assert "  passed  crd-schema (CRDs: " in result.out and "from the pinned upstream release files" in result.out
     assert "  passed  chart-values (chart defaults: kube-prometheus-stack 88.5.3, loki 18.11.0, alloy 1.11.1 from" in result.out
+
+
+def test_the_pinned_chart_at_hand_supplies_the_operator_crds_and_its_defaults(plain_install, monkeypatch, files, shared):
+    need((shared / "charts-src").is_dir(), f"{shared / 'charts-src'} is absent (the pinned chart sources)")
+    monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(shared / "charts-src"))
+    with Mirror(shared) as mirror:
+        monkeypatch.setenv(upstream.BASE_ENV, mirror.url)
+        report, outcome = checks(files)
+    chart = f"the kube-prometheus-stack 88.5.3 chart ({shared / 'charts-src' / 'kube-prometheus-stack-88.5.3'})"
+    assert f"PrometheusRule from {chart}" in outcome["crd-schema"].source
+    assert "/crds/prometheusrules.yaml" not in mirror.requests  # the chart had it
+    assert outcome["chart-values"].status == "passed"
+    assert f"kube-prometheus-stack 88.5.3 from the kube-prometheus-stack 88.5.3 chart" in outcome["chart-values"].source
+    # the chart source lacks the grafana subchart: its defaults come from the pinned files
+    assert "/charts/grafana-12.11.1/values.yaml" in mirror.requests

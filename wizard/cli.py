@@ -62,6 +62,11 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
              "(default: $OBS_WIZARD_CHARTS_DIR)",
     )
     common.add_argument(
+        "--charts-src", metavar="DIR", type=Path, default=default(None),
+        help="folder of unpacked <chart>-<version>/ charts to render the HelmReleases from (needs the helm extra; "
+             "default: $OBS_WIZARD_CHARTS_SRC, else the user cache, else pulled from the chart's OCI URL)",
+    )
+    common.add_argument(
         "--strict", action="store_true", default=default(False),
         help="a skipped check (missing tool or data) fails validation with exit 3 (default: $OBS_WIZARD_STRICT)",
     )
@@ -139,6 +144,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
+        charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
         strict=bool(args.strict) or strict_from_env(),
     )
 

@@ -18,6 +18,7 @@ class Sources:
 
     crd_dir: Path | None = None
     charts_dir: Path | None = None
+    charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
     strict: bool = False  # --strict or OBS_WIZARD_STRICT=1
 
 
@@ -63,7 +64,7 @@ def _print_report(report: Report, out: TextIO) -> None:
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
     report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
-                                     strict=sources.strict)
+                                     charts_src=sources.charts_src, strict=sources.strict)
     _print_report(report, out)
     if report.errors:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")

@@ -288,6 +288,9 @@ class Secrets(Section):
     def _distinct_grafana_fields(self) -> Secrets:
         if self.grafana_username_field == self.grafana_password_field:
             raise ValueError("grafana_username_field and grafana_password_field must be different fields")
+        if self.heartbeat_item == self.slack_item and self.heartbeat_url_field == self.slack_webhook_field:
+            raise ValueError("the heartbeat URL and the Slack webhook must be different fields of the item "
+                             f"{self.slack_item!r}: set heartbeat_url_field (e.g. HEARTBEAT_URL)")
         return self
 
 
