@@ -120,10 +120,30 @@ def load_crd_schemas(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
+def _crd_loader():
+    """A safe YAML loader that reads a bare ``=`` as the string it is (PyYAML's '=' value tag),
+    as in the Prometheus Operator CRDs' enum of label matchers."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:value", base.construct_yaml_str)
+    return Loader
+
+
 def _convert_dir(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
-    docs = []
+    import yaml
+
+    loader = _crd_loader()
+    docs: list[Any] = []
     for path in sorted(Path(crd_dir).glob("*.y*ml")):
-        docs.extend(yamlio.load_all(path.read_text(encoding="utf-8")))
+        try:
+            docs.extend(yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # not a CRD file this converter can read; its kinds stay unresolved and say so
     return schemas_from_documents(docs)
 
 
