@@ -66,7 +66,7 @@ def shared() -> Path:
 @pytest.fixture
 def plain_install(monkeypatch, tmp_path, shared):
     """What a plain `pip install` has: no --crd-dir/--charts-dir, an empty user cache, no cluster."""
-    for name in ("OBS_WIZARD_CRD_DIR", "OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC"):
+    for name in ("OBS_WIZARD_CRD_DIR", "OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC", "OBS_WIZARD_STRICT_TOOLS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path
