@@ -155,6 +155,94 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
 MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
 
 
+FLUX_APPS_KUSTOMIZATION = """\
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cluster-apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./kubernetes/apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+"""
+
+_EXAMPLE_REPO_FILES = {
+    "kubernetes/flux/cluster/ks.yaml": FLUX_APPS_KUSTOMIZATION,
+    "kubernetes/apps/kube-system/cilium/gateway/internal.yaml": """\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: internal
+  namespace: kube-system
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      allowedRoutes:
+        namespaces:
+          from: Same
+    - name: https
+      protocol: HTTPS
+      port: 443
+      allowedRoutes:
+        namespaces:
+          from: All
+""",
+    "kubernetes/apps/external-secrets/onepassword/app/clustersecretstore.yaml": """\
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata:
+  name: onepassword
+spec:
+  provider:
+    onepassword:
+      connectHost: http://onepassword.external-secrets.svc.cluster.local
+      vaults:
+        Kubernetes: 1
+      auth:
+        secretRef:
+          connectTokenSecretRef:
+            name: onepassword-secret
+            key: token
+            namespace: external-secrets
+""",
+    "kubernetes/apps/kube-system/local-path/app/storageclass.yaml": """\
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-path
+provisioner: rancher.io/local-path
+""",
+}
+
+
+def flux_repo(path: Path) -> Path:
+    """A minimal Flux repo defining everything examples/answers.yaml (and MINIMAL_ANSWERS) name: the
+    Kustomization applying kubernetes/apps from GitRepository flux-system, the Gateway kube-system/internal
+    (listener https), the ClusterSecretStore onepassword (vault Kubernetes) and the StorageClass local-path."""
+    for rel, text in _EXAMPLE_REPO_FILES.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return path
+
+
+def nothing_written(repo: Path) -> bool:
+    """Only what flux_repo wrote is in ``repo``: obs-wizard wrote nothing."""
+    return set(snapshot_tree(repo)) == set(_EXAMPLE_REPO_FILES)
+
+
 #: The checks every full validation runs (others may add more).
 EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
 

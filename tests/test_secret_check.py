@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree, flux_repo, nothing_written
 from tests.fake_connect import FakeConnect, Field, Forced, Item, Vault, go_parse_query, login_item, secure_note
 from wizard import answers_file
 from wizard.onepassword.check import field_outcomes, run_checks, webhook_outcome
@@ -76,7 +76,7 @@ def test_all_checks_pass_and_nothing_secret_is_printed(connect, tmp_path, caplog
 def test_a_run_with_connect_checks_then_writes(connect, tmp_path):
     connect([standard_vault()])
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 0, result
     assert "secret check: passed" in result.out
@@ -86,12 +86,12 @@ def test_a_run_with_connect_checks_then_writes(connect, tmp_path):
 
 def test_not_configured_is_said_plainly_and_nothing_is_written(tmp_path):
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 7
     assert "1Password Connect is not configured (OP_CONNECT_HOST and OP_CONNECT_TOKEN not set)" in result.err
     assert "--skip-secret-check" in result.err
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
     assert check(tmp_path=tmp_path).code == 7
     dry = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--dry-run")
     assert dry.code == 0 and "secret check: skipped (1Password Connect is not configured" in dry.out
@@ -102,12 +102,12 @@ def test_not_configured_is_said_plainly_and_nothing_is_written(tmp_path):
 def test_failed_check_blocks_the_write(connect, tmp_path):
     connect([Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD)])])
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 6
     assert "FAIL    item alertmanager: no item titled 'alertmanager' in vault 'Kubernetes'" in result.out
     assert "nothing was written" in result.err
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_closed_port_is_unreachable(monkeypatch, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED, need
+from tests.conftest import ROOT, SHARED, need, flux_repo
 
 
 class Terminal:
@@ -75,7 +75,7 @@ def terminal_factory():
 
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
     for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
@@ -93,7 +93,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     for title in ("Scrape interval", "Grafana hostname", "1Password vault", "Slack channel", "In kubernetes/apps/observability/"):
         term.keys("C-n")
         term.wait_for(title)
-    assert not (repo / "kubernetes").exists()  # nothing written before confirming
+    assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
@@ -115,7 +115,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
 
 def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ} | {"TERM": "xterm-256color"}
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a first run")
@@ -123,4 +123,5 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
-    assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]
+    assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
+    assert not (repo / "kubernetes/apps/observability").exists()

@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--adopt", action="store_true",
                         help="merge observability files that exist but were not written by obs-wizard")
     parser.add_argument("--skip-secret-check", action="store_true", help="write without checking the 1Password items")
+    parser.add_argument("--init-layout", action="store_true",
+                        help="in a repo without a Flux Kustomization applying kubernetes/apps, create one "
+                             "(kubernetes/flux/cluster/ks.yaml) instead of refusing")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
@@ -153,11 +156,11 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):
-        return _interactive(repo, sources, args.plain)
+        return _interactive(repo, sources, args.plain, args.init_layout)
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),
-        adopt=args.adopt, skip_secret_check=args.skip_secret_check,
+        adopt=args.adopt, skip_secret_check=args.skip_secret_check, init_layout=args.init_layout,
     )
 
 
@@ -176,7 +179,7 @@ def _repo(path: Path) -> Path:
     return path
 
 
-def _interactive(repo: Path, sources, plain: bool) -> int:
+def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
@@ -185,10 +188,10 @@ def _interactive(repo: Path, sources, plain: bool) -> int:
     if plain:
         from wizard.plain import run as run_plain
 
-        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
+        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
     from wizard.tui.app import run as run_tui
 
-    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
+    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wizard import answers_file, apply, discovery, plan, sizing, state, yamlio
+from wizard import answers_file, apply, discovery, layout, plan, sizing, state, yamlio
 from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
 from wizard.session import Session
@@ -35,12 +35,14 @@ def answers_path(given: Path | None, repo: Path) -> Path:
 
 
 def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False,
-             out: TextIO | None = None) -> tuple[Answers, plan.Plan]:
+             out: TextIO | None = None, init_layout: bool = False) -> tuple[Answers, plan.Plan]:
     try:
         previous = state.load(repo)
     except state.StateError as exc:
         raise BadInput(str(exc)) from None
     found = discovery.discover(repo, previous=previous)
+    if not found.is_flux_repo and not init_layout:
+        raise BadInput(layout.refusal(repo))
     suggestions = found.suggestions()
     answers = answers_file.load(answers_at, defaults=suggestions)
     if answers.flux.namespace != "observability":
@@ -53,7 +55,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
             for name, value in values.items():
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
                     print(f"from the repo: {section}.{name} = {value}", file=out)
-    session = Session(repo, previous=previous, found=found)
+    session = Session(repo, previous=previous, found=found, init_layout=init_layout)
     return answers, session.plan(answers, choose=choose, adopt=adopt, answers_source=answers_at)
 
 
@@ -130,8 +132,9 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
 
 
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
-        dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False) -> int:
-    answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out)
+        dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False,
+        init_layout: bool = False) -> int:
+    answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out, init_layout=init_layout)
 
     if check:
         drift = the_plan.manifest_drift

@@ -26,7 +26,7 @@ def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Pa
     Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
     ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
     """
-    substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
+    substitutions = {"SECRET_DOMAIN": answers.cluster.domain if answers.cluster.domain not in (None, "${SECRET_DOMAIN}") else "example.com"} if answers.uses_substitution else {}
     return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions,
                           strict=strict, charts_src=charts_src)
 
