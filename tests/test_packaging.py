@@ -46,7 +46,7 @@ def test_a_plain_pip_install_runs_every_internal_check_and_says_what_it_skipped(
     """`pip install` of the wheel into a venv, nothing else on PATH: the CRD and chart-values checks run
     from the pinned files (downloaded from a local mirror of ../shared), the tool checks are skipped
     with their remedies, and --strict turns those skips into exit 3."""
-    from tests.conftest import SHARED, need
+    from tests.conftest import SHARED, flux_repo, need
     from tests.test_sources import Mirror
 
     need((SHARED / "crds").is_dir() and (SHARED / "charts").is_dir(), f"{SHARED} is absent (upstream CRDs and chart defaults)")
@@ -61,8 +61,7 @@ def test_a_plain_pip_install_runs_every_internal_check_and_says_what_it_skipped(
     where = subprocess.run([str(venv / "bin/python"), "-c", "import wizard; print(wizard.__file__)"], env=env,
                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert where.stdout.startswith(str(venv)), where
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = flux_repo(tmp_path / "repo")
 
     def validate(*extra: str, mirror: str = "http://127.0.0.1:9") -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(venv / "bin/obs-wizard"), "validate", "--answers", str(EXAMPLE_ANSWERS), "--repo", str(repo), *extra],

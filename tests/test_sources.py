@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, SHARED, need, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, need, run_cli
 from tests.fake_kube import FakeKube, Silent, kubeconfig
 from wizard import answers_file, render, upstream
 from wizard.validate import validate_files
@@ -209,7 +209,7 @@ def test_an_explicit_crd_dir_wins_and_touches_nothing_else(monkeypatch, files, s
 def test_the_headless_report_names_each_source(plain_install, monkeypatch, shared):
     with Mirror(shared) as mirror:
         monkeypatch.setenv(upstream.BASE_ENV, mirror.url)
-        result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", plain_install)
+        result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", flux_repo(plain_install / "repo"))
     assert result.code == 0, result
     assert "  passed  crd-schema (CRDs: " in result.out and "from the pinned upstream release files" in result.out
     assert "  passed  chart-values (chart defaults: kube-prometheus-stack 88.5.3, loki 18.11.0, alloy 1.11.1 from" in result.out
