@@ -537,3 +537,38 @@ def test_the_interactive_front_ends_refuse_a_non_flux_repo_too(tmp_path):
     with pytest.raises(BadInput, match="not a Flux repo"):
         Session.open(tmp_path)
     assert Session.open(tmp_path, init_layout=True).needs_layout
+
+
+# --- --init-answers ---------------------------------------------------------------------------------------
+
+def test_init_answers_writes_what_the_repo_defines_and_the_first_run_passes(era_2026, tmp_path, kubectl):
+    target = era_2026 / ".obs-wizard/answers.yaml"
+    result = run_cli("--init-answers", "--repo", era_2026)
+    assert result.code == 0, result
+    text = target.read_text()
+    assert "cluster.node_count: how many nodes the cluster has (required)" in text and HIDDEN_DOMAIN not in text
+    saved = yaml.safe_load(text)
+    assert saved["secrets"]["store"] == "onepassword-connect" and saved["secrets"]["vault"] == "Homelab"
+    assert saved["grafana"] == {"gateway_name": "envoy-internal", "gateway_namespace": "network", "gateway_section": "https"}
+    assert saved["cluster"] == {"storage_class": "openebs-hostpath"}
+    assert f"wrote {target}; fill in the 1 value(s) listed at its top" in result.out
+
+    again = run_cli("--init-answers", "--repo", era_2026)
+    assert again.code == 2 and "exists; --init-answers never overwrites a file" in again.err
+    assert target.read_text() == text
+
+    target.write_text(text.replace("cluster:\n", "cluster:\n  node_count: 3\n"))
+    first = run_cli("--answers", target, "--repo", era_2026, "--skip-secret-check")
+    assert first.code == 0, first
+
+
+def test_init_answers_counts_the_nodes_and_refuses_a_non_flux_repo(tmp_path):
+    repo = flux_repo(tmp_path / "repo")
+    write(repo, "cluster.toml", '[domain]\nname = "example.dev"\n\n[[nodes]]\nname = "a"\n\n[[nodes]]\nname = "b"\n')
+    out = tmp_path / "answers.yaml"
+    assert run_cli("--init-answers", "--repo", repo, "--answers", out).code == 0
+    assert yaml.safe_load(out.read_text())["cluster"] == {"domain": "example.dev", "storage_class": "local-path", "node_count": 2}
+    assert "Still to fill in" not in out.read_text()
+    refused = run_cli("--init-answers", "--repo", tmp_path / "nothing-here", "--answers", tmp_path / "x.yaml") \
+        if (tmp_path / "nothing-here").mkdir() is None else None
+    assert refused.code == 2 and "not a Flux repo" in refused.err and not (tmp_path / "x.yaml").exists()

@@ -220,7 +220,15 @@ def test_field_rules_match_external_secrets(connect, tmp_path, fields, expected)
         (WEBHOOK, "ok", "a Slack incoming webhook URL"),
         ("https://hooks.slack.com/services/T0FAKE/B0FAKE/short", "warn", "unusual lengths"),
         ("https://hooks.slack.com/workflows/T0FAKEFAK/A0FAKE/123/abc", "fail", "Workflow Builder"),
-        ("https://example.com/webhook", "fail", "does not look like a Slack incoming webhook"),
+        ("https://example.com/webhook", "warn", "not a known Slack or Slack-compatible webhook"),
+        ("https://chat.example.com/hooks/xkcd7q3wqf8zmbz1t4sqe3wnhy", "ok", "Slack-compatible webhook (Mattermost or Rocket.Chat"),
+        ("https://rocket.example.com/hooks/AbCdEf123/GhIjKl456", "ok", "Slack-compatible webhook"),
+        ("https://discord.com/api/webhooks/123456789/AbCdEf-token/slack", "ok", "Discord webhook's Slack-compatible endpoint"),
+        ("https://discord.com/api/webhooks/123456789/AbCdEf-token", "warn", "append /slack"),
+        ("http://chat.example.com/hooks/xkcd7q3wqf8zmbz1t4sqe3wnhy", "fail", "cannot be a Slack-style webhook"),
+        ("https://chat.example.com", "fail", "cannot be a Slack-style webhook"),
+        ("not a url at all", "fail", "cannot be a Slack-style webhook"),
+        ("https://hooks.slack.com/other", "fail", "does not look like a Slack incoming webhook"),
         ("  " + WEBHOOK + "\n", "ok", "a Slack incoming webhook URL"),
     ],
 )
@@ -431,3 +439,16 @@ def test_missing_heartbeat_item_fails_but_no_heartbeat_answer_asks_for_none(conn
     result = check(HEARTBEAT_ANSWERS, tmp_path=tmp_path)
     assert result.code == 6
     assert "FAIL    item heartbeat: no item titled 'heartbeat' in vault 'Kubernetes'" in result.out
+
+
+def test_check_secrets_writes_nothing_so_it_does_not_say_so(connect, tmp_path):
+    connect([Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD)])])
+    failed = check(tmp_path=tmp_path)
+    assert failed.code == 6 and "the 1Password items are not what the ExternalSecrets need" in failed.err
+    assert "nothing was written" not in failed.out + failed.err
+
+
+def test_check_secrets_without_connect_does_not_say_nothing_was_written(tmp_path):
+    result = check(tmp_path=tmp_path)
+    assert result.code == 7 and "OP_CONNECT_HOST" in result.err
+    assert "nothing was written" not in result.err and "--skip-secret-check" not in result.err

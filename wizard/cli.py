@@ -19,6 +19,7 @@ EPILOG = """\
 modes:
   obs-wizard [--repo DIR]                    the interactive wizard (Textual) in a terminal
   obs-wizard --plain [--repo DIR]            the same questions as plain prompts
+  obs-wizard --init-answers [--repo DIR]     write DIR/.obs-wizard/answers.yaml pre-filled from the repo
   obs-wizard --answers FILE --repo DIR       headless: render, validate and write
   obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
@@ -89,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
     mode.add_argument("--plain", action="store_true", help="ask with plain prompts instead of the full-screen wizard")
+    mode.add_argument("--init-answers", action="store_true",
+                      help="write an answers file pre-filled from the repo (--answers FILE, default "
+                           "DIR/.obs-wizard/answers.yaml); never overwrites")
     parser.add_argument("--conflicts", choices=("ours", "theirs"), default=None,
                         help="settle every conflict: ours keeps the value on disk, theirs takes the new render")
     parser.add_argument("--force", action="store_true", help="the same as --conflicts theirs")
@@ -153,6 +157,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, sources, out, err)
+    if args.init_answers:
+        from wizard import init_answers
+
+        return init_answers.run(repo, args.answers, out, args.init_layout)
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):

@@ -96,8 +96,12 @@ def _print_advice(answers: Answers, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
-def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
-    """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``."""
+def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool = True) -> None:
+    """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``.
+
+    ``writes``: a run that would write says "nothing was written"; check-secrets never writes.
+    """
+    tail = "; nothing was written" if writes else ""
     from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
 
     try:
@@ -106,28 +110,28 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
         if required:
             raise ConnectNotConfigured(
                 f"{exc}; set OP_CONNECT_HOST and OP_CONNECT_TOKEN to check the 1Password items, "
-                "or pass --skip-secret-check to write without checking; nothing was written"
+                + ("or pass --skip-secret-check to write without checking" if writes else "then run check-secrets again") + tail
             ) from None
         print(f"secret check: skipped ({exc})", file=out)
         return
     report = check_connect(answers, host, token)
     settings = [o for o in report.outcomes if o.check == "Connect settings"]
     if settings:
-        raise SecretsMissing(f"{settings[0].message}; nothing was written")
+        raise SecretsMissing(f"{settings[0].message}{tail}")
     for outcome in report.outcomes:
         print(f"  {outcome.line()}", file=out)
     failed = [o for o in report.outcomes if o.status == "fail"]
     print(f"secret check: {'passed' if not failed else f'FAILED ({len(failed)} problem(s))'}", file=out)
     if failed:
         raise SecretsMissing(
-            f"the 1Password items are not what the ExternalSecrets need ({len(failed)} problem(s) above); nothing was written",
+            f"the 1Password items are not what the ExternalSecrets need ({len(failed)} problem(s) above){tail}",
             details=[f"{o.check}: {o.message}" for o in failed],
         )
 
 
 def check_secrets(answers_at: Path, out: TextIO) -> int:
     answers = answers_file.load(answers_at)
-    _secret_check(answers, out, required=True)
+    _secret_check(answers, out, required=True, writes=False)
     return Exit.OK
 
 
