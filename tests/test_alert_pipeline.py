@@ -25,7 +25,7 @@ import yaml
 from tests.conftest import SHARED, require_tool
 from wizard import render, sizing
 from wizard.validate.alertmanager import effective_config
-from wizard.validate.extract import documents, helmrelease_values
+from wizard.validate.extract import helmrelease_values, prometheus_rules
 
 DEADLINE_SECONDS = 240  # give up well after the 180 s target, so a slow run fails instead of hanging
 TARGET_SECONDS = 180
@@ -123,8 +123,8 @@ def run_pipeline(answers, tmp_path: Path, processes: list, deadline: float) -> t
     ns = example_answers.flux.namespace
 
     # The generated rule for a down target.
-    (_, rule_doc), = documents(files, "PrometheusRule")
-    rules = [r for g in rule_doc["spec"]["groups"] for r in g["rules"] if r.get("alert") == "LokiDown"]
+    (_, _, _, rule_spec), = prometheus_rules(files)
+    rules = [r for g in rule_spec["groups"] for r in g["rules"] if r.get("alert") == "LokiDown"]
     assert len(rules) == 1
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": [{"name": "e2e", "rules": rules}]}))
 

@@ -19,7 +19,7 @@ from wizard.model import SECTIONS, Answers, field_is_advanced
 
 #: Steps that follow quickstart.md: (title, model sections). Sections not listed are appended.
 STEP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Cluster", ("cluster",)),
+    ("Cluster", ("cluster", "apps")),
     ("Retention & storage", ("metrics", "logs")),
     ("Grafana exposure", ("grafana",)),
     ("Secrets", ("secrets",)),

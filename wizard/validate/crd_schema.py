@@ -172,6 +172,30 @@ def _message(error) -> str:
     return error.message
 
 
+_PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
+
+
+def _rules_in_values(doc: dict[str, Any], label: str, known: dict) -> list[tuple[dict[str, Any], str, str]]:
+    """kube-prometheus-stack's additionalPrometheusRulesMap entries as the PrometheusRules the chart makes of them.
+
+    The chart copies each entry's ``groups`` into a PrometheusRule's ``spec.groups``: checked against the
+    PrometheusRule CRD like a PrometheusRule file would be. (document, label, value path prefix).
+    """
+    if doc.get("kind") != "HelmRelease" or _PROMETHEUS_RULE not in known:
+        return []
+    values = (doc.get("spec") or {}).get("values")
+    rule_map = values.get("additionalPrometheusRulesMap") if isinstance(values, dict) else None
+    if not isinstance(rule_map, dict):
+        return []
+    found = []
+    for name, entry in rule_map.items():
+        groups = entry.get("groups") if isinstance(entry, dict) else entry
+        synthetic = {"apiVersion": _PROMETHEUS_RULE[0], "kind": _PROMETHEUS_RULE[1], "metadata": {"name": "rules"},
+                     "spec": {"groups": groups}}
+        found.append((synthetic, f"{label} additionalPrometheusRulesMap.{name}", f"spec.values.additionalPrometheusRulesMap.{name}"))
+    return found
+
+
 def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing: bool) -> Report:
     """Validate every document of every YAML file (kustomize config files are left to kustomize)."""
     report = Report(checks_run=["crd-schema"])
@@ -205,13 +229,18 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
                                        file=path, document=label))
                 continue
             crd = str(crd_dir) if crd_dir else None
-            entry = key(_schema_digest(kind_key, crd), doc)
-            if entry in cache:
-                continue
-            errors = sorted(_validator(kind_key, crd).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-            for error in errors:
-                report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
-            if not errors:
-                cache.add(entry)
+            for checked, checked_label, prefix in [(doc, label, ""), *_rules_in_values(doc, label, known)]:
+                checked_key = (str(checked.get("apiVersion")), str(checked.get("kind")))
+                entry = key(_schema_digest(checked_key, crd), checked)
+                if entry in cache:
+                    continue
+                errors = sorted(_validator(checked_key, crd).iter_errors(checked), key=lambda e: list(map(str, e.absolute_path)))
+                for error in errors:
+                    where = _path(error)
+                    if prefix:
+                        where = prefix + where.removeprefix("spec")
+                    report.add(Finding("error", "crd-schema", _message(error), file=path, document=checked_label, path=where))
+                if not errors:
+                    cache.add(entry)
     cache.save()
     return report
