@@ -12,7 +12,8 @@ from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
 from wizard.tui.app import WizardApp
-from wizard.tui.widgets import ConflictPicker, FieldRow
+from wizard.tui.components.conflict_picker import ConflictPicker
+from wizard.tui.components.field_row import FieldRow
 
 NS = "kubernetes/apps/observability"
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -331,7 +332,7 @@ async def test_the_mouse_works_too(repo):
 
 async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
     from tests.conftest import run_cli
-    from wizard.tui.widgets import FileChoice
+    from wizard.tui.components.file_choice import FileChoice
 
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     route = repo / NS / "kube-prometheus-stack/app/httproute.yaml"
@@ -353,7 +354,7 @@ async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
 
 
 async def test_a_hand_written_app_is_adopted_only_when_chosen(repo):
-    from wizard.tui.widgets import FileChoice
+    from wizard.tui.components.file_choice import FileChoice
 
     app_dir = repo / NS / "loki"
     (app_dir / "app").mkdir(parents=True)

@@ -56,6 +56,7 @@ class MergeResult:
     text: str
     conflicts: list[Conflict] = field(default_factory=list)
     resolved: list[tuple[Conflict, Side]] = field(default_factory=list)  # conflicts settled by a choice
+    decisions: list[tuple[Conflict, Side | None]] = field(default_factory=list)  # every conflict, in file order
 
 
 class MergeError(Exception):
@@ -109,6 +110,7 @@ class _Merger:
         self.take_theirs = take_theirs  # paths whose new value wins (answers the operator changed on purpose)
         self.conflicts: list[Conflict] = []
         self.resolved: list[tuple[Conflict, Side]] = []
+        self.decisions: list[tuple[Conflict, Side | None]] = []
         self.changed = False  # whether anything in ours was modified
 
     def decide(self, conflict: Conflict) -> Side | None:
@@ -117,6 +119,7 @@ class _Merger:
             self.conflicts.append(conflict)
         else:
             self.resolved.append((conflict, choice))
+        self.decisions.append((conflict, choice))
         return choice
 
     def merge_value(self, path: str, base: Any, ours: Any, theirs: Any) -> Any:
@@ -283,9 +286,9 @@ def merge_texts(base: str | None, ours: str, theirs: str, *, choose: dict[str, S
             if merged is not MISSING:
                 result_docs.append(merged)
     if not merger.changed and len(result_docs) == len(ours_docs) and all(a is b for a, b in zip(result_docs, ours_docs)):
-        return MergeResult(ours, merger.conflicts, merger.resolved)  # nothing to change: the file as it is
+        return MergeResult(ours, merger.conflicts, merger.resolved, merger.decisions)  # nothing to change: the file as it is
     rt.documents = result_docs
-    return MergeResult(rt.dump(), merger.conflicts, merger.resolved)
+    return MergeResult(rt.dump(), merger.conflicts, merger.resolved, merger.decisions)
 
 
 def _merge_top(merger: _Merger, root: str, base: Any, ours: Any, theirs: Any) -> Any:
