@@ -316,7 +316,7 @@ def test_missing_promtool_and_amtool_name_their_packages_and_the_rest_still_runs
     assert "the Debian package `prometheus`" in skipped["promtool"]
     assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"]
     assert "kubectl not found" in skipped["kustomize"]
-    assert report.ok  # crd-schema, chart-values, alloy and flux checks ran and passed
+    assert report.ok  # crd-schema, crd-race, chart-values, alloy and flux checks ran and passed
     assert {"crd-schema", "chart-values", "alloy", "flux-substitution"} <= set(report.checks_run)
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
     strict = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)

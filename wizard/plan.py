@@ -185,6 +185,9 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     bases = _previous_render(previous, answers, files)
     tag_rules = _chart_tag_rules(answers, previous)
     new_state = State(answers=answers.model_dump(mode="json"))
+    # Apps obs-wizard wrote before and the answers now switch off.
+    switched_off = [app for app in render.ALL_APPS
+                    if app not in answers.apps.enabled and f"{base_dir}/{app}/ks.yaml" in recorded]
 
     for rel, text in files.items():
         old = _read(repo, rel)
@@ -193,12 +196,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
             plan.rendered[rel] = old
             continue
         if rel == f"{base_dir}/kustomization.yaml" and old is not None:
+            drop = tuple(f"./{app}/ks.yaml" for app in switched_off)
             try:
-                merged = merge(old, answers.flux.namespace, render.namespace_resources(answers), answers.flux.namespace_components)
+                merged = merge(old, answers.flux.namespace, render.namespace_resources(answers), answers.flux.namespace_components,
+                               drop=drop)
             except KustomizationEditError as exc:
                 raise PlanError(f"{rel}: {exc}") from None
             action: Action = "unchanged" if merged == old else "merge"
-            plan.changes.append(FileChange(rel, action, old, merged, "lists the apps, keeps your entries"))
+            note = "lists the apps, keeps your entries"
+            if drop and merged != old:
+                note += f"; stops listing {', '.join(drop)} (switched off: Flux prunes what it deployed)"
+            plan.changes.append(FileChange(rel, action, old, merged, note))
             plan.rendered[rel] = merged
             continue
         file_choice = choose.get(rel) if isinstance(choose, dict) else choose
@@ -264,6 +272,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
         plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else result.text, note,
                                        resolved=result.resolved, decisions=result.decisions))
         plan.rendered[rel] = result.text
+
+    # Files of a switched-off app stay on disk (obs-wizard deletes nothing) but are no longer listed, so
+    # Flux no longer applies them; the plan names each, so nothing about them is left unsaid.
+    for app in switched_off:
+        for rel in sorted(r for r in recorded if r.startswith(f"{base_dir}/{app}/")):
+            old = _read(repo, rel)
+            if old is None:
+                continue
+            new_state.files[rel] = recorded[rel]  # switching the app on again updates them in place
+            plan.changes.append(FileChange(rel, "keep", old, None, f"apps.{app.replace('-', '_')} is off: no longer listed, "
+                                           f"Flux no longer applies it; delete {base_dir}/{app}/ by hand"))
 
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.
     tool_files = {
