@@ -78,7 +78,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo.mkdir()
     env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
-    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS"):
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):  # PYTHONPATH: a worktree runs its own code
         if os.environ.get(key):
             env[key] = os.environ[key]
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
