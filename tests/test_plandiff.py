@@ -179,3 +179,58 @@ def _patch_text(tmp_path: Path, old: str, diff_text: str) -> str:
 def test_a_file_without_a_final_newline_diffs_to_the_exact_bytes():
     diff_text = plan.unified_diff("a: 1\nb: 2", "a: 1\nb: 3", "x.yaml")
     assert diff_text.endswith("-b: 2\n\\ No newline at end of file\n+b: 3\n\\ No newline at end of file\n")
+
+
+# --- a rendered object that lost its kind, name or spec is a failure, not a hand edit (issue 14 item 12)
+
+BROKEN = {
+    "emptied": lambda text: "",
+    "emptied-to-a-comment": lambda text: "---\n# nothing here\n",
+    "kind-changed": lambda text: text.replace("kind: HelmRelease", "kind: ConfigMap"),
+    "name-lost": lambda text: text.replace("metadata:\n  name: loki\n", "metadata: {}\n"),
+    "name-changed": lambda text: text.replace("metadata:\n  name: loki\n", "metadata:\n  name: loki-old\n"),
+    "spec-lost": lambda text: text[: text.index("spec:\n")],
+    "spec-emptied": lambda text: text[: text.index("spec:\n")] + "spec: {}\n",
+}
+
+
+@pytest.mark.parametrize("how", list(BROKEN))
+def test_a_broken_helmrelease_fails_check_and_validate_and_force_restores_it(repo, tmp_path, how):
+    assert write(repo).code == 0
+    helmrelease = repo / LOKI
+    golden = helmrelease.read_text()
+    helmrelease.write_text(BROKEN[how](golden))
+    before = snapshot_tree(repo)
+
+    check = run_cli("--check", "--repo", repo)
+    assert check.code == 1, check
+    assert "Flux would delete it from the cluster" in check.out
+    validate = run_cli("validate", "--repo", repo)
+    assert validate.code == 3, validate
+    assert f"error: [manifests] {LOKI}: HelmRelease/loki" in validate.out
+    rerun = write(repo)
+    assert rerun.code == 4, rerun
+    assert "Flux would delete it from the cluster; take the new render to restore it" in rerun.err
+    kept = write(repo, EXAMPLE_ANSWERS, "--conflicts", "ours")
+    assert kept.code == 3, kept  # keeping it broken is refused by validation
+    assert snapshot_tree(repo) == before
+
+    forced = write(repo, EXAMPLE_ANSWERS, "--force")
+    assert forced.code == 0, forced
+    import yaml
+
+    assert yaml.safe_load(helmrelease.read_text()) == yaml.safe_load(golden)
+    if how in ("emptied", "kind-changed", "name-changed", "spec-lost"):
+        assert helmrelease.read_text() == golden
+    assert run_cli("--check", "--repo", repo).code == 0
+    assert run_cli("validate", "--repo", repo).code == 0
+
+
+def test_validation_reads_the_merged_bytes_not_the_render(repo, tmp_path):
+    """A hand edit that breaks a manifest is caught although the answers render a valid one."""
+    assert write(repo).code == 0
+    helmrelease = repo / LOKI
+    helmrelease.write_text(helmrelease.read_text().replace("  interval: 1h\n", "  interval: 1h\n  bogusField: true\n"))
+    result = run_cli("validate", "--repo", repo)
+    assert result.code == 3, result
+    assert "bogusField" in result.out

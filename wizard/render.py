@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from wizard import units
+from wizard import sizing, units
 from wizard.model import FLUX_VARIABLES, Answers
 
 TEMPLATES_DIR = next(
@@ -28,6 +28,8 @@ SLACK_SECRET = "alertmanager-slack"
 SLACK_SECRET_KEY = "slack-webhook-url"
 #: The additionalPrometheusRulesMap key of the self-monitoring rules in the kube-prometheus-stack values.
 SELF_MONITORING_RULE = "self-monitoring"
+HEARTBEAT_SECRET = "alertmanager-heartbeat"
+HEARTBEAT_SECRET_KEY = "heartbeat-url"
 
 
 @dataclass(frozen=True)
@@ -147,13 +149,28 @@ def _context(answers: Answers) -> dict[str, object]:
         "grafana_secret": GRAFANA_SECRET,
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
+        "heartbeat": sizing.heartbeat_schedule(answers),
+        "disk": sizing.prometheus_disk(answers),
+        "memory": sizing.prometheus_memory(answers),
+        "prometheus_url": external_url(answers, "prometheus"),
+        "alertmanager_url": external_url(answers, "alertmanager"),
+        "heartbeat_secret": HEARTBEAT_SECRET,
+        "heartbeat_secret_key": HEARTBEAT_SECRET_KEY,
         "loki_url": loki_url,
         "loki_push_url": f"{loki_url}/loki/api/v1/push",
         "apps_on": answers.apps.enabled,
         "self_monitoring_rule": SELF_MONITORING_RULE,
         "pvc_alarm_bytes": int(units.parse_quantity(answers.metrics.pvc_size) * 0.9),
-        "alertmanager_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
+        "alertmanager_service_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
     }
+
+
+def external_url(answers: Answers, name: str) -> str:
+    """A page a person can open: the app's own HTTPRoute when asked for, else Grafana's page for it."""
+    if answers.grafana.expose_prometheus_alertmanager:
+        return f"https://{answers.sibling_hostname(name)}"
+    page = {"prometheus": "explore", "alertmanager": "alerting/list"}[name]
+    return f"https://{answers.grafana_hostname}/{page}"
 
 
 def render_check(template: str, answers: Answers, **extra: object) -> str:
