@@ -64,7 +64,7 @@ def test_without_tools_the_summary_counts_skips_with_their_remedies(tmp_path, ba
     result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", tmp_path)
     assert result.code == 0, result
     line = summary_line(result.out)
-    assert line.startswith("validation: 5 passed, 3 skipped: promtool (promtool not found"), line
+    assert line.startswith("validation: 6 passed, 3 skipped: promtool (promtool not found"), line
     assert "; remedy: apt-get install prometheus)" in line and "; remedy: apt-get install prometheus-alertmanager)" in line
     assert "kustomize (kubectl not found, so `kubectl kustomize` did not run" in line
     assert " passed (" not in line
@@ -80,7 +80,7 @@ def test_strict_turns_a_skipped_check_into_exit_3(tmp_path, bare_path, crd_dir, 
         args = [*how, "--answers", EXAMPLE_ANSWERS, "--repo", tmp_path]
     result = run_cli(*args)
     assert result.code == 3, result
-    assert summary_line(result.out).startswith("validation FAILED: 5 passed, 3 failed: promtool (not run, and --strict fails")
+    assert summary_line(result.out).startswith("validation FAILED: 6 passed, 3 failed: promtool (not run, and --strict fails")
     assert "3 check(s) were skipped (above) and --strict (or OBS_WIZARD_STRICT=1) makes a skipped check a failure" in result.err
 
 
@@ -124,7 +124,7 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
         pipe.send_text(keystrokes(CLUSTER, "y" + "y"))
         code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out, strict=True)
     assert code == 3, out.getvalue()
-    assert summary_line(out.getvalue()).startswith("validation FAILED: 5 passed, 3 failed")
+    assert summary_line(out.getvalue()).startswith("validation FAILED: 6 passed, 3 failed")
     assert "were not fully checked (--strict fails a skipped check); nothing was written" in out.getvalue()
     assert not (repo / "kubernetes").exists()
 
@@ -145,7 +145,7 @@ async def test_the_write_step_keeps_its_log_and_shows_skipped_checks_as_warnings
         assert app.index == WRITE and app.write_done
         shown = app.query_one("#write-log").render()
         text = str(shown)
-        assert re.search(r"^⚠ validation: 5 passed, 3 skipped: promtool \(", text, re.M), text
+        assert re.search(r"^⚠ validation: 6 passed, 3 skipped: promtool \(", text, re.M), text
         warnings = {text[span.start:span.end].split("\n")[0] for span in shown.spans if "yellow" in str(span.style)}
         assert any(w.startswith("  ⚠ skipped promtool: promtool not found") for w in warnings), warnings
         assert app.report_lines == text.splitlines()
