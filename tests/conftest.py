@@ -28,6 +28,10 @@ def _hermetic_environment(monkeypatch, _cache_home, _assembled_charts_src):
     (with stand-ins for its absent subcharts); no 1Password Connect unless a test sets one; the user
     cache (converted CRDs, compiled templates, validated documents, renders) private to the run."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
+    # Never the internet, never a developer's cluster: downloads go to a closed local port, kubectl has no context.
+    monkeypatch.setenv("OBS_WIZARD_UPSTREAM_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KUBECONFIG", str(_cache_home / "no-kubeconfig"))
+    monkeypatch.setattr("wizard.upstream._UNREACHABLE", {})
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():

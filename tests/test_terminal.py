@@ -97,7 +97,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
-    term.wait_for("validation: ", timeout=60)  # the Write log stays on screen until Next
+    term.wait_for("Validating the manifests", timeout=60)  # the Write log stays on screen until Next
     deadline = time.monotonic() + 60
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written
@@ -105,7 +105,8 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
-    after = term.screen()
+    after = subprocess.run([term.tmux, "capture-pane", "-p", "-S", "-300", "-t", term.name], capture_output=True, text=True,
+                           timeout=10).stdout  # with the scrollback
     assert "validation: " in after and "✓ wrote " in after  # the same report, printed after the app exits
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()

@@ -57,7 +57,7 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     report.extend(check_chart_values(substituted, charts_dir))
     report.extend(check_alloy(files))
     report.extend(check_rules(substituted, answers))
-    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files)))
+    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files) if tools.find("amtool") else None))
     report.extend(check_release_consistency(substituted))
     report.extend(check_rendered(substituted, answers, charts_src))
     if tools.find("kubectl") is None:
@@ -105,9 +105,7 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
 
 
 def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
-    """The kube-prometheus-stack chart defaults for the pinned version, when the charts are at hand."""
-    if charts_dir is None:
-        return None
+    """The kube-prometheus-stack chart defaults for the pinned version, from the first source that has them."""
     from wizard.validate.chart_values import chart_defaults
     from wizard.validate.extract import documents
 
