@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL_ANSWERS, require_tool, run_cli
+from tests.conftest import MINIMAL_ANSWERS, flux_repo, require_tool, run_cli
 from wizard import answers_file, render
 from wizard.validate import validate_files
 
@@ -31,8 +31,7 @@ def write(repo: Path, answers: Path):
 
 
 def test_switching_an_app_off_unlists_it_and_reports_its_files(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = flux_repo(tmp_path / "repo")
     answers = tmp_path / "answers.yaml"
     answers.write_text(MINIMAL_ANSWERS)
     assert write(repo, answers).code == 0
@@ -65,7 +64,7 @@ def test_switching_an_app_off_unlists_it_and_reports_its_files(tmp_path):
 
 
 def test_an_app_never_written_by_obs_wizard_is_not_unlisted(tmp_path):
-    repo = tmp_path / "repo"
+    repo = flux_repo(tmp_path / "repo")
     (repo / NS).mkdir(parents=True)
     (repo / NS / "kustomization.yaml").write_text(
         "---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: observability\n"

@@ -45,7 +45,8 @@ def test_the_render_is_wired_correctly(files, example_answers, charts_src):
     assert report.findings == [], [f.line() for f in report.findings]
     rendered, _ = helm_render.render_all(files, charts_src)
     counts = {r.release.name: len(r.objects) for r in rendered}
-    assert counts["loki"] == 11 and counts["alloy"] == 7 and counts["kube-prometheus-stack"] > 60, counts
+    # loki: 11 + its ServiceMonitor, rules and alerts PrometheusRules and 10 single-binary dashboards
+    assert counts["loki"] == 23 and counts["alloy"] == 7 and counts["kube-prometheus-stack"] > 60, counts
 
 
 def test_releases_render_as_helm_controller_names_them(files):
