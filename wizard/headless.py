@@ -30,7 +30,8 @@ def answers_path(given: Path | None, repo: Path) -> Path:
         return given
     default = repo / answers_file.ANSWERS_PATH
     if not default.exists():
-        raise BadInput(f"{default}: no answers file; pass --answers FILE (`obs-wizard schema` describes every field)")
+        raise BadInput(f"{default}: no answers file; run `obs-wizard --init-answers` to write one pre-filled from the repo, "
+                       "or pass --answers FILE (`obs-wizard schema` describes every field)")
     return default
 
 
