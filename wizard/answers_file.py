@@ -200,3 +200,22 @@ def dump(answers: Answers) -> str:
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
     """No empty sections (``logs: {}``): every front end saves the same minimal file."""
     return {section: values for section, values in data.items() if values != {}}
+
+
+def edit(text: str, values: list[tuple[str, Any]]) -> str:
+    """``text`` with each ``section.field`` set to its value, edited in place (comments and layout kept)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    from wizard import yamlrt
+
+    rt = yamlrt.load(text)
+    docs = [d for d in rt.documents if d is not None]
+    if not docs:
+        rt.documents = docs = [CommentedMap()]
+    data = docs[0]
+    for dotted, value in values:
+        section, name = dotted.split(".", 1)
+        if not isinstance(data.get(section), dict):
+            data[section] = CommentedMap()
+        data[section][name] = value
+    return rt.dump()
