@@ -40,7 +40,7 @@ def test_first_run_writes_the_golden_tree_and_bookkeeping(repo, crd_dir, kubectl
         assert (repo / rel).read_bytes() == golden.read_bytes(), rel
     for bookkeeping in (".obs-wizard/answers.yaml", ".obs-wizard/answers.schema.json", ".obs-wizard/state.json"):
         assert (repo / bookkeeping).is_file()
-    assert "Alert -> Slack: 2m30s worst case" in result.out
+    assert "Alert -> Slack: 2m40s worst case" in result.out
 
 
 def test_running_twice_with_the_same_answers_changes_nothing(repo):

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from wizard import sizing
 from wizard.model import Answers
 
 
@@ -23,6 +24,7 @@ def done_lines(repo_label: str, answers: Answers) -> list[str]:
         "",
         f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
         "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
+        *(["", f"⚠ {sizing.heartbeat_warning(answers)}"] if sizing.heartbeat_warning(answers) else []),
     ]
 
 
