@@ -89,8 +89,9 @@ def test_each_side_of_a_conflict_shows_exactly_what_it_writes(repo, tmp_path, si
     helmrelease = repo / LOKI
     helmrelease.write_text(helmrelease.read_text().replace("retention_period: 168h", "retention_period: 240h")
                            .replace("    test:\n", "    # tuned by hand\n    test:\n"))
-    changed = answers_file(tmp_path, ("retention: 7d", "retention: 14d"))
-    out = assert_dry_run_diff_is_the_write(repo, tmp_path, changed, "--conflicts", side)
+    saved = repo / ".obs-wizard/answers.yaml"  # "ours" updates the saved answer too, in the same write
+    saved.write_text(saved.read_text().replace("retention: 7d", "retention: 14d"))
+    out = assert_dry_run_diff_is_the_write(repo, tmp_path, saved, "--conflicts", side)
     assert "-    # tuned by hand" not in out
     kept = "retention_period: 240h" if side == "ours" else "retention_period: 336h"
     assert kept in helmrelease.read_text()
