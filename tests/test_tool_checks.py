@@ -270,10 +270,12 @@ def test_missing_promtool_and_amtool_name_their_packages_and_the_rest_still_runs
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
     a = answers()
     report = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)
-    skipped = {f.check: f.message for f in report.findings if f.level == "skipped"}
-    assert "the Debian package `prometheus`" in skipped["promtool"]
-    assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"]
-    assert "kubectl not found" in skipped["kustomize"]
+    skipped = {f.check: f for f in report.findings if f.level == "skipped"}
+    assert "the Debian package `prometheus`" in skipped["promtool"].message
+    assert skipped["promtool"].remedy == "apt-get install prometheus"
+    assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"].message
+    assert skipped["amtool"].remedy == "apt-get install prometheus-alertmanager"
+    assert "kubectl not found" in skipped["kustomize"].message
     assert report.ok  # crd-schema, chart-values, alloy and flux checks ran and passed
     assert {"crd-schema", "chart-values", "alloy", "flux-substitution"} <= set(report.checks_run)
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
