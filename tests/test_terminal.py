@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED, need
+from tests.conftest import ROOT, SHARED, need, flux_repo
 
 
 class Terminal:
@@ -75,7 +75,7 @@ def terminal_factory():
 
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
     for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
@@ -93,11 +93,11 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     for title in ("Scrape interval", "Grafana hostname", "1Password vault", "Slack channel", "In kubernetes/apps/observability/"):
         term.keys("C-n")
         term.wait_for(title)
-    assert not (repo / "kubernetes").exists()  # nothing written before confirming
+    assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
-    term.wait_for("validation: ", timeout=60)  # the Write log stays on screen until Next
+    term.wait_for("Validating the manifests", timeout=60)  # the Write log stays on screen until Next
     deadline = time.monotonic() + 60
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written
@@ -105,7 +105,8 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
-    after = term.screen()
+    after = subprocess.run([term.tmux, "capture-pane", "-p", "-S", "-300", "-t", term.name], capture_output=True, text=True,
+                           timeout=10).stdout  # with the scrollback
     assert "validation: " in after and "✓ wrote " in after  # the same report, printed after the app exits
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
@@ -114,7 +115,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
 
 def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ} | {"TERM": "xterm-256color"}
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a first run")
@@ -122,4 +123,5 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
-    assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]
+    assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
+    assert not (repo / "kubernetes/apps/observability").exists()

@@ -290,7 +290,10 @@ HEARTBEAT = "secrets:\n  heartbeat_item: alertmanager\n"
 
 def test_heartbeat_config_passes_and_routes_watchdog_to_the_heartbeat(amtool, kps_defaults):
     files = render.render(answers(HEARTBEAT))
-    assert check_alertmanager(files, kps_defaults).findings == []
+    report = check_alertmanager(files, kps_defaults)
+    assert report.findings == [] and [o.status for o in report.outcomes()] == ["passed"]
+    assert "predates webhook url_file: checked as an https url" in report.sources["amtool"]  # said, not silent
+    assert "amtool" not in check_alertmanager(render.render(answers()), kps_defaults).sources
     _, values = helmrelease_values(files, "kube-prometheus-stack")
     config = effective_config(values, kps_defaults)
     # The real amtool refuses the config as the cluster runs it (webhook url_file is Alertmanager >= 0.26) ...

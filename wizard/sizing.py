@@ -20,7 +20,8 @@ Series estimate (the full kube-prometheus-stack as the wizard configures it), wi
 - Per pod: cAdvisor's container_* families (about 50 kept by the chart's cAdvisor relabelling) for the
   pod cgroup and each container, kube-state-metrics' kube_pod_* and kube_pod_container_* families
   (about 40), and node-exporter's netdev/netclass series of the pod's Cilium lxc interface (Cilium
-  gives every pod one; the chart only ignores veth*) -> PER_POD_SERIES = 180.
+  gives every pod one; the chart's prometheus-node-exporter.extraArgs filter only filesystems, no
+  network devices) -> PER_POD_SERIES = 180.
 - Control plane (Talos: apiserver, etcd, controller-manager, scheduler on each control-plane node):
   apiserver_request_duration_seconds alone has 37 buckets (Alibaba ACK and Tencent TKE apiserver
   metric references) for each verb x resource x scope seen, a few hundred pairs -> about 10,000 per
