@@ -29,7 +29,8 @@ def test_the_render_passes_every_check(files, crd_dir, charts_dir, charts_src, k
     require_tool("amtool")
     report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers, charts_src=charts_src)
     assert report.findings == []
-    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "chart-render",
+    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "release-consistency",
+                                 "chart-render",
                                  *WIRING_CHECKS, "kustomize", "manifests"]
 
 
