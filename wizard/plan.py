@@ -35,7 +35,7 @@ from typing import Literal
 from wizard import answer_sync, answers_file, render, schema
 from wizard.answer_sync import AnswerUpdate
 from wizard.model import Answers
-from wizard.merge import Conflict, MergeError, Side
+from wizard.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.merge import merge_texts as three_way
 from wizard.namespace_kustomization import KustomizationEditError, merge
 from wizard.state import STATE_PATH, State, digest
@@ -294,7 +294,9 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
 def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State | None, choose: Choices | Side | None,
                        adopt: bool, answers_source: Path | None) -> Plan:
     """Values kept on disk ("ours") that an answer renders: the answers follow them (see answer_sync)."""
-    kept = [(change.path, conflict) for change in plan.changes for conflict, side in change.resolved if side == "ours"]
+    # Three-way conflicts only: an adopted file (no base) holds nothing the answers wrote before.
+    kept = [(change.path, conflict) for change in plan.changes for conflict, side in change.resolved
+            if side == "ours" and conflict.base is not UNKNOWN]
     if not kept:
         return plan
     updated, updates, stale = answer_sync.sync(answers, previous.answers if previous else None, kept)
