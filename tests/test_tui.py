@@ -284,7 +284,20 @@ def test_snapshot_each_step(snap_compare, tmp_path, index):
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 
 
-def test_snapshot_write_and_done(snap_compare, tmp_path):
+@pytest.fixture
+def fixed_data_paths(monkeypatch):
+    """The Write log names the CRD and chart-defaults folders: point them at one fixed path so the
+    snapshot is the same in every checkout (CI clones elsewhere than a developer's tree)."""
+    link = Path("/tmp/obs-wizard-snapshot-shared")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(SHARED.resolve())
+    monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(link / "crds"))
+    monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(link / "charts"))
+    return link
+
+
+def test_snapshot_write_and_done(snap_compare, tmp_path, fixed_data_paths):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
