@@ -157,7 +157,7 @@ class WizardApp(App[int]):
     async def _submitted(self, event: FieldSubmitted) -> None:
         """Enter: the next field of this step, or on its last field the next step."""
         pane = self.query_one(f"#step-{self.index}")
-        fields = [w for w in pane.query("Input, Switch") if w.focusable and w.display]
+        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and w.display]
         if self.focused in fields and fields.index(self.focused) + 1 < len(fields):
             fields[fields.index(self.focused) + 1].focus()
         else:
