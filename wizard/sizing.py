@@ -274,7 +274,15 @@ NO_HEARTBEAT = ("no heartbeat is configured: if Prometheus, Alertmanager or the 
 
 
 def heartbeat_warning(answers: Answers) -> str | None:
+    """NO_HEARTBEAT, said only where there is an Alertmanager to ping from (kube-prometheus-stack on)."""
+    if not answers.apps.kube_prometheus_stack:
+        return None
     return NO_HEARTBEAT if heartbeat_schedule(answers) is None else None
+
+
+#: Said instead of the Prometheus and alerting lines when kube-prometheus-stack is switched off.
+NO_METRICS = ("kube-prometheus-stack is off: no Prometheus, Alertmanager, Grafana or alerts are written, so nothing "
+              "written here alerts on a failure")
 
 
 # --- what the front ends print ---------------------------------------------------------------------
@@ -289,6 +297,9 @@ def _days(d: float) -> str:
 
 
 def warnings(answers: Answers) -> list[str]:
+    """Warnings about what the answers write: nothing about Prometheus or alerting when that app is off."""
+    if not answers.apps.kube_prometheus_stack:
+        return []
     out = []
     disk = prometheus_disk(answers)
     if disk.too_small:
@@ -314,17 +325,25 @@ def warnings(answers: Answers) -> list[str]:
 
 
 def summary(answers: Answers) -> list[str]:
-    disk = prometheus_disk(answers)
-    memory = prometheus_memory(answers)
-    lines = [
-        f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
-        f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
-        f"keeps ~{_days(disk.days_kept)}",
-        f"Prometheus memory: request {memory.request}, limit {memory.limit}",
-        f"Alert -> Slack: {alert_latency(answers).describe()}",
-        f"  (this {LATENCY_COVERAGE})",
-    ]
-    schedule = heartbeat_schedule(answers)
-    if schedule is not None:
-        lines.append(schedule.describe())
+    """The lines every front end prints: only about the apps switched on (apps.*)."""
+    lines = []
+    if answers.apps.kube_prometheus_stack:
+        disk = prometheus_disk(answers)
+        memory = prometheus_memory(answers)
+        lines += [
+            f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
+            f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
+            f"keeps ~{_days(disk.days_kept)}",
+            f"Prometheus memory: request {memory.request}, limit {memory.limit}",
+            f"Alert -> Slack: {alert_latency(answers).describe()}",
+            f"  (this {LATENCY_COVERAGE})",
+        ]
+        schedule = heartbeat_schedule(answers)
+        if schedule is not None:
+            lines.append(schedule.describe())
+    else:
+        lines.append(NO_METRICS)
+    if answers.apps.loki:
+        lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
+                     f"(no size cap): how much fits depends on how much your pods log")
     return lines
