@@ -82,7 +82,9 @@ def test_latency_budget_includes_scrape_timeout_and_group_interval():
     assert text.startswith("2m40s worst case (30s scrape + 10s scrape timeout + 30s evaluation + 1m for + 30s group_wait)")
     assert "up to 7m10s when the alert joins a group already sent" in text
     coverage = "\n".join(sizing.summary(parse()))
-    assert "covers the wizard's own alerts and the heartbeat" in coverage and "5-15m" in coverage
+    assert "covers PrometheusDown, AlertmanagerDown, LokiDown, AlloyDown," in coverage and "and the heartbeat" not in coverage
+    assert "a fixed for: of 5m to 15m" in coverage and "most 5m to 15m, some up to 4h" in coverage
+    assert "KubeStateMetricsDown and the heartbeat;" in "\n".join(sizing.summary(parse(HEARTBEAT)))
     slow = parse("metrics:\n  scrape_interval: 1m\nalerting:\n  rule_for: 2m\n")
     assert sizing.alert_latency(slow).total == 60 + 10 + 30 + 120 + 30
     (warning,) = [w for w in sizing.warnings(slow) if "latency" in w]
