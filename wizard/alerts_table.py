@@ -3,10 +3,10 @@
 Alert names, severities, ``for:`` and which apps must be on are read from renders of default answers
 (all apps on; Loki and Alloy off in turn; the "Alert pending time" changed, to tell which ``for:``
 follow it). What fires each alert and whether it works on hostPath storage is said here, once per
-alert: tests/test_docs.py fails when a rendered alert has no entry, an entry names no rendered alert,
+alert: test_docs.py fails when a rendered alert has no entry, an entry names no rendered alert,
 or quickstart.md differs from this table. The rows after the wizard's own rules describe alerts the
 wizard does not write itself (the charts' rules, Flux's events); their facts are checked against the
-chart renders and the Flux Alert in tests/test_docs.py.
+chart renders and the Flux Alert in test_docs.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ COVERS: dict[str, tuple[str, str]] = {
 
 #: Alerts the wizard does not write itself but routes, as table cells:
 #: (alert, severity, written when, fires when, for:, works on hostPath storage, to Slack).
-#: The Loki chart's rules are checked against its render, the Flux row against the Flux Alert (tests/test_docs.py).
+#: The Loki chart's rules are checked against its render, the Flux row against the Flux Alert (test_docs.py).
 OTHERS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("`Watchdog`", "none", "always", "always firing (kube-prometheus-stack's rule): the heartbeat's ping", "none", "n/a",
      "never: routed to the heartbeat (without one, to `null`)"),

@@ -200,7 +200,7 @@ def alert_latency(answers: Answers) -> LatencyBudget:
 
 #: The wizard's own alerts the latency budget covers, with the app that writes each: their ``for:`` is the
 #: "Alert pending time" answer, or they have none. Its other alerts have a fixed ``for:`` of 5m to 15m.
-#: tests/test_docs.py checks this list against the rules the render writes.
+#: test_docs.py checks this list against the rules the render writes.
 BUDGET_ALERTS = (
     ("PrometheusDown", "kube-prometheus-stack"), ("AlertmanagerDown", "kube-prometheus-stack"), ("LokiDown", "loki"),
     ("AlloyDown", "alloy"), ("AlloyDroppingLogs", "alloy"), ("PrometheusRetentionCutBySize", "kube-prometheus-stack"),
