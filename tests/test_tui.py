@@ -144,7 +144,9 @@ async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo)
             await pilot.pause()
         assert app.index == REVIEW
         summary = str(app.query_one("#review-summary").render())
-        assert "kube-prometheus-stack/" not in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        files = app.query_one("#review-files")
+        prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
+        assert not [p for p in prompts if "kube-prometheus-stack/" in p] and "+ loki/app/helmrelease.yaml" in prompts
         flat = summary.replace("\n", " ")
         assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
         assert "is off: no Prometheus, Alertmanager" in flat
