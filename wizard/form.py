@@ -141,8 +141,11 @@ class Draft:
     """The answers being edited: text per question, from defaults, discovery or saved answers."""
 
     def __init__(self, initial: dict[str, dict[str, Any]] | None = None,
-                 check: Callable[[Answers], dict[str, str]] | None = None):
+                 check: Callable[[Answers], dict[str, str]] | None = None,
+                 notes: Callable[[], dict[str, str]] | None = None):
         self.check = check  # problems beyond the model's, by question key (answers vs the repo)
+        self._notes_source = notes  # a re-run: notes beside fields ("file says 45d"), computed on first use
+        self._notes: dict[str, str] | None = None
         self.values: dict[str, Any] = {}  # question key -> model value (None: unset / use default)
         for section, fields in (initial or {}).items():
             for name, value in (fields or {}).items():
@@ -150,6 +153,12 @@ class Draft:
 
     def get(self, question: Question) -> Any:
         return self.values.get(question.key)
+
+    def note(self, question: Question) -> str:
+        """What to tell beside the field, e.g. ``file says 45d`` when the file on disk differs from the saved answer."""
+        if self._notes is None:
+            self._notes = self._notes_source() if self._notes_source else {}
+        return self._notes.get(question.key, "")
 
     def text(self, question: Question) -> str:
         value = self.get(question)
@@ -202,6 +211,14 @@ def human_message(error: dict) -> str:
     if kind == "string_too_long":
         return f"is too long (at most {ctx.get('max_length')} characters)"
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def title_of(key: str) -> str:
+    """The title a front end shows for the answer ``section.field`` (the key itself when unknown)."""
+    section, _, name = key.partition(".")
+    model = dict(SECTIONS).get(section)
+    field = model.model_fields.get(name) if model is not None else None
+    return (field.title or name) if field is not None else key
 
 
 def step_errors(step: Step, errors: dict[str, str]) -> list[tuple[str, str]]:

@@ -71,8 +71,14 @@ class Session:
             return crosscheck.by_field(answers, self.found)
 
         if self.saved is not None:
-            return Draft(self.saved.model_dump(mode="json", exclude_unset=True), check)
+            return Draft(self.saved.model_dump(mode="json", exclude_unset=True), check, self.disk_notes)
         return Draft(self.found.suggestions(), check)
+
+    def disk_notes(self) -> dict[str, str]:
+        """A re-run: ``file says 45d`` per answer whose value on disk differs from the saved answer."""
+        from wizard.disk_notes import disk_notes
+
+        return disk_notes(self.saved, self.repo)
 
     def choices(self) -> dict[str, list[str]]:
         """Values found in the repo per question, for the pick lists."""

@@ -17,7 +17,7 @@ from wizard.tui.components.confirm import Confirm
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.done import DonePane
 from wizard.tui.components.field_row import FieldRow
-from wizard.tui.components.review import ReviewPane, changed_answers
+from wizard.tui.components.review import ReviewPane
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
@@ -299,8 +299,7 @@ class WizardApp(App[int]):
             review.show_problem(problem)
             return
         answers = self.draft.answers()
-        review.show(self.plan, answers, self.choices, changed=changed_answers(self.session.saved, answers),
-                    skipped=self.skipped)
+        review.show(self.plan, answers, self.choices, skipped=self.skipped, saved=self.session.saved)
 
     async def _confirm_write(self) -> None:
         problem = self._compute_plan()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from wizard.form import OTHER, Question
+from wizard.form import OTHER, Question, title_of
 from wizard.tui.messages import FieldEdited, FieldSubmitted
 from wizard.tui.text import literal, mark, styled
 
@@ -78,6 +78,10 @@ class FieldRow(Vertical):
         self.post_message(FieldEdited(self.question, "true" if event.value else "false"))
 
     def show_error(self, message: str | None) -> None:
+        q = self.question
+        if message and q.outside_repo and f"set {q.outside_repo}: true" in message:  # the switch on screen, not the file key
+            message = message.replace(f"set {q.outside_repo}: true",
+                                      f"switch on \"{title_of(q.outside_repo)}\" under Advanced options below")
         error = self.query_one(".field-error", Static)
         error.update(styled((f"{mark('fail')} {message}", "bold")) if message else "")
         error.display = bool(message)

@@ -48,6 +48,7 @@ class ReviewPane(VerticalScroll):
         self.base = ""
         self.selected: str | None = None  # the file whose diff is shown
         self.listed: set[str] = set()  # files listed since Review was entered stay listed (a choice may leave one unchanged)
+        self._summary_of: tuple | None = None  # (answers, changed, skipped, saved) of the Review entered
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review-conflicts"):
@@ -75,18 +76,15 @@ class ReviewPane(VerticalScroll):
         self.query_one("#review-diffs", Static).update("")
 
     def show(self, plan: Plan, answers: Answers, choices: dict[str, dict[str, str]], *,
-             changed: list[str] = (), skipped: list[str] = ()) -> None:
-        """A freshly entered Review: everything rebuilt, the conflict rows included."""
+             changed: list[str] = (), skipped: list[str] = (), saved: Answers | None = None) -> None:
+        """A freshly entered Review: everything rebuilt, the conflict rows included.
+
+        With ``saved`` (a re-run) the changed answers are recomputed from each new plan's answers, so a
+        value kept on disk ("keep mine") shows as the answer it becomes."""
         from wizard.render import namespace_dir
 
         self.base = namespace_dir(answers) + "/"
-        text: list = []
-        if changed:
-            text += [styled(("Changed answers", "bold"), f" ({len(changed)}):"), *(f"  {line}" for line in changed), ""]
-        for line in skipped:
-            text.append(styled((f"{mark('warn')} {line}", "bold")))
-        text += [*sizing.summary(answers), *(f"{mark('warn')} {w}" for w in sizing.warnings(answers))]
-        self.query_one("#review-summary", Static).update(lines(*text))
+        self._summary_of = (answers, list(changed), list(skipped), saved)
         rows = self.query_one("#conflict-rows", Vertical)
         rows.remove_children()
         pickers = []
@@ -106,9 +104,25 @@ class ReviewPane(VerticalScroll):
         self.listed = set()
         self.update_plan(plan)
 
+    def _show_summary(self, plan: Plan) -> None:
+        """Changed answers first (a re-run), then the skipped checks and the sizing."""
+        answers, changed, skipped, saved = self._summary_of
+        answers = plan.answers or answers  # the answers written: they follow values kept on disk
+        if saved is not None:
+            changed = changed_answers(saved, answers)
+        text: list = []
+        if changed:
+            text += [styled(("Changed answers", "bold"), f" ({len(changed)}):"), *(f"  {line}" for line in changed), ""]
+        for line in skipped:
+            text.append(styled((f"{mark('warn')} {line}", "bold")))
+        text += [*sizing.summary(answers), *(f"{mark('warn')} {w}" for w in sizing.warnings(answers))]
+        self.query_one("#review-summary", Static).update(lines(*text))
+
     def update_plan(self, plan: Plan) -> None:
-        """After a choice: the conflict count, the file list and the diff, from the re-planned write."""
+        """After a choice: the summary, the conflict count, the file list and the diff, from the re-planned write."""
         self.plan = plan
+        if self._summary_of is not None:
+            self._show_summary(plan)
         open_values = sum(len(c.conflicts) for c in plan.conflicts if c.conflicts)
         open_files = len(plan.conflicts)
         box = self.query_one("#review-conflicts")

@@ -30,8 +30,8 @@ class StepPane(VerticalScroll):
 
     def _children(self, draft: form.Draft) -> list:
         step, number = self.step, self.number
-        rows = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if not q.advanced]
-        advanced = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if q.advanced]
+        rows = [FieldRow(q, draft.text(q), placeholder(draft, q), draft.note(q)) for q in step.questions if not q.advanced]
+        advanced = [FieldRow(q, draft.text(q), placeholder(draft, q), draft.note(q)) for q in step.questions if q.advanced]
         children: list = [Static(styled((step.title, "bold")), classes="pane-title"), *rows]
         if advanced:
             children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))  # our text only
