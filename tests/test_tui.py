@@ -242,9 +242,12 @@ async def test_check_now_shows_each_connect_check(repo, monkeypatch):
             await app.workers.wait_for_complete()
             await pilot.pause()
             results = str(app.query_one("#check-results").render())
-            assert "✓ Connect reachable" in results and "✓ field alertmanager/SLACK_WEBHOOK_URL" in results
+            assert "✓ Connect reachable" in results and "✓ token accepted" in results
             assert results.endswith("✓ all checks passed")
-            assert webhook not in results and "pw-not-shown" not in results and "tui-token" not in results
+            needs = str(app.query_one("#secrets-needs").render())  # each vault, item and label: its status
+            assert "✓ found          label SLACK_WEBHOOK_URL" in needs and "✓ found       vault Kubernetes" in needs
+            for text in (results, needs):
+                assert webhook not in text and "pw-not-shown" not in text and "tui-token" not in text
 
 
 async def test_conflicts_are_picked_per_path_on_review(repo, tmp_path):

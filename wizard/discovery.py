@@ -50,6 +50,19 @@ class FluxSource:
 class SecretStore:
     name: str
     vaults: tuple[str, ...]
+    connect_host: str | None = None  # spec.provider.onepassword.connectHost: where ESO reaches Connect
+    token_secret: tuple[str, str, str] | None = None  # (namespace, name, key) of the Connect token Secret
+    namespace: str = ""  # of the folder that defines it (a ClusterSecretStore has none of its own)
+
+
+@dataclass(frozen=True)
+class ConnectService:
+    """The in-cluster Service a Connect-backed store reaches (from its connectHost), for a port-forward."""
+
+    namespace: str
+    name: str
+    port: int
+    store: str
 
 
 @dataclass
@@ -135,6 +148,28 @@ class Discovery:
         add("flux.git_repository", (s.name for s in git))
         add("flux.git_repository_namespace", (s.namespace for s in git))
         return out
+
+    def connect_service(self, store_name: str) -> ConnectService | None:
+        """The Service behind the store's connectHost, when it is an in-cluster address
+        (``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``, with an optional port)."""
+        from urllib.parse import urlsplit
+
+        store = next((s for s in self.secret_stores if s.name == store_name), None)
+        if store is None or not store.connect_host:
+            return None
+        try:
+            url = urlsplit(store.connect_host)
+            host, port = url.hostname or "", url.port
+        except ValueError:
+            return None
+        parts = host.split(".")
+        in_cluster = len(parts) <= 2 or parts[2] == "svc"
+        if not host or not in_cluster or any(not p for p in parts) or parts[0].isdigit():
+            return None
+        namespace = parts[1] if len(parts) > 1 else (store.token_secret[0] if store.token_secret else store.namespace)
+        if not namespace:
+            return None
+        return ConnectService(namespace, parts[0], port or (443 if url.scheme == "https" else 80), store.name)
 
     @property
     def is_flux_repo(self) -> bool:
@@ -330,7 +365,12 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                 vaults = sorted((connect.get("vaults") or {}).items(), key=lambda kv: kv[1])
                 sdk_vault = (provider.get("onepasswordSDK") or {}).get("vault")
                 if connect or sdk_vault:
-                    found.secret_stores.append(SecretStore(name, tuple(v for v, _ in vaults) or ((sdk_vault,) if sdk_vault else ())))
+                    token = (((connect.get("auth") or {}).get("secretRef") or {}).get("connectTokenSecretRef") or {}) if connect else {}
+                    token_secret = ((str(token.get("namespace") or namespace), str(token["name"]), str(token.get("key") or "token"))
+                                    if isinstance(token, dict) and token.get("name") else None)
+                    host = connect.get("connectHost") if connect else None
+                    found.secret_stores.append(SecretStore(name, tuple(v for v, _ in vaults) or ((sdk_vault,) if sdk_vault else ()),
+                                                           str(host) if host else None, token_secret, namespace))
             elif kind == "StorageClass":
                 _add_storage_class(found, name, str((meta.get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class")) == "true")
             elif kind == "HelmRelease":

@@ -98,10 +98,12 @@ def _print_advice(answers: Answers, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
-def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool = True) -> None:
+def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool = True,
+                  files: dict[str, str] | None = None) -> None:
     """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``.
 
     ``writes``: a run that would write says "nothing was written"; check-secrets never writes.
+    ``files``: the manifests as they will be written, whose ExternalSecrets say what is needed.
     """
     tail = "; nothing was written" if writes else ""
     from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
@@ -116,7 +118,7 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool
             ) from None
         print(f"secret check: skipped ({exc})", file=out)
         return
-    report = check_connect(answers, host, token)
+    report = check_connect(answers, host, token, files=files)
     settings = [o for o in report.outcomes if o.check == "Connect settings"]
     if settings:
         raise SecretsMissing(f"{settings[0].message}{tail}")
@@ -176,7 +178,7 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
     if skip_secret_check:
         print("secret check: skipped (--skip-secret-check)", file=out)
     else:
-        _secret_check(answers, out, required=not dry_run)
+        _secret_check(answers, out, required=not dry_run, files=the_plan.rendered)
     if dry_run:
         print("dry run: nothing was written", file=out)
         return Exit.OK

@@ -12,7 +12,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from wizard.model import Answers
@@ -24,11 +24,16 @@ _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 _WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
 
 
+#: What an outcome says of the thing it checked (the wizard's guidance shows it beside the vault, item or label).
+State = Literal["", "found", "missing", "duplicated", "unreachable", "invalid"]
+
+
 @dataclass(frozen=True)
 class Outcome:
     check: str
     status: Status
     message: str
+    state: State = ""
 
     def line(self) -> str:
         return f"{self.status.upper():<7} {self.check}: {self.message}"
@@ -156,26 +161,30 @@ def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], 
         matches = [f for f in fields if f.label == label]
         if not matches:
             present = ", ".join(sorted(repr(lbl) for lbl in counts if lbl)) or "none"
-            out.append(Outcome(check, "fail", f"no field labelled {label!r} (labels present: {present}); add it or fix the answer"))
+            out.append(Outcome(check, "fail", f"no field labelled {label!r} (labels present: {present}); add it or fix the answer",
+                               "missing"))
         elif len(matches) > 1:
-            out.append(Outcome(check, "fail", f"{len(matches)} fields are labelled {label!r}; External Secrets needs exactly one: rename the others"))
+            out.append(Outcome(check, "fail", f"{len(matches)} fields are labelled {label!r}; External Secrets needs exactly one: "
+                                              "rename the others", "duplicated"))
         elif not matches[0].value.strip():
-            out.append(Outcome(check, "fail", "is empty; fill it in 1Password"))
+            out.append(Outcome(check, "fail", "is empty; fill it in 1Password", "missing"))
         elif label in validators:
-            out.append(validators[label](check, matches[0].value))
+            checked = validators[label](check, matches[0].value)
+            out.append(replace(checked, state="invalid" if checked.status == "fail" else "found"))
         else:
-            out.append(Outcome(check, "ok", "present once, not empty"))
+            out.append(Outcome(check, "ok", "present once, not empty", "found"))
     duplicates = sorted(label for label, n in counts.items() if n > 1 and label not in wanted)
     invalid = sorted(label for label in counts if label and not _SECRET_KEY.match(label))
     check = f"labels of {item_title}"
     if duplicates:
         shown = ", ".join(repr(d) if d else "an empty label" for d in duplicates)
-        out.append(Outcome(check, "fail", f"{shown} appear more than once; dataFrom.extract fails on duplicate labels: rename them"))
+        out.append(Outcome(check, "fail", f"{shown} appear more than once; dataFrom.extract fails on duplicate labels: rename them",
+                           "duplicated"))
     if invalid:
         out.append(Outcome(check, "fail", f"{', '.join(map(repr, invalid))} cannot become Secret keys (dataFrom.extract exports every label): "
-                                           "use only letters, digits, '-', '.' and '_'"))
+                                           "use only letters, digits, '-', '.' and '_'", "invalid"))
     if not duplicates and not invalid:
-        out.append(Outcome(check, "ok", f"all {len(counts)} labels can be exported by External Secrets"))
+        out.append(Outcome(check, "ok", f"all {len(counts)} labels can be exported by External Secrets", "found"))
     return out
 
 
@@ -185,39 +194,46 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
     try:
         found = gateway.items_titled(vault, title)
         if not found:
-            return [Outcome(check, "fail", f"no item titled {title!r} in vault {vault.name!r}; create it (see quickstart.md) or fix the answer")]
+            return [Outcome(check, "fail", f"no item titled {title!r} in vault {vault.name!r}; create it (see quickstart.md) or fix the answer",
+                            "missing")]
         if len(found) > 1:
-            return [Outcome(check, "fail", f"{len(found)} items are titled {title!r} in vault {vault.name!r}; External Secrets needs exactly one: rename or archive the others")]
+            return [Outcome(check, "fail", f"{len(found)} items are titled {title!r} in vault {vault.name!r}; External Secrets needs "
+                                           "exactly one: rename or archive the others", "duplicated")]
         fields = gateway.item_fields(vault, found[0])
     except ConnectFailure as exc:
-        return [Outcome(check, "fail", exc.message)]
-    return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, validators=validators)]
+        return [Outcome(check, "fail", exc.message, "unreachable")]
+    return [Outcome(check, "ok", f"found once in vault {vault.name!r}", "found"), *field_outcomes(title, fields, wanted, validators=validators)]
 
 
-def wanted_items(answers: Answers) -> dict[str, tuple[list[str], dict[str, Validator]]]:
-    """Item title -> (field labels the ExternalSecrets read, value checks by label); one entry per item."""
-    s = answers.secrets
+def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[str, tuple[list[str], dict[str, Validator]]]:
+    """Item title -> (field labels the rendered ExternalSecrets read, value checks by label); one entry per item.
+
+    Read from the render (``files``: the manifests as they will be on disk; default: ``answers``
+    rendered), so the check asks for exactly what External Secrets will. The label that fills the Slack
+    webhook Secret is checked as a webhook, the heartbeat Secret's as a push URL."""
+    from wizard import render
+    from wizard.onepassword.needs import needed_items
+
+    if files is None:
+        files = render.render(answers)
+    by_secret: dict[str, Validator] = {render.SLACK_SECRET: webhook_outcome, render.HEARTBEAT_SECRET: heartbeat_outcome}
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
-
-    def need(title: str, label: str, validator: Validator | None = None) -> None:
-        labels, checks = wanted.setdefault(title, ([], {}))
-        if label not in labels:
-            labels.append(label)
-        if validator is not None:
-            checks[label] = validator
-
-    need(s.grafana_item, s.grafana_username_field)
-    need(s.grafana_item, s.grafana_password_field)
-    need(s.slack_item, s.slack_webhook_field, webhook_outcome)
-    if s.heartbeat_item:
-        need(s.heartbeat_item, s.heartbeat_url_field, heartbeat_outcome)
+    for item in needed_items(files):
+        labels, checks = wanted.setdefault(item.title, ([], {}))
+        for needed in item.fields:
+            if needed.label not in labels:
+                labels.append(needed.label)
+            if needed.secret in by_secret:
+                checks[needed.label] = by_secret[needed.secret]
     return wanted
 
 
-def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[Outcome], None] | None = None) -> SecretReport:
+def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[Outcome], None] | None = None,
+               files: dict[str, str] | None = None) -> SecretReport:
     """All checks, independent requests in parallel: ~3 round trips whatever the item count.
 
-    ``on_outcome`` is told of each outcome as soon as it is known (the wizard shows them live).
+    ``on_outcome`` is told of each outcome as soon as it is known (the wizard shows them live);
+    ``files``: the manifests whose ExternalSecrets say what is needed (default: ``answers`` rendered).
     """
     s = answers.secrets
     report = SecretReport(on_outcome=on_outcome)
@@ -228,7 +244,7 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
             heartbeat.result()
             report.add(Outcome("Connect reachable", "ok", gateway.host))
         except ConnectFailure as exc:
-            report.add(Outcome("Connect reachable", "fail", exc.message))
+            report.add(Outcome("Connect reachable", "fail", exc.message, "unreachable"))
             vaults.cancel()
             report.add(Outcome("token and items", "skipped", "Connect is not reachable"))
             return report
@@ -237,38 +253,41 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
         except ConnectFailure as exc:
             token_check = "fail" if exc.kind == "unauthorized" else "ok"
             if exc.kind == "unauthorized":
-                report.add(Outcome("token accepted", "fail", exc.message))
+                report.add(Outcome("token accepted", "fail", exc.message, "unreachable"))
             else:
                 report.add(Outcome("token accepted", token_check, "the token was not refused"))
-                report.add(Outcome(f"vault {s.vault}", "fail", exc.message))
+                report.add(Outcome(f"vault {s.vault}", "fail", exc.message, "unreachable"))
             report.add(Outcome("items", "skipped", "the vault could not be read"))
             return report
         report.add(Outcome("token accepted", "ok", "Connect accepted the token"))
         if len(found) != 1:
             why = (f"no vault titled {s.vault!r} is visible to the token; check the title or the token's vault access"
                    if not found else f"{len(found)} vaults are titled {s.vault!r}; External Secrets needs exactly one")
-            report.add(Outcome(f"vault {s.vault}", "fail", why))
+            report.add(Outcome(f"vault {s.vault}", "fail", why, "missing" if not found else "duplicated"))
             report.add(Outcome("items", "skipped", "the vault could not be resolved"))
             return report
         vault = found[0]
-        report.add(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title"))
+        report.add(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title", "found"))
+        wanted = wanted_items(answers, files)
+        if not wanted:
+            report.add(Outcome("items", "ok", "the render has no ExternalSecret, so no item is needed"))
         jobs = [pool.submit(_item_outcomes, gateway, vault, title, labels, checks)
-                for title, (labels, checks) in wanted_items(answers).items()]
+                for title, (labels, checks) in wanted.items()]
         for job in jobs:  # all run at once; reported in a stable order
             report.add(*job.result())
     return report
 
 
 def check_connect(answers: Answers, host: str, token: str, timeout: float | None = None,
-                  on_outcome: Callable[[Outcome], None] | None = None) -> SecretReport:
+                  on_outcome: Callable[[Outcome], None] | None = None, files: dict[str, str] | None = None) -> SecretReport:
     """Every check against the Connect server at ``host``; bad settings become a failed outcome."""
     try:
         gateway = ConnectGateway(host, token, timeout=timeout if timeout is not None else connect_timeout())
     except ConnectFailure as exc:
         report = SecretReport(on_outcome=on_outcome)
-        report.add(Outcome("Connect settings", "fail", exc.message))
+        report.add(Outcome("Connect settings", "fail", exc.message, "unreachable"))
         return report
     try:
-        return run_checks(answers, gateway, on_outcome)
+        return run_checks(answers, gateway, on_outcome, files)
     finally:
         gateway.close()

@@ -18,6 +18,7 @@ from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.done import DonePane
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.review import ReviewPane
+from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
@@ -26,6 +27,7 @@ from wizard.tui.messages import AllConflictsChosen, ConflictChosen, FieldEdited,
 from wizard.tui.text import lines, literal, mark
 
 NARROW_COLUMNS = 90  # below this the step sidebar folds away; the title still says "Step N of M"
+SECRETS_SKIP = "1Password items not checked: you chose Skip on the Secrets step"
 
 
 class WizardApp(App[int]):
@@ -129,6 +131,7 @@ class WizardApp(App[int]):
             for widget in self.query(f"#step-error-{number}"):
                 widget.update(literal("\n".join(f"{mark('fail')} {m}" for m in spanning)))
         self._refresh_sizing()
+        self._refresh_secrets()
         review = self.review_index
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = self.index == 0 or (self.index == review + 1 and not self.write_failed) or self.index == review + 2
@@ -147,6 +150,20 @@ class WizardApp(App[int]):
             text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
         for widget in self.query("#sizing"):
             widget.update(literal(text))
+
+    def _refresh_secrets(self) -> None:
+        """The Secrets step's list: what the current answers' ExternalSecrets read, and how to reach Connect."""
+        for guide in self.query(SecretsGuide):
+            from wizard.onepassword.guide import needs, reach_lines
+            from wizard.render import RenderError, render
+
+            try:
+                answers = self.draft.answers()
+                files = render(answers)
+            except (ValueError, RenderError):
+                guide.update([], [], "Fix the answers above to see what 1Password must hold.")
+                continue
+            guide.update(needs(answers, files), reach_lines(self.session.found, answers.secrets.store))
 
     @on(FieldEdited)
     def _edited(self, event: FieldEdited) -> None:
@@ -352,29 +369,51 @@ class WizardApp(App[int]):
         host, token = self._connect()
         results = self.query_one("#check-results", Static)
         if not (host and token):
-            results.update(literal(f"{mark('fail')} Enter the Connect host and token first."))
+            results.update(literal(f"{mark('fail')} Enter the Connect host and token first (see above how to reach Connect)."))
             return
         try:
             answers = self.draft.answers()
         except ValueError:
             results.update(literal(f"{mark('fail')} Fix the answers first."))
             return
+        if SECRETS_SKIP in self.skipped:  # checking after all
+            self.skipped.remove(SECRETS_SKIP)
+            self.query_one(SecretsGuide).set_skipped(False)
         results.update(literal("checking…"))
         self._run_check(answers, host, token)
+
+    @on(Button.Pressed, "#skip-secrets")
+    def _skip_secrets(self) -> None:
+        """Write without checking the items: remembered, and repeated on Review and Done."""
+        skip = SECRETS_SKIP not in self.skipped
+        if skip:
+            self.skipped.append(SECRETS_SKIP)
+        else:
+            self.skipped.remove(SECRETS_SKIP)
+        self.query_one(SecretsGuide).set_skipped(skip)
+        self.query_one("#check-results", Static).update(
+            literal(f"{mark('warn')} {SECRETS_SKIP}; Review and Done will say so." if skip else ""))
 
     @work(thread=True, exclusive=True, group="secrets")
     def _run_check(self, answers, host: str, token: str) -> None:
         from wizard.onepassword.check import check_connect
 
-        shown: list[str] = []
+        seen: list = []
+        guide = self.query_one(SecretsGuide)
+        results = self.query_one("#check-results", Static)
+
+        def about_connect() -> list[str]:  # the vault, items and labels show beside their rows
+            return [o.marked() for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
 
         def live(outcome) -> None:  # each check appears as soon as it is known
-            shown.append(outcome.marked())
-            self.call_from_thread(self.query_one("#check-results", Static).update, lines(*shown, "checking…"))
+            seen.append(outcome)
+            self.call_from_thread(guide.show_outcomes, seen, answers.secrets.vault)
+            self.call_from_thread(results.update, lines(*about_connect(), "checking…"))
 
         report = check_connect(answers, host, token, on_outcome=live)
         verdict = f"{mark('ok')} all checks passed" if report.ok else f"{mark('fail')} the items are not what the ExternalSecrets need"
-        self.call_from_thread(self.query_one("#check-results", Static).update, lines(*shown, verdict))
+        self.call_from_thread(guide.show_outcomes, report.outcomes, answers.secrets.vault)
+        self.call_from_thread(results.update, lines(*about_connect(), verdict))
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, host: str | None, token: str | None) -> None:
@@ -390,7 +429,8 @@ class WizardApp(App[int]):
             from wizard.onepassword.check import check_connect
 
             say("Checking the 1Password items through Connect…")
-            report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()))
+            report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()),
+                                   files=the_plan.rendered if the_plan is not None else None)
             if not report.ok:
                 down = any(o.check == "Connect reachable" and o.status == "fail" for o in report.outcomes)
                 if down:

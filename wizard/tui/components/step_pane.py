@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Collapsible, Static
+from textual.widgets import Collapsible, Static
 
 from wizard import form
 from wizard.tui.components.field_row import FieldRow
-from wizard.tui.components.secret_input import SecretInput
+from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.text import styled
 
 
@@ -39,15 +37,7 @@ class StepPane(VerticalScroll):
         if "metrics" in step.sections:
             children.append(Static("", id="sizing"))
         if "secrets" in step.sections:
-            children += [
-                Static(styled(("1Password Connect", "bold"), " (to check the items now; never saved)"), classes="pane-title"),
-                SecretInput("Connect host", "e.g. http://127.0.0.1:8080 (OP_CONNECT_HOST)", os.environ.get("OP_CONNECT_HOST", ""),
-                            "connect-host", password=False),
-                SecretInput("Connect token", "masked; read from OP_CONNECT_TOKEN when set", os.environ.get("OP_CONNECT_TOKEN", ""),
-                            "connect-token", password=True),
-                Button("Check now", id="check-now"),
-                Static("", id="check-results"),
-            ]
+            children.append(SecretsGuide())  # what 1Password must hold, how to reach Connect, Check now / Skip
         return children
 
 
