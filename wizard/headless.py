@@ -127,6 +127,16 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
 
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
         dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False) -> int:
+    if dry_run or check:
+        return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
+                    skip_secret_check=skip_secret_check)
+    with apply.repo_lock(repo):  # a second run waits, or exits 8: it never plans against a write in progress
+        return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
+                    skip_secret_check=skip_secret_check)
+
+
+def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
+         dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool) -> int:
     answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out)
 
     if check:
