@@ -266,3 +266,83 @@ def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatc
     finally:
         os.umask(old_umask)
     assert {oct(p.stat().st_mode & 0o777) for p in fresh.rglob("*") if p.is_file()} == {"0o664"}
+
+
+# --- input limits (items 6, 7, 8) ----------------------------------------------------------------
+
+from tests.conftest import MINIMAL_ANSWERS, run_cli  # noqa: E402
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    (LAUGHS, "anchors and aliases"),
+    ("a: &a [*a]\n", "anchors and aliases"),
+    (MINIMAL_ANSWERS + "metrics: !!python/object/apply:os.system [echo hi]\n", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("cluster:\n  <<: {domain: example.com}\n  node_count: 3\n  storage_class: x\n", "merge keys (<<)"),
+    ("base: &b {domain: example.com}\ncluster:\n  <<: *b\n", "anchors and aliases"),
+    ("x: " + "[" * 100 + "]" * 100 + "\n", "nested more than"),
+    (MINIMAL_ANSWERS + "".join(f"k{i}: v\n" for i in range(5000)), "more than 1000 values"),
+    (MINIMAL_ANSWERS + "".join(f"key_number_{i}: value\n" for i in range(4000)), "larger than 64 KiB"),
+], ids=["billion-laughs", "recursive-alias", "python-tag", "merge-key", "merge-alias", "deep", "many-keys", "too-big"])
+def test_hostile_answers_files_are_a_quick_exit_2_naming_the_file(tmp_path, text, expected):
+    path = tmp_path / "answers.yaml"
+    path.write_text(text)
+    started = time.monotonic()
+    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    assert time.monotonic() - started < 1.0
+    assert result.code == 2, result
+    assert result.err.startswith(f"obs-wizard: {path}") and expected in result.err, result.err
+    assert "internal error" not in result.err
+
+
+def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        proc = obs_wizard("validate", "--answers", path, "--repo", tmp_path)
+        code, _, err = finish(proc, timeout=30)
+        assert code == 2 and f"{path}: is not a regular file" in err, err
+
+
+@pytest.mark.parametrize("section, line, expected", [
+    ("alerting", 'slack_channel: "#alerts\\n"', "alerting.slack_channel"),
+    ("cluster", None, "cluster.domain"),
+    ("metrics", "retention: 100000000000y", "longer than 10 years"),
+    ("metrics", 'retention: "30d\\n"', "metrics.retention"),
+    ("logs", "pvc_size: 999999999999Ei", "larger than 1Pi"),
+    ("metrics", "retention_size: 999999999EB", "larger than 1PB"),
+    ("secrets", "vault: " + "v" * 300, "at most 200"),
+    ("secrets", 'grafana_password_field: "password\\n"', "secrets.grafana_password_field"),
+    ("charts", 'loki: "18.11.0\\n"', "charts.loki"),
+    ("flux", "namespace_components: [../../../../tmp/x]", "leads outside the repo"),
+    ("flux", "namespace_components: [../../components/../../../../tmp/x]", "leads outside the repo"),
+])
+def test_strings_are_matched_whole_and_values_bounded(tmp_path, section, line, expected):
+    text = MINIMAL_ANSWERS
+    if line is None:
+        text = text.replace("domain: example.com", 'domain: "example.com\\n"')
+    else:
+        text += f"{section}:\n  {line}\n"
+    path = tmp_path / "answers.yaml"
+    path.write_text(text)
+    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    assert result.code == 2, result
+    assert expected in result.err, result.err
+
+
+def test_node_count_true_is_not_one_node(tmp_path):
+    path = tmp_path / "answers.yaml"
+    path.write_text(MINIMAL_ANSWERS.replace("node_count: 3", "node_count: true"))
+    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    assert result.code == 2 and "cluster.node_count: must be a whole number, not true or false" in result.err, result
+
+
+@pytest.mark.parametrize("url", ["https://hooks.slack.com./services/T000/B000/XXXX", "https://HOOKS.SLACK.COM:443/services/T0/B0/x"])
+def test_a_slack_webhook_with_a_trailing_dot_or_port_is_caught(tmp_path, url):
+    path = tmp_path / "answers.yaml"
+    path.write_text(MINIMAL_ANSWERS + f"alerting:\n  slack_channel: {url}\n")
+    result = run_cli("--answers", path, "--repo", tmp_path, "--skip-secret-check")
+    assert result.code == 2 and "looks like a Slack webhook URL" in result.err, result
+    assert url not in result.err and list(tmp_path.iterdir()) == [path]

@@ -46,7 +46,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
     if out is not None:
         for line in found.report():
             print(f"repo: {line}", file=out)
-        explicit = yamlio.load_answers(answers_at.read_text(encoding="utf-8")) or {}
+        explicit = yamlio.load_answers(answers_file.read_text(answers_at)) or {}
         for section, values in suggestions.items():
             for name, value in values.items():
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:

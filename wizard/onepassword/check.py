@@ -19,8 +19,8 @@ from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField
 
 Status = Literal["ok", "fail", "warn", "skipped"]
 
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
+_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)\Z")
 
 
 @dataclass(frozen=True)
