@@ -346,3 +346,95 @@ def test_a_slack_webhook_with_a_trailing_dot_or_port_is_caught(tmp_path, url):
     result = run_cli("--answers", path, "--repo", tmp_path, "--skip-secret-check")
     assert result.code == 2 and "looks like a Slack webhook URL" in result.err, result
     assert url not in result.err and list(tmp_path.iterdir()) == [path]
+
+
+# --- paths and symlinks (items 4, 5) -------------------------------------------------------------
+
+SECRET_MARK = "UNIQUE-CONTENT-OUTSIDE-THE-REPO-4f1c9e"
+
+AUDITED_RUN = """
+import json, os, sys
+outside = os.path.realpath(sys.argv[1])
+seen = []
+def hook(event, args):
+    if event in ("open", "os.listdir", "os.scandir", "subprocess.Popen", "os.exec", "os.posix_spawn"):
+        for arg in args:
+            if isinstance(arg, (str, bytes, os.PathLike)):
+                try:
+                    text = os.fsdecode(arg)
+                except TypeError:
+                    continue
+                if outside in os.path.realpath(text) or outside in text:
+                    seen.append([event, text])
+            elif isinstance(arg, (list, tuple)):
+                seen.extend([event, str(a)] for a in arg if outside in str(a))
+sys.addaudithook(hook)
+from wizard import cli
+code = cli.main(sys.argv[2:])
+sys.stdout.flush()
+print("AUDIT " + json.dumps(seen), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def audited(outside: Path, *args: str | Path) -> tuple[int, str, str, list]:
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", AUDITED_RUN, str(outside), *map(str, args)], env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    audit_line = [line for line in proc.stderr.splitlines() if line.startswith("AUDIT ")][-1]
+    return proc.returncode, proc.stdout, proc.stderr, json.loads(audit_line[6:])
+
+
+def _outside(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "helmrelease.yaml").write_text(f"---\n# {SECRET_MARK}\nkind: HelmRelease\n")
+    (outside / "answers.yaml").write_text(MINIMAL_ANSWERS + f"# {SECRET_MARK}\n")
+    (outside / "kustomization.yaml").write_text(f"# {SECRET_MARK}\nresources: []\n")
+    return outside
+
+
+@pytest.mark.parametrize("link, target", [
+    ("kubernetes/apps/observability/loki/app/helmrelease.yaml", "helmrelease.yaml"),
+    ("kubernetes/apps/observability/loki", "."),
+    ("kubernetes/components", "."),
+    (".obs-wizard/answers.yaml", "answers.yaml"),
+    (".obs-wizard", "."),
+    ("cluster.yaml", "answers.yaml"),
+])
+def test_symlinks_leaving_the_repo_are_refused_by_name_and_nothing_outside_is_opened(tmp_path, trees, link, target):
+    outside = _outside(tmp_path)
+    repo = tmp_path / "repo"
+    shutil.copytree(trees["before"], repo, symlinks=True)
+    path = repo / link
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(outside / target if target != "." else outside)
+    before = snapshot_tree(repo)
+    for args in (["--dry-run", "--answers", trees["answers"]], ["--check"], ["validate"],
+                 ["--answers", trees["answers"], "--skip-secret-check"]):
+        code, out, err, opened = audited(outside, *args, "--repo", repo)
+        assert code == 2, (args, out, err)
+        assert f"{link}: is a symlink to {outside}" in err and "outside the repo" in err
+        assert SECRET_MARK not in out + err
+        assert opened == [], (args, opened)
+    assert snapshot_tree(repo) == before
+
+
+def test_a_namespace_component_outside_the_repo_is_refused(tmp_path, trees):
+    outside = _outside(tmp_path)
+    repo = tmp_path / "repo"
+    shutil.copytree(trees["before"], repo, symlinks=True)
+    (repo / "shared").symlink_to(outside)  # at the top, outside the trees obs-wizard reads
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(EXAMPLE_ANSWERS.read_text() + "flux:\n  namespace_components: [../../../shared]\n")
+    before = snapshot_tree(repo)
+    code, out, err, opened = audited(outside, "--answers", answers, "--repo", repo, "--skip-secret-check")
+    assert code == 2, (out, err)
+    assert "flux.namespace_components: '../../../shared' resolves to" in err
+    assert SECRET_MARK not in out + err and opened == []
+    assert snapshot_tree(repo) == before

@@ -173,10 +173,11 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(answers_schema_text())
         return Exit.OK
 
-    from wizard import apply, headless
+    from wizard import apply, headless, repo_paths
 
     repo = _repo(args.repo)
-    apply.recover(repo, err)  # an interrupted earlier write is undone before anything is read
+    repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
+    apply.recover(repo, err)  # an interrupted earlier write is undone before anything else
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import answers_file, apply, discovery, plan, render, state
+from wizard import answers_file, apply, discovery, plan, render, repo_paths, state
 from wizard.errors import BadInput, ValidationFailed
 from wizard.form import Draft
 from wizard.model import Answers
@@ -28,6 +28,7 @@ class Session:
 
     @classmethod
     def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None) -> Session:
+        repo_paths.refuse_outside_links(repo)
         try:
             previous = state.load(repo)
         except state.StateError as exc:
@@ -49,6 +50,7 @@ class Session:
     def plan(self, answers: Answers, choose: dict[str, dict[str, plan.Side]] | plan.Side | None = None,
              adopt: bool = False, answers_source: Path | None = None) -> plan.Plan:
         """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback."""
+        repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)
         try:
             return plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)
         except plan.PlanError as exc:
