@@ -438,3 +438,65 @@ def test_a_namespace_component_outside_the_repo_is_refused(tmp_path, trees):
     assert "flux.namespace_components: '../../../shared' resolves to" in err
     assert SECRET_MARK not in out + err and opened == []
     assert snapshot_tree(repo) == before
+
+
+# --- 1Password Connect (items 9, 10, 11) --------------------------------------------------------
+
+from tests.fake_connect import FakeConnect, Vault, login_item, secure_note  # noqa: E402
+
+TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvYnMtd2l6YXJkIn0.c2lnbmF0dXJlLXNlY3JldA"
+WEBHOOK = "https://hooks.slack.com/services/T0FAKEFAK/B0FAKEFAK/abcdefghijklmnopqrstuvwx"
+
+
+def _vault() -> Vault:
+    return Vault("Kubernetes", [login_item("grafana", "admin", "pw-0123456789"),
+                                secure_note("alertmanager", SLACK_WEBHOOK_URL=WEBHOOK)])
+
+
+def _check(tmp_path: Path, host: str, token: str = TOKEN, timeout: str = "2") -> tuple[int, str, str]:
+    path = tmp_path / "answers.yaml"
+    path.write_text(MINIMAL_ANSWERS)
+    proc = subprocess.run([sys.executable, "-m", "wizard", "check-secrets", "--answers", str(path)],
+                          env=_env(OP_CONNECT_HOST=host, OP_CONNECT_TOKEN=token, OBS_WIZARD_CONNECT_TIMEOUT=timeout),
+                          capture_output=True, text=True, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _leaks(text: str) -> list[str]:
+    secrets = [TOKEN, *TOKEN.split("."), "s3cr3t-pass", "operator-user"]
+    return [s for s in secrets if s in text]
+
+
+def test_nothing_of_the_host_userinfo_or_the_token_is_printed_whatever_the_server_says(tmp_path):
+    with FakeConnect([_vault()], TOKEN) as server:
+        host = server.url.replace("http://", "http://operator-user:s3cr3t-pass@")
+        code, out, err = _check(tmp_path, host)  # httpx sends the userinfo as Basic auth: Connect refuses it
+        assert code == 6 and "Connect reachable: http://127.0.0.1:" in out, (out, err)
+        assert _leaks(out + err) == []
+        server.echo_auth = True  # every /v1 answer: a 500 whose message echoes the Authorization header
+        code, out, err = _check(tmp_path, host)
+        assert code == 6 and "1Password Connect answered 500 (cannot use Basic [redacted])" in out, (out, err)
+        assert _leaks(out + err) == [] and "b3BlcmF0b3Itd" not in out + err  # nor base64 of user:password
+        code, out, err = _check(tmp_path, server.url)
+        assert code == 6 and "1Password Connect answered 500 (cannot use Bearer [redacted])" in out, (out, err)
+        assert _leaks(out + err) == []
+
+
+@pytest.mark.parametrize("token", ["tökén-with-umlauts", "token\nsecond-line", "token\x1b[31m"])
+def test_a_token_an_http_header_cannot_carry_is_a_clear_exit_6(tmp_path, token):
+    with FakeConnect([_vault()], TOKEN) as server:
+        code, out, err = _check(tmp_path, server.url, token=token)
+    assert code == 6, (out, err)
+    assert "OP_CONNECT_TOKEN contains characters an HTTP header cannot carry" in err
+    assert "Traceback" not in err and token not in out + err
+
+
+def test_the_connect_timeout_is_a_deadline_for_the_whole_check(tmp_path):
+    with FakeConnect([_vault()], TOKEN) as server:
+        server.trickle = 0.5  # one byte every 0.5 s: each read is quick, the answer never ends in time
+        started = time.monotonic()
+        code, out, err = _check(tmp_path, server.url, timeout="1.5")
+        elapsed = time.monotonic() - started
+    assert code == 6, (out, err)
+    assert "did not answer within 1.5s (OBS_WIZARD_CONNECT_TIMEOUT, the deadline for the whole check)" in out
+    assert elapsed < 1.5 + 3.0, elapsed  # the deadline plus the interpreter's start, not the trickle's 30 s+
