@@ -171,9 +171,10 @@ def test_sigkill_at_every_step(trees, tmp_path):
 
 
 def test_staged_files_are_ignored_by_git(trees, tmp_path):
+    from tests.conftest import need
+
     git = shutil.which("git")
-    if git is None:
-        pytest.skip("git is not installed")
+    need(git is not None, "git is not installed (Debian package git)")
     repo = tmp_path / "repo"
     shutil.copytree(trees["before"], repo, symlinks=True)
     subprocess.run([git, "init", "-q", str(repo)], check=True)
@@ -500,3 +501,39 @@ def test_the_connect_timeout_is_a_deadline_for_the_whole_check(tmp_path):
     assert code == 6, (out, err)
     assert "did not answer within 1.5s (OBS_WIZARD_CONNECT_TIMEOUT, the deadline for the whole check)" in out
     assert elapsed < 1.5 + 3.0, elapsed  # the deadline plus the interpreter's start, not the trickle's 30 s+
+
+
+# --- pipes and exit codes (items 13, 14) --------------------------------------------------------
+
+
+def test_check_piped_into_head_keeps_the_drift_exit_code(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()  # empty: every file differs, and the diff is far larger than a pipe's buffer
+    proc = subprocess.run(["bash", "-c", 'set -o pipefail; "$0" -m wizard --check --answers "$1" --repo "$2" | head -1',
+                           sys.executable, str(EXAMPLE_ANSWERS), str(repo)],
+                          env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    # and the reader gone before anything is written
+    reader_gone = obs_wizard("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    reader_gone.stdout.close()
+    _, err = reader_gone.communicate(timeout=120)
+    assert reader_gone.returncode == 1 and "Exception ignored" not in err, err
+
+
+def test_every_exit_code_is_documented_in_the_readme_and_the_help():
+    import re
+
+    from wizard.errors import Exit
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
+    helptext = run_cli("--help").out.split("exit codes:", 1)[1]
+    in_help = {int(m) for m in re.findall(r"^  (\d+) ", helptext, re.M)}
+    returned = {int(code) for code in Exit}
+    for source in (ROOT / "wizard").rglob("*.py"):  # any literal exit code outside the enum
+        for literal in re.findall(r"(?:SystemExit|sys\.exit|os\._exit)\((\d+)\)", source.read_text()):
+            returned.add(int(literal))
+    assert returned <= documented, returned - documented
+    assert returned <= in_help, returned - in_help

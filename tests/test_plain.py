@@ -9,7 +9,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, shared_data
 from wizard import answers_file, form, plain
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -32,7 +32,7 @@ def run_plain(repo: Path, typed: str) -> tuple[int, str]:
     out = io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(typed)
-        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out)
+        code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out)
     return code, out.getvalue()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED, need
+from tests.conftest import ROOT, need, shared_data
 
 
 class Terminal:
@@ -76,7 +76,8 @@ def terminal_factory():
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
     repo.mkdir()
-    env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
+    crds, charts = shared_data()
+    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
     for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS"):
         if os.environ.get(key):

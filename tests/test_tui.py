@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, shared_data, snapshot_tree
 from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
@@ -28,7 +28,7 @@ def repo(tmp_path) -> Path:
 
 
 def make_app(repo: Path, **kwargs) -> WizardApp:
-    return WizardApp(Session.open(repo, SHARED / "crds", SHARED / "charts"), repo_label="~/home-ops", **kwargs)
+    return WizardApp(Session.open(repo, *shared_data()), repo_label="~/home-ops", **kwargs)
 
 
 async def fill(app: WizardApp, pilot, values: dict[str, str]) -> None:
