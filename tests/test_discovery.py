@@ -177,7 +177,7 @@ def test_variant_b_components_sops(variant_b, tmp_path, kubectl):
                  "from the repo: grafana.gateway_name = internal", "from the repo: secrets.store = onepassword-connect",
                  "from the repo: secrets.vault = Homelab", "from the repo: flux.helmrelease_defaults = True"):
         assert line in result.out
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize): passed" in result.out
+    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
     (ns_kustomization,) = docs(variant_b / NS / "kustomization.yaml")
     assert ns_kustomization["components"] == ["../../components/sops"]
     assert (variant_b / NS / "namespace.yaml").exists()
@@ -201,7 +201,7 @@ def test_variant_a_components_common_supplies_the_namespace(variant_a, tmp_path,
     (ns_kustomization,) = docs(variant_a / NS / "kustomization.yaml")
     assert ns_kustomization["components"] == ["../../components/common"]
     assert "./namespace.yaml" not in ns_kustomization["resources"]
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize): passed" in result.out
+    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
 
 
 def test_envoy_gateway_era_gateway_namespace_from_the_folder(tmp_path, kubectl):

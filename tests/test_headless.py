@@ -34,13 +34,13 @@ def write(repo: Path, *extra: str, crd_dir: Path | None = None):
 def test_first_run_writes_the_golden_tree_and_bookkeeping(repo, crd_dir, kubectl):
     result = write(repo, crd_dir=crd_dir)
     assert result.code == 0, result
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize): passed" in result.out
+    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         rel = golden.relative_to(ROOT)
         assert (repo / rel).read_bytes() == golden.read_bytes(), rel
     for bookkeeping in (".obs-wizard/answers.yaml", ".obs-wizard/answers.schema.json", ".obs-wizard/state.json"):
         assert (repo / bookkeeping).is_file()
-    assert "Alert -> Slack: 2m30s worst case" in result.out
+    assert "Alert -> Slack: 2m40s worst case" in result.out
 
 
 def test_running_twice_with_the_same_answers_changes_nothing(repo):
@@ -254,7 +254,7 @@ def test_components_that_exist_in_the_repo_validate(repo, tmp_path, kubectl, mon
         monkeypatch.chdir(repo.parent)
     result = run_cli("--answers", answers, "--repo", repo.name if relative else repo, "--skip-secret-check")
     assert result.code == 0, result
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize): passed" in result.out
+    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
     assert 'hostnames:\n    - "grafana.${SECRET_DOMAIN}"' in (repo / NS / "kube-prometheus-stack/app/httproute.yaml").read_text()
 
 
@@ -338,7 +338,7 @@ def test_version_and_help_list_modes_and_exit_codes():
 def test_validate_subcommand_reports_and_writes_nothing(repo, crd_dir, kubectl):
     result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo, "--crd-dir", crd_dir)
     assert result.code == 0, result
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize): passed" in result.out
+    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
     assert list(repo.iterdir()) == []
 
 

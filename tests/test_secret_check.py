@@ -375,3 +375,59 @@ def test_outcomes_are_reported_as_they_become_known(connect):
         gateway.close()
     assert seen == report.outcomes and len(seen) == 10
     assert [o.check for o in seen[:3]] == ["Connect reachable", "token accepted", "vault Kubernetes"]
+
+
+# --- the heartbeat URL ------------------------------------------------------------------------------
+
+HEARTBEAT_URL = "https://hc-ping.com/5f3c9a4e-8d1b-4f7a-9c2e-0a1b2c3d4e5f"
+HEARTBEAT_ANSWERS = MINIMAL_ANSWERS + "secrets:\n  heartbeat_item: heartbeat\n"
+
+
+def test_heartbeat_item_is_checked_and_its_url_never_printed(connect, tmp_path):
+    server = connect([standard_vault(extra=[secure_note("heartbeat", HEARTBEAT_URL=HEARTBEAT_URL)])])
+    result = check(HEARTBEAT_ANSWERS, tmp_path=tmp_path)
+    assert result.code == 0, result
+    assert "OK      item heartbeat: found once in vault 'Kubernetes'" in result.out
+    assert "OK      field heartbeat/HEARTBEAT_URL: an https URL on hc-ping.com" in result.out
+    assert_nothing_secret(result.out, result.err)
+    assert HEARTBEAT_URL not in result.out + result.err and "5f3c9a4e" not in result.out
+    assert any("heartbeat" in p for p in server.requests_to("/v1/vaults/"))  # the item was looked up
+
+
+def test_heartbeat_in_the_slack_item_is_one_item_read(connect, tmp_path):
+    slack = secure_note("alertmanager", SLACK_WEBHOOK_URL=WEBHOOK, HEARTBEAT_URL=HEARTBEAT_URL)
+    connect([standard_vault(slack=slack)])
+    result = check(MINIMAL_ANSWERS + "secrets:\n  heartbeat_item: alertmanager\n", tmp_path=tmp_path)
+    assert result.code == 0, result
+    assert result.out.count("item alertmanager: found once") == 1
+    assert "OK      field alertmanager/SLACK_WEBHOOK_URL" in result.out and "OK      field alertmanager/HEARTBEAT_URL" in result.out
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, "FAIL    field heartbeat/HEARTBEAT_URL: no field labelled 'HEARTBEAT_URL'"),
+        ({"HEARTBEAT_URL": ""}, "FAIL    field heartbeat/HEARTBEAT_URL: is empty"),
+        ({"HEARTBEAT_URL": "http://hc-ping.com/5f3c9a4e"}, "FAIL    field heartbeat/HEARTBEAT_URL: is not an https URL"),
+        ({"HEARTBEAT_URL": "hc-ping.com/5f3c9a4e"}, "FAIL    field heartbeat/HEARTBEAT_URL: is not an https URL"),
+        ({"HEARTBEAT_URL": WEBHOOK}, "FAIL    field heartbeat/HEARTBEAT_URL: is a Slack webhook"),
+        ({"PING_URL": HEARTBEAT_URL}, "labels present: 'PING_URL', 'notesPlain'"),
+    ],
+    ids=["missing", "empty", "http", "no-scheme", "slack-url", "other-label"],
+)
+def test_heartbeat_field_faults(connect, tmp_path, fields, expected):
+    connect([standard_vault(extra=[secure_note("heartbeat", **fields)])])
+    result = check(HEARTBEAT_ANSWERS, tmp_path=tmp_path)
+    assert result.code == 6, result
+    assert expected in result.out
+    assert_nothing_secret(result.out, result.err)
+    assert "5f3c9a4e" not in result.out + result.err
+
+
+def test_missing_heartbeat_item_fails_but_no_heartbeat_answer_asks_for_none(connect, tmp_path):
+    server = connect([standard_vault()])
+    assert check(tmp_path=tmp_path).code == 0
+    assert not any("heartbeat" in p for p in server.requests_to("/v1/"))
+    result = check(HEARTBEAT_ANSWERS, tmp_path=tmp_path)
+    assert result.code == 6
+    assert "FAIL    item heartbeat: no item titled 'heartbeat' in vault 'Kubernetes'" in result.out

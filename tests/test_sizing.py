@@ -1,9 +1,14 @@
-"""Sizing advice and the alert-latency budget: computed from the answers, warnings never override."""
+"""Sizing advice, the alert-latency budget and the heartbeat: computed from the answers, warnings never override."""
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import MINIMAL_ANSWERS, run_cli
-from wizard import answers_file, sizing
+from wizard import answers_file, render, sizing, yamlio
+from wizard.validate.extract import helmrelease_values
+
+HEARTBEAT = "secrets:\n  heartbeat_item: alertmanager\n"
 
 
 def parse(extra: str = ""):
@@ -12,28 +17,76 @@ def parse(extra: str = ""):
 
 def test_disk_estimate_follows_the_documented_formula():
     estimate = sizing.prometheus_disk(parse())
-    series = 10_000 + 3 * (2_500 + 30 * 150)
-    assert estimate.series == series == 31_000
-    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # 6.96 GB
-    assert not estimate.too_small
-    assert sizing.warnings(parse()) == []
+    # platform + three control-plane nodes + three nodes of 30 pods (the figures cited in wizard/sizing.py)
+    series = 15_000 + 3 * 12_000 + 3 * (2_500 + 30 * 180)
+    assert estimate.series == series == 74_700  # the old 31,000 left the control plane out
+    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~15.6Gi
+    assert not estimate.too_small and not estimate.cap_binds
+    assert round(estimate.days_kept) == 30
 
 
-def test_small_volume_for_many_nodes_warns_but_keeps_the_answer():
+def test_only_three_control_plane_nodes_are_counted():
+    three, ten = sizing.prometheus_disk(parse()), sizing.prometheus_disk(parse().model_copy(
+        update={"cluster": parse().cluster.model_copy(update={"node_count": 10})}))
+    assert ten.series - three.series == 7 * (2_500 + 30 * 180)
+
+
+def test_small_volume_warns_with_field_labels_and_keeps_the_answer():
     answers = parse("metrics:\n  pvc_size: 10Gi\n  retention: 90d\n")
-    (warning,) = sizing.warnings(answers)
-    assert warning.startswith("metrics.pvc_size 10Gi is below the estimated need of ")
+    volume, cap = sizing.warnings(answers)[:2]
+    assert volume.startswith("Prometheus volume size 10Gi is below the estimated need of ")
+    assert "metrics." not in volume and "pvc_size" not in volume  # labels, not YAML keys
     assert answers.metrics.pvc_size == "10Gi"
+    # The size cap (85% of 10Gi) binds long before 90 days: say how many days it really keeps.
+    days = int(re.search(r"keeps only about (\d+) days", cap).group(1))
+    assert days == int(units_cap(answers) / sizing.prometheus_disk(answers).bytes_per_day)
+    assert "Metrics retention size" in cap and "of the 90d Metrics retention" in cap
 
 
-def test_latency_budget_is_scrape_plus_evaluation_plus_for_plus_group_wait():
+def units_cap(answers) -> int:
+    from wizard import units
+
+    return units.parse_bytesize(answers.metrics.effective_retention_size)
+
+
+def test_one_estimate_everywhere(tmp_path):
+    """The headless summary, the plain prompts and the wizard all print sizing.summary (issue 13 item 7)."""
+    answers = parse("metrics:\n  retention: 90d\n")
+    lines = sizing.summary(answers)
+    path = tmp_path / "answers.yaml"
+    path.write_text(MINIMAL_ANSWERS + "metrics:\n  retention: 90d\n")
+    result = run_cli("--answers", path, "--repo", tmp_path, "--dry-run", "--skip-secret-check")
+    assert result.code == 0, result
+    for line in lines:
+        assert line in result.out
+    assert len(set(re.findall(r"~(\d+\.\d)Gi for", result.out))) == 1
+
+
+def test_prometheus_resources_come_from_the_same_estimate():
+    answers = parse()
+    memory = sizing.prometheus_memory(answers)
+    assert memory.request_bytes == 256 * 2**20 + 74_700 * 3_000
+    assert (memory.request, memory.limit) == ("512Mi", "1024Mi")
+    _, values = helmrelease_values(render.render(answers), "kube-prometheus-stack")
+    resources = values["prometheus"]["prometheusSpec"]["resources"]
+    assert resources == {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "1024Mi"}}
+    bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 20})}))
+    assert bigger.request_bytes > memory.request_bytes and bigger.limit_bytes == 2 * bigger.request_bytes
+
+
+def test_latency_budget_includes_scrape_timeout_and_group_interval():
     budget = sizing.alert_latency(parse())
-    assert budget.total == 150 and budget.within_target
-    assert budget.describe().startswith("2m30s worst case (30s scrape + 30s evaluation + 1m for + 30s group_wait)")
+    assert budget.total == 30 + 10 + 30 + 60 + 30 == 160 and budget.within_target
+    assert budget.joining_group == 160 - 30 + 300
+    text = budget.describe()
+    assert text.startswith("2m40s worst case (30s scrape + 10s scrape timeout + 30s evaluation + 1m for + 30s group_wait)")
+    assert "up to 7m10s when the alert joins a group already sent" in text
+    coverage = "\n".join(sizing.summary(parse()))
+    assert "covers the wizard's own alerts and the heartbeat" in coverage and "5-15m" in coverage
     slow = parse("metrics:\n  scrape_interval: 1m\nalerting:\n  rule_for: 2m\n")
-    assert sizing.alert_latency(slow).total == 240
-    (warning,) = sizing.warnings(slow)
-    assert "alert -> Slack latency 4m worst case" in warning
+    assert sizing.alert_latency(slow).total == 60 + 10 + 30 + 120 + 30
+    (warning,) = [w for w in sizing.warnings(slow) if "latency" in w]
+    assert "alert -> Slack latency 4m10s worst case" in warning and "Alert pending time" in warning
 
 
 def test_warnings_are_shown_in_a_dry_run(tmp_path):
@@ -41,5 +94,81 @@ def test_warnings_are_shown_in_a_dry_run(tmp_path):
     answers.write_text(MINIMAL_ANSWERS + "metrics:\n  pvc_size: 5Gi\nalerting:\n  group_wait: 2m\n")
     result = run_cli("--answers", answers, "--repo", tmp_path, "--dry-run")
     assert result.code == 0, result
-    assert "warning: metrics.pvc_size 5Gi is below the estimated need" in result.out
-    assert "warning: alert -> Slack latency 4m worst case" in result.out
+    assert "warning: Prometheus volume size 5Gi is below the estimated need" in result.out
+    assert "warning: alert -> Slack latency 4m10s worst case" in result.out
+    assert f"warning: {sizing.NO_HEARTBEAT}" in result.out
+
+
+# --- heartbeat --------------------------------------------------------------------------------------
+
+
+def test_no_heartbeat_is_said_plainly_and_only_then():
+    assert sizing.NO_HEARTBEAT in sizing.warnings(parse())
+    assert "dies, no alert reaches Slack and nothing tells you" in sizing.NO_HEARTBEAT
+    assert sizing.NO_HEARTBEAT not in sizing.warnings(parse(HEARTBEAT))
+    assert any(line.startswith("Heartbeat: Alertmanager pings the heartbeat URL every 5m") for line in sizing.summary(parse(HEARTBEAT)))
+
+
+def test_heartbeat_schedule_sends_exactly_every_period():
+    """The tick divides the period and repeat_interval is one tick short of it (see HeartbeatSchedule)."""
+    for period, tick, repeat in (("5m", "1m", "4m"), ("90s", "45s", "45s"), ("4s", "2s", "2s"), ("5s", "2500ms", "2500ms"),
+                                 ("5m30s", "55s", "4m35s"), ("1h", "1m", "59m")):
+        schedule = sizing.heartbeat_schedule(parse(HEARTBEAT + f"alerting:\n  heartbeat_period: {period}\n"))
+        assert (schedule.tick_text, schedule.repeat_text) == (tick, repeat), period
+        ticks = schedule.period / schedule.tick
+        assert ticks == int(ticks) >= 2 and schedule.tick <= 60
+        # Alertmanager re-sends at the first tick where (last send + a moment) < now - repeat_interval.
+        sends_at = next(k * schedule.tick for k in range(1, 200) if 0.001 < k * schedule.tick - schedule.repeat)
+        assert sends_at == schedule.period
+    assert sizing.heartbeat_schedule(parse()) is None
+
+
+def test_heartbeat_render_secret_mount_and_route():
+    files = render.render(parse(HEARTBEAT + "alerting:\n  heartbeat_period: 2m\n"))
+    base = "kubernetes/apps/observability/kube-prometheus-stack/app"
+    secrets = [d for d in yamlio.load_all(files[f"{base}/externalsecret.yaml"]) if d]
+    heartbeat = next(d for d in secrets if d["metadata"]["name"] == "alertmanager-heartbeat")
+    assert heartbeat["spec"]["target"]["template"]["data"] == {"heartbeat-url": '{{ index . "HEARTBEAT_URL" }}'}
+    assert heartbeat["spec"]["dataFrom"] == [{"extract": {"key": "alertmanager"}}]
+    _, values = helmrelease_values(files, "kube-prometheus-stack")
+    am = values["alertmanager"]
+    assert am["alertmanagerSpec"]["secrets"] == ["alertmanager-slack", "alertmanager-heartbeat"]
+    (route,) = [r for r in am["config"]["route"]["routes"] if r["receiver"] == "heartbeat"]
+    assert route["matchers"] == ['alertname = "Watchdog"']
+    assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("0s", "1m", "1m")
+    (receiver,) = [r for r in am["config"]["receivers"] if r["name"] == "heartbeat"]
+    assert receiver["webhook_configs"] == [{"url_file": "/etc/alertmanager/secrets/alertmanager-heartbeat/heartbeat-url",
+                                            "send_resolved": False}]
+    without = render.render(parse())
+    assert "alertmanager-heartbeat" not in "".join(without.values())
+    _, values = helmrelease_values(without, "kube-prometheus-stack")
+    assert values["alertmanager"]["config"]["route"]["routes"][0]["matchers"] == ['alertname =~ "Watchdog|InfoInhibitor"']
+
+
+def test_slack_text_has_one_alert_per_line():
+    _, values = helmrelease_values(render.render(parse()), "kube-prometheus-stack")
+    (slack,) = [r for r in values["alertmanager"]["config"]["receivers"] if r["name"] == "slack"]
+    text = slack["slack_configs"][0]["text"]
+    assert text.startswith("{{ range .Alerts }}") and text.endswith("\n{{ end }}")
+    assert text.count("\n") == 1  # the line break inside range: one line per alert
+
+
+def test_external_urls_are_pages_a_person_can_open():
+    def urls(extra: str = ""):
+        files = render.render(parse(extra))
+        _, values = helmrelease_values(files, "kube-prometheus-stack")
+        return (values["prometheus"]["prometheusSpec"]["externalUrl"], values["alertmanager"]["alertmanagerSpec"]["externalUrl"],
+                files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"])
+
+    prometheus, alertmanager, routes = urls()
+    assert (prometheus, alertmanager) == ("https://grafana.example.com/explore", "https://grafana.example.com/alerting/list")
+    assert routes.count("kind: HTTPRoute") == 1
+    prometheus, alertmanager, routes = urls("grafana:\n  expose_prometheus_alertmanager: true\n")
+    assert (prometheus, alertmanager) == ("https://prometheus.example.com", "https://alertmanager.example.com")
+    docs = [d for d in yamlio.load_all(routes) if d]
+    assert [(d["metadata"]["name"], d["spec"]["hostnames"], d["spec"]["rules"][0]["backendRefs"][0]) for d in docs] == [
+        ("grafana", ["grafana.example.com"], {"name": "kube-prometheus-stack-grafana", "port": 80}),
+        ("prometheus", ["prometheus.example.com"], {"name": "kube-prometheus-stack-prometheus", "port": 9090}),
+        ("alertmanager", ["alertmanager.example.com"], {"name": "kube-prometheus-stack-alertmanager", "port": 9093}),
+    ]
+    assert all(d["spec"]["parentRefs"] == docs[0]["spec"]["parentRefs"] for d in docs)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import MINIMAL_ANSWERS, require_tool
-from wizard import answers_file, render
+from wizard import answers_file, render, yamlio
 from wizard.alloy_syntax import problems
 from wizard.validate import check_flux_variables
-from wizard.validate.alertmanager import check_alertmanager
+from wizard.validate.alertmanager import URL_FILE_STAND_IN, amtool_copy, check_alertmanager, effective_config
 from wizard.validate.chart_values import FREE_FORM, check_chart_values
 from wizard.validate.extract import helmrelease_values
 from wizard.validate.rules import check_rules
@@ -275,3 +279,56 @@ def test_missing_promtool_and_amtool_name_their_packages_and_the_rest_still_runs
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
     strict = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)
     assert {f.check for f in strict.errors} == {"promtool", "amtool", "kustomize"}
+
+
+# --- the heartbeat's url_file: amtool 0.25 does not know it, so it is checked in two halves ---------------
+
+HEARTBEAT = "secrets:\n  heartbeat_item: alertmanager\n"
+
+
+def test_heartbeat_config_passes_and_routes_watchdog_to_the_heartbeat(amtool, kps_defaults):
+    files = render.render(answers(HEARTBEAT))
+    assert check_alertmanager(files, kps_defaults).findings == []
+    _, values = helmrelease_values(files, "kube-prometheus-stack")
+    config = effective_config(values, kps_defaults)
+    # The real amtool refuses the config as the cluster runs it (webhook url_file is Alertmanager >= 0.26) ...
+    with tempfile.TemporaryDirectory() as tmp:
+        real, copy = Path(tmp) / "real.yaml", Path(tmp) / "copy.yaml"
+        real.write_text(yamlio.dump(config))
+        copy.write_text(yamlio.dump(amtool_copy(config)))
+        refused = subprocess.run([amtool, "check-config", str(real)], capture_output=True, text=True)
+        assert refused.returncode == 1 and "url_file not found" in refused.stdout + refused.stderr
+        # ... so it checks a copy that differs in exactly that one key, and routes with it.
+        stand_in = amtool_copy(config)
+        (hb,) = [r for r in stand_in["receivers"] if r["name"] == "heartbeat"]
+        assert hb["webhook_configs"] == [{"url": URL_FILE_STAND_IN, "send_resolved": False}]
+        assert {k: v for k, v in stand_in.items() if k != "receivers"} == {k: v for k, v in config.items() if k != "receivers"}
+        for receiver, labels in (("heartbeat", ["alertname=Watchdog", "severity=none"]),
+                                 ("slack", ["alertname=LokiDown", "severity=critical", "namespace=observability"]),
+                                 ("slack", ["alertname=TargetDown", "severity=warning", "namespace=default"]),
+                                 ("null", ["alertname=InfoInhibitor", "severity=none"])):
+            routed = subprocess.run([amtool, "config", "routes", "test", f"--config.file={copy}", f"--verify.receivers={receiver}",
+                                     *labels], capture_output=True, text=True)
+            assert routed.returncode == 0 and routed.stdout.strip() == receiver, (labels, routed.stdout)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("secrets/alertmanager-heartbeat/heartbeat-url", "secrets/alertmanager-hb/heartbeat-url",
+         "url_file reads Secret 'alertmanager-hb', which alertmanagerSpec.secrets does not mount"),
+        ("secrets/alertmanager-heartbeat/heartbeat-url", "secrets/alertmanager-heartbeat/heartbeat_url",
+         "url_file reads key 'heartbeat_url' of Secret 'alertmanager-heartbeat', but its ExternalSecret creates only heartbeat-url"),
+        ("url_file: /etc/alertmanager/secrets/", "url_file: /etc/secrets/", "is not a file of a mounted Secret"),
+        ("          - alertmanager-heartbeat\n", "", "which alertmanagerSpec.secrets does not mount"),
+        ("                - alertname = \"Watchdog\"\n", "                - alertname = \"Watchdogs\"\n",
+         "alertname=Watchdog severity=none is routed to slack, expected heartbeat"),
+        ("url_file:", "url_fiel:", "field url_fiel not found"),
+    ],
+    ids=["unmounted-secret", "wrong-key", "outside-the-mount", "mount-dropped", "watchdog-to-slack", "typo"],
+)
+def test_heartbeat_wiring_faults_are_caught(amtool, kps_defaults, old, new, expected):
+    files = broken(render.render(answers(HEARTBEAT)), KPS, old, new)
+    findings = check_alertmanager(files, kps_defaults).findings
+    assert any(expected in f.message for f in findings), [f.message for f in findings]
+    assert all(f.file == KPS for f in findings)

@@ -12,7 +12,8 @@ from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
 from wizard.tui.app import WizardApp
-from wizard.tui.widgets import ConflictPicker, FieldRow
+from wizard.tui.components.conflict_picker import ConflictPicker
+from wizard.tui.components.field_row import FieldRow
 
 NS = "kubernetes/apps/observability"
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -121,9 +122,9 @@ async def test_sizing_estimate_updates_live(repo):
         await fill(app, pilot, CLUSTER)
         await pilot.press("ctrl+n")
         sizing = app.query_one("#sizing")
-        assert "~6.5Gi needed" in str(sizing.render())
+        assert "~15.6Gi for 30d" in str(sizing.render())
         await fill(app, pilot, {"metrics.retention": "90d", "metrics.pvc_size": "10Gi"})
-        assert "~19.5Gi needed" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
+        assert "~46.9Gi for 90d" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
 
 
 @pytest.mark.parametrize("key", ["ctrl+q", "escape"])
@@ -150,7 +151,8 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
         await goto_review(app, pilot)
         summary = str(app.query_one("#review-summary").render())
         assert f"In {NS}/:" in summary and "+ create    loki/app/helmrelease.yaml" in summary
-        assert "Alert -> Slack: 2m30s worst case" in summary
+        assert "Alert -> Slack: 2m40s worst case" in summary
+        assert "nothing tells you" in summary  # no heartbeat configured: said on Review
         assert list(repo.iterdir()) == []
         await pilot.press("ctrl+n")  # Write files -> Connect not configured: confirm
         await pilot.pause()
@@ -170,7 +172,9 @@ async def test_full_run_writes_the_expected_files(repo):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.index == DONE
-        assert "git add kubernetes/apps/observability .obs-wizard" in str(app.query_one("#done-text").render())
+        done = str(app.query_one("#done-text").render())
+        assert "git add kubernetes/apps/observability .obs-wizard" in done
+        assert "no heartbeat is configured" in done and "nothing tells you" in done.replace("\n", " ")
         log = str(app.query_one("#write-log").render())
         assert "✓ validation passed" in log and f"✓ {NS}/loki/ks.yaml" in log
         await pilot.press("ctrl+n")
@@ -331,7 +335,7 @@ async def test_the_mouse_works_too(repo):
 
 async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
     from tests.conftest import run_cli
-    from wizard.tui.widgets import FileChoice
+    from wizard.tui.components.file_choice import FileChoice
 
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     route = repo / NS / "kube-prometheus-stack/app/httproute.yaml"
@@ -353,7 +357,7 @@ async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
 
 
 async def test_a_hand_written_app_is_adopted_only_when_chosen(repo):
-    from wizard.tui.widgets import FileChoice
+    from wizard.tui.components.file_choice import FileChoice
 
     app_dir = repo / NS / "loki"
     (app_dir / "app").mkdir(parents=True)

@@ -28,7 +28,7 @@ def test_the_render_passes_every_check(files, crd_dir, charts_dir, kubectl, exam
     require_tool("amtool")
     report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers)
     assert report.findings == []
-    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize"]
+    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests"]
 
 
 BREAKAGES = [

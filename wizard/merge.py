@@ -39,6 +39,7 @@ class Conflict:
     base: Any
     ours: Any
     theirs: Any
+    note: str = ""  # why this is a conflict although only one side changed it (a lost kind, name or spec)
 
     def describe(self) -> str:
         def show(value: Any) -> str:
@@ -46,9 +47,22 @@ class Conflict:
                 return "(absent)"
             if value is UNKNOWN:
                 return "(unknown)"
-            return json.dumps(_plain(value), default=str)
+            if isinstance(value, dict) and (value.get("kind") or value.get("apiVersion")):
+                meta = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+                return f"(a {value.get('kind', 'document')} {meta.get('name', '')})".replace(" )", ")")
+            text = json.dumps(_plain(value), default=str)
+            return text if len(text) <= 80 else text[:77] + "..."
 
-        return f"{self.path}: previous render {show(self.base)}, on disk {show(self.ours)}, new render {show(self.theirs)}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.path.removesuffix(':')}: previous render {show(self.base)}, on disk {show(self.ours)}, new render {show(self.theirs)}{note}"
+
+
+#: Why losing these is never taken as a hand edit: Flux would delete the object from the cluster.
+LOST_NOTE = "Flux would delete it from the cluster; take the new render to restore it"
+
+
+def _empty(value: Any) -> bool:
+    return value is MISSING or value is None or value == {} or value == [] or value == ""
 
 
 @dataclass
@@ -56,6 +70,7 @@ class MergeResult:
     text: str
     conflicts: list[Conflict] = field(default_factory=list)
     resolved: list[tuple[Conflict, Side]] = field(default_factory=list)  # conflicts settled by a choice
+    decisions: list[tuple[Conflict, Side | None]] = field(default_factory=list)  # every conflict, in file order
 
 
 class MergeError(Exception):
@@ -109,7 +124,24 @@ class _Merger:
         self.take_theirs = take_theirs  # paths whose new value wins (answers the operator changed on purpose)
         self.conflicts: list[Conflict] = []
         self.resolved: list[tuple[Conflict, Side]] = []
+        self.decisions: list[tuple[Conflict, Side | None]] = []
+        self.identity: dict[str, tuple[str | None, str | None]] = {}  # kind, metadata(.name), spec path -> (document, key)
+        self.theirs_text = ""
+        self._theirs_rt: dict[str, Any] | None = None
         self.changed = False  # whether anything in ours was modified
+
+    def restore(self, path: str, theirs: Any) -> Any:
+        """The new render's value at an identity path, read round-trip so its comments come back too."""
+        document, key = self.identity.get(path, (None, None))
+        if document is None:
+            return theirs
+        if self._theirs_rt is None:
+            docs = [d for d in yamlrt.load(self.theirs_text).documents if d is not None]
+            self._theirs_rt = {_doc_key(d, i): d for i, d in enumerate(docs)}
+        doc = self._theirs_rt.get(document)
+        if doc is None:
+            return theirs
+        return doc if key is None else doc.get(key, theirs) if isinstance(doc, dict) else theirs
 
     def decide(self, conflict: Conflict) -> Side | None:
         choice = self.choose.get(conflict.path) if isinstance(self.choose, dict) else self.choose
@@ -117,6 +149,7 @@ class _Merger:
             self.conflicts.append(conflict)
         else:
             self.resolved.append((conflict, choice))
+        self.decisions.append((conflict, choice))
         return choice
 
     def merge_value(self, path: str, base: Any, ours: Any, theirs: Any) -> Any:
@@ -132,6 +165,13 @@ class _Merger:
             return theirs
         if _same(ours, theirs):
             return ours
+        if path in self.identity and (base is UNKNOWN or not _same(base, ours)):
+            # The kind, name or spec of a rendered object, changed or emptied by hand: never kept silently.
+            emptied = path.endswith(("spec", "metadata"))  # these may be edited, but not emptied
+            lost = (_empty(ours) and not _empty(theirs)) if emptied else True
+            if lost:
+                choice = self.decide(Conflict(path, base, ours, theirs, LOST_NOTE))
+                return self.restore(path, theirs) if choice == "theirs" else ours
         if isinstance(ours, dict) and isinstance(theirs, dict) and (isinstance(base, dict) or base is MISSING or base is UNKNOWN):
             return self.merge_map(path, base if isinstance(base, dict) else ({} if base is MISSING else UNKNOWN), ours, theirs)
         if isinstance(ours, list) and isinstance(theirs, list) and (isinstance(base, list) or base is MISSING or base is UNKNOWN):
@@ -260,6 +300,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, *, choose: dict[str, S
     base_docs = yamlio.load_all(base) if base is not None else None
     theirs_docs = yamlio.load_all(theirs)
     merger = _Merger(choose, keep_ours or set(), take_theirs or set())
+    merger.theirs_text = theirs
     ours_docs = [d for d in rt.documents if d is not None]
     multi = max(len(ours_docs), len(theirs_docs)) > 1
 
@@ -268,27 +309,72 @@ def merge_texts(base: str | None, ours: str, theirs: str, *, choose: dict[str, S
 
     b_map = keyed(base_docs) if base_docs is not None else None
     t_map = keyed(theirs_docs)
+    pairs = _pair_renamed(ours_docs, t_map)  # an object whose kind or name was changed by hand
     result_docs = []
     for index, doc in enumerate(ours_docs):
-        name = _doc_key(doc, index)
+        name = pairs.get(index, _doc_key(doc, index))
         b = b_map.get(name, MISSING) if b_map is not None else UNKNOWN
-        merged = _merge_top(merger, f"{name}:" if multi else "", b, doc, t_map.get(name, MISSING))
+        theirs_doc = t_map.get(name, MISSING)
+        root = f"{name}:" if multi else ""
+        if isinstance(theirs_doc, dict):
+            for key in ("kind", "metadata", "spec"):
+                merger.identity[_join(root, key)] = (name, key)
+            merger.identity[_join(_join(root, "metadata"), "name")] = (None, None)  # a scalar: the value itself
+            merger.identity[root or "(document)"] = (name, None)
+        merged = _merge_top(merger, root, b, doc, theirs_doc)
         if merged is not MISSING:
             result_docs.append(merged)
-    present = {_doc_key(d, i) for i, d in enumerate(ours_docs)}
+    present = {pairs.get(i, _doc_key(d, i)) for i, d in enumerate(ours_docs)}
+    restored = []
     for name, doc in t_map.items():
         if name not in present:
             b = b_map.get(name, MISSING) if b_map is not None else UNKNOWN
-            merged = merger.merge_value(f"{name}:", b, MISSING, doc)
+            if b is not MISSING and isinstance(doc, dict):  # a rendered object gone from the file
+                merger.identity[f"{name}:"] = (name, None)
+                choice = merger.decide(Conflict(f"{name}:", b, MISSING, doc, LOST_NOTE))
+                merged = merger.restore(f"{name}:", doc) if choice == "theirs" else MISSING
+            else:
+                merged = merger.merge_value(f"{name}:", b, MISSING, doc)
             if merged is not MISSING:
                 result_docs.append(merged)
+                restored.append(merged)
+    if not ours_docs and restored and len(restored) == len(theirs_docs):
+        return MergeResult(theirs, merger.conflicts, merger.resolved, merger.decisions)  # an emptied file, restored
     if not merger.changed and len(result_docs) == len(ours_docs) and all(a is b for a, b in zip(result_docs, ours_docs)):
-        return MergeResult(ours, merger.conflicts, merger.resolved)  # nothing to change: the file as it is
+        return MergeResult(ours, merger.conflicts, merger.resolved, merger.decisions)  # nothing to change: the file as it is
     rt.documents = result_docs
-    return MergeResult(rt.dump(), merger.conflicts, merger.resolved)
+    return MergeResult(rt.dump(), merger.conflicts, merger.resolved, merger.decisions)
+
+
+def _pair_renamed(ours_docs: list[Any], t_map: dict[str, Any]) -> dict[int, str]:
+    """Documents on disk that match no rendered document, paired with the rendered one they were:
+    the same name (its kind changed), the same kind (its name changed or lost), or the only one left."""
+    ours_keys = [_doc_key(d, i) for i, d in enumerate(ours_docs)]
+    lone_ours = [i for i, key in enumerate(ours_keys) if key not in t_map and isinstance(ours_docs[i], dict)]
+    lone_theirs = [name for name in t_map if name not in ours_keys and isinstance(t_map[name], dict)]
+    pairs: dict[int, str] = {}
+
+    def meta_name(doc: dict) -> Any:
+        meta = doc.get("metadata")
+        return meta.get("name") if isinstance(meta, dict) else None
+
+    for match in (lambda o, t: meta_name(o) is not None and meta_name(o) == meta_name(t),
+                  lambda o, t: o.get("kind") is not None and o.get("kind") == t.get("kind")):
+        for index in list(lone_ours):
+            found = next((name for name in lone_theirs if match(ours_docs[index], t_map[name])), None)
+            if found is not None:
+                pairs[index] = found
+                lone_ours.remove(index)
+                lone_theirs.remove(found)
+    if len(lone_ours) == 1 and len(lone_theirs) == 1:
+        pairs[lone_ours[0]] = lone_theirs[0]
+    return pairs
 
 
 def _merge_top(merger: _Merger, root: str, base: Any, ours: Any, theirs: Any) -> Any:
+    if isinstance(theirs, dict) and not isinstance(ours, dict) and theirs.get("kind"):
+        choice = merger.decide(Conflict(root or "(document)", base, ours, theirs, LOST_NOTE))
+        return merger.restore(root or "(document)", theirs) if choice == "theirs" else ours
     if isinstance(ours, dict) and isinstance(theirs, dict):
         return merger.merge_map(root, base if isinstance(base, dict) else (UNKNOWN if base is UNKNOWN else {}), ours, theirs)
     return merger.merge_value(root or "(document)", base, ours, theirs)

@@ -261,6 +261,12 @@ class Grafana(Section):
     gateway_section: K8sName = Field(
         "https", title="Gateway listener", description="Listener (sectionName) that admits routes from other namespaces."
     )
+    expose_prometheus_alertmanager: bool = Field(
+        False,
+        title="Routes for Prometheus and Alertmanager",
+        description="Also route prometheus.<domain> and alertmanager.<domain> on this Gateway (no login: internal gateways "
+        "only); off: their links open Grafana's Explore and alerting pages.",
+    )
 
 
 class Secrets(Section):
@@ -272,7 +278,7 @@ class Secrets(Section):
         "onepassword", title="ClusterSecretStore", description="Name of the ClusterSecretStore backed by 1Password."
     )
     vault: OnePasswordTitle = Field(
-        "Kubernetes", title="1Password vault", description="Title of the vault that holds the two items."
+        "Kubernetes", title="1Password vault", description="Title of the vault that holds the items."
     )
     grafana_item: OnePasswordTitle = Field(
         "grafana", title="Grafana admin item", description="Title of the 1Password item with the Grafana admin login."
@@ -288,6 +294,16 @@ class Secrets(Section):
     )
     slack_webhook_field: SecretKeyLabel = Field(
         "SLACK_WEBHOOK_URL", title="Slack webhook field", description="Label of the field holding the webhook URL."
+    )
+    heartbeat_item: OnePasswordTitle | None = Field(
+        None,
+        title="Heartbeat URL item",
+        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma); "
+        "empty: no heartbeat.",
+        examples=["alertmanager"],
+    )
+    heartbeat_url_field: SecretKeyLabel = Field(
+        "HEARTBEAT_URL", title="Heartbeat URL field", description="Label of the field holding the heartbeat push URL."
     )
 
     @model_validator(mode="after")
@@ -315,6 +331,17 @@ class Alerting(Section):
     repeat_interval: Duration = Field(
         "12h", title="repeat_interval", description="Wait before re-sending a still-firing alert."
     )
+    heartbeat_period: Duration = Field(
+        "5m",
+        title="Heartbeat period",
+        description="How often Alertmanager pings the heartbeat URL; give the heartbeat service this period.",
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_period_fits(self) -> Alerting:
+        if units.parse_duration(self.heartbeat_period) < 2:
+            raise ValueError("heartbeat_period must be at least 2s (Alertmanager pings on a tick of half of it or less)")
+        return self
 
 
 class Flux(Section):
@@ -420,6 +447,10 @@ class Answers(BaseModel):
     @property
     def grafana_hostname(self) -> str:
         return self.grafana.hostname or f"grafana.{self.cluster.domain}"
+
+    def sibling_hostname(self, name: str) -> str:
+        """``name`` beside Grafana: grafana.example.com -> prometheus.example.com."""
+        return f"{name}.{self.grafana_hostname.split('.', 1)[1]}"
 
     @property
     def uses_substitution(self) -> bool:

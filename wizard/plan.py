@@ -9,6 +9,20 @@ Actions:
 - ``keep``: exists and obs-wizard leaves it alone (``namespace.yaml`` is only created when absent);
 - ``conflict``: a YAML path changed differently by hand and by the answers, a file deleted by hand,
   or a file obs-wizard did not write; nothing is written until a choice settles it.
+
+The diff of every change is exactly what ``apply`` writes: ``FileChange.new`` is those bytes and
+``diff()`` is old -> new. A conflict writes nothing; its diff is headed by ``# CONFLICT`` lines that
+say so and shows the candidate (``preview``): the merge with the choices made so far and every
+unsettled value as it is on disk, the recreated file for a file deleted by hand, or the adopted
+merge for a file obs-wizard did not write.
+
+Choices (``build(choose=...)``), recomputed after every pick by the front ends:
+- ``"ours"`` / ``"theirs"``: one side for every conflict (``--conflicts``);
+- ``{file: {yaml_path: "ours"|"theirs"}}``: per conflicting value, ``yaml_path`` being
+  ``Conflict.path``; under the key ``WHOLE_FILE`` (``""``) a choice for the file as a whole:
+  ``"ours"`` (keep it deleted) / ``"theirs"`` (recreate it) for a file deleted by hand, ``"adopt"``
+  to merge a file obs-wizard did not write. ``FileChange.decisions`` lists every conflicting value
+  of a file with its current choice (None: unsettled), so a front end can show them all.
 """
 
 from __future__ import annotations
@@ -26,6 +40,21 @@ from wizard.namespace_kustomization import KustomizationEditError, merge
 from wizard.state import STATE_PATH, State, digest
 
 Action = Literal["create", "update", "merge", "unchanged", "keep", "conflict"]
+Choices = dict[str, dict[str, str]]  # file -> YAML path (or WHOLE_FILE) -> side
+WHOLE_FILE = ""
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def unified_diff(old: str | None, new: str | None, path: str) -> str:
+    """A unified diff that ``patch``/``git apply`` turn ``old`` into exactly ``new`` with, a missing
+    newline at the end of a file included. ``None`` is an absent file."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        (new or "").splitlines(keepends=True),
+        fromfile=f"a/{path}" if old is not None else "/dev/null",
+        tofile=f"b/{path}" if new is not None else "/dev/null",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" + NO_NEWLINE for line in lines)
 
 
 @dataclass
@@ -33,31 +62,44 @@ class FileChange:
     path: str
     action: Action
     old: str | None
-    new: str | None  # what would be written; None when nothing is written
+    new: str | None  # exactly what would be written; None when nothing is written
     reason: str = ""
     tool_file: bool = False  # .obs-wizard/* bookkeeping, not a manifest
-    conflicts: list[Conflict] = field(default_factory=list)  # conflicting YAML paths, with three values
-    resolved: list[tuple[Conflict, Side]] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # conflicting YAML paths not settled yet
+    resolved: list[tuple[Conflict, Side]] = field(default_factory=list)  # settled by a choice
+    decisions: list[tuple[Conflict, Side | None]] = field(default_factory=list)  # all of them, in file order
+    whole: Literal["deleted", "foreign"] | None = None  # a conflict about the file as a whole
+    preview: str | None = None  # a conflict: the candidate shown in its diff (see the module doc)
 
     @property
     def writes(self) -> bool:
         return self.action in ("create", "update", "merge") and self.new is not None
 
+    def conflict_notes(self) -> list[str]:
+        """What a conflict's diff shows and what still needs a choice, one line each."""
+        if self.action != "conflict":
+            return []
+        if self.whole == "deleted":
+            return ["deleted by you since obs-wizard wrote it; nothing is written until you choose:",
+                    "keep it deleted (ours), or recreate it (theirs): the diff below is what recreating writes"]
+        if self.whole == "foreign":
+            shown = ("the diff below is what adopting writes, every differing value kept as on disk"
+                     if self.preview is not None else "it cannot be merged as it is")
+            return ["exists and was not written by obs-wizard; nothing is written unless you adopt it (--adopt);",
+                    shown]
+        notes = [f"{len(self.conflicts)} value(s) not settled; nothing is written until each is chosen.",
+                 "The diff below shows each unsettled value as on disk (keep mine):"]
+        notes += [f"  {conflict.describe()}" for conflict in self.conflicts]
+        return notes
+
     def diff(self) -> str:
+        """Exactly old -> the bytes written; for a conflict, ``# CONFLICT`` lines then old -> preview."""
         if self.action == "conflict":
-            target = self.new if self.new is not None else ""
-        elif not self.writes:
+            header = "".join(f"# CONFLICT {self.path}: {note}\n" for note in self.conflict_notes())
+            return header + (unified_diff(self.old, self.preview, self.path) if self.preview is not None else "")
+        if not self.writes:
             return ""
-        else:
-            target = self.new or ""
-        return "".join(
-            difflib.unified_diff(
-                (self.old or "").splitlines(keepends=True),
-                target.splitlines(keepends=True),
-                fromfile=f"a/{self.path}" if self.old is not None else "/dev/null",
-                tofile=f"b/{self.path}",
-            )
-        )
+        return unified_diff(self.old, self.new, self.path)
 
 
 @dataclass
@@ -127,12 +169,13 @@ def _chart_tag_rules(answers: Answers, previous: State | None) -> dict[str, tupl
     return rules
 
 
-def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[str, dict[str, Side]] | Side | None = None,
+def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choices | Side | None = None,
           adopt: bool = False, answers_source: Path | None = None) -> Plan:
     """The plan for writing ``answers`` into ``repo``.
 
-    ``choose`` settles conflicts: one side for all, or per file a side per conflicting YAML path (the
-    interactive wizard). ``adopt`` merges files that exist but were not written by obs-wizard.
+    ``choose`` settles conflicts: one side for all, or per file a side per conflicting YAML path and
+    ``WHOLE_FILE`` for the file as a whole (see the module doc); front ends call this again after each
+    pick and show the new diffs. ``adopt`` merges files that exist but were not written by obs-wizard.
     """
     files = render.render(answers)
     base_dir = render.namespace_dir(answers)
@@ -172,8 +215,9 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
                 elif whole == "ours":
                     plan.changes.append(FileChange(rel, "keep", None, None, "deleted by you; kept deleted"))
                 else:
-                    plan.changes.append(FileChange(rel, "conflict", None, text, "deleted since obs-wizard wrote it; "
-                                                   "--conflicts theirs recreates it, --conflicts ours keeps it deleted"))
+                    plan.changes.append(FileChange(rel, "conflict", None, None, "deleted since obs-wizard wrote it; "
+                                                   "--conflicts theirs recreates it, --conflicts ours keeps it deleted",
+                                                   whole="deleted", preview=text))
                 continue
             plan.changes.append(FileChange(rel, "create", None, text))
             plan.rendered[rel] = text
@@ -188,12 +232,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
             plan.rendered[rel] = text
             continue
         foreign = rel not in recorded
+        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
         if foreign and not adopt and whole not in ("adopt", "ours", "theirs"):
-            plan.changes.append(FileChange(rel, "conflict", old, text, "exists and was not written by obs-wizard; "
-                                           "review the diff, then --adopt to merge it (or move it away)"))
+            try:
+                preview: str | None = three_way(None, old, text, keep_ours=keep_ours, take_theirs=take_theirs).text
+            except MergeError:
+                preview = None
+            plan.changes.append(FileChange(rel, "conflict", old, None, "exists and was not written by obs-wizard; "
+                                           "review the diff, then --adopt to merge it (or move it away)",
+                                           whole="foreign", preview=preview))
             plan.rendered[rel] = old
             continue
-        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
         if isinstance(file_choice, dict):
             path_choices = {k: v for k, v in file_choice.items() if k} or None
         else:
@@ -205,13 +254,15 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: dict[
             raise PlanError(f"{rel}: {exc}") from None
         how = "three-way merge" if base_text is not None else "two-way merge (no base to compare with)"
         if result.conflicts:
-            plan.changes.append(FileChange(rel, "conflict", old, text, f"{len(result.conflicts)} conflicting value(s) ({how})",
-                                           conflicts=result.conflicts))
+            plan.changes.append(FileChange(rel, "conflict", old, None, f"{len(result.conflicts)} conflicting value(s) ({how})",
+                                           conflicts=result.conflicts, resolved=result.resolved,
+                                           decisions=result.decisions, preview=result.text))
             plan.rendered[rel] = old
             continue
         note = f"{how}; kept your edits" + (f"; {len(result.resolved)} conflict(s) settled by your choice" if result.resolved else "")
         action = "unchanged" if result.text == old else "merge"
-        plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else result.text, note, resolved=result.resolved))
+        plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else result.text, note,
+                                       resolved=result.resolved, decisions=result.decisions))
         plan.rendered[rel] = result.text
 
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.

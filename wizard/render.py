@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from wizard import sizing
 from wizard.model import FLUX_VARIABLES, Answers
 
 TEMPLATES_DIR = next(
@@ -25,6 +26,8 @@ TEMPLATES_DIR = next(
 GRAFANA_SECRET = "grafana-admin"
 SLACK_SECRET = "alertmanager-slack"
 SLACK_SECRET_KEY = "slack-webhook-url"
+HEARTBEAT_SECRET = "alertmanager-heartbeat"
+HEARTBEAT_SECRET_KEY = "heartbeat-url"
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,24 @@ def _context(answers: Answers) -> dict[str, object]:
         "grafana_secret": GRAFANA_SECRET,
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
+        "heartbeat": sizing.heartbeat_schedule(answers),
+        "disk": sizing.prometheus_disk(answers),
+        "memory": sizing.prometheus_memory(answers),
+        "prometheus_url": external_url(answers, "prometheus"),
+        "alertmanager_url": external_url(answers, "alertmanager"),
+        "heartbeat_secret": HEARTBEAT_SECRET,
+        "heartbeat_secret_key": HEARTBEAT_SECRET_KEY,
         "loki_url": loki_url,
         "loki_push_url": f"{loki_url}/loki/api/v1/push",
     }
+
+
+def external_url(answers: Answers, name: str) -> str:
+    """A page a person can open: the app's own HTTPRoute when asked for, else Grafana's page for it."""
+    if answers.grafana.expose_prometheus_alertmanager:
+        return f"https://{answers.sibling_hostname(name)}"
+    page = {"prometheus": "explore", "alertmanager": "alerting/list"}[name]
+    return f"https://{answers.grafana_hostname}/{page}"
 
 
 def render_check(template: str, answers: Answers, **extra: object) -> str:

@@ -47,7 +47,7 @@ class Session:
             return Draft(self.saved.model_dump(mode="json", exclude_unset=True))
         return Draft(self.found.suggestions())
 
-    def plan(self, answers: Answers, choose: dict[str, dict[str, plan.Side]] | plan.Side | None = None,
+    def plan(self, answers: Answers, choose: plan.Choices | plan.Side | None = None,
              adopt: bool = False, answers_source: Path | None = None) -> plan.Plan:
         """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback."""
         repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)

@@ -1,38 +1,92 @@
-"""Advice from the answers: Prometheus disk need and the alert-to-Slack latency budget.
+"""Advice from the answers: Prometheus disk and memory, the alert latency budget, the heartbeat.
 
-Both are advice: they produce warnings, never a silent change to the answers.
+Everything here is advice: it produces lines and warnings, never a silent change to the answers.
+Every front end (headless summary, the wizard's Review and Done, the plain prompts) prints
+``summary()`` and ``warnings()``; the templates take Prometheus's resources and the heartbeat's
+Alertmanager timings from the same functions, so no two places can disagree.
 
-Disk estimate (documented in quickstart.md):
-    series   = BASE_SERIES + node_count * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES)
-    samples  = series / scrape_interval_seconds * retention_seconds
-    bytes    = samples * BYTES_PER_SAMPLE * OVERHEAD
-and the PVC should hold that with the retention size at 85% of it.
+Series estimate (the full kube-prometheus-stack as the wizard configures it), with its sources:
+    series = PLATFORM_SERIES
+           + min(node_count, CONTROL_PLANE_NODES) * PER_CONTROL_PLANE_SERIES
+           + node_count * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES)
 
-Latency budget (worst case, alert condition starts -> Slack POST):
-    scrape_interval + evaluation_interval + rule for + group_wait
+- Prometheus's own storage docs (prometheus.io/docs/prometheus/latest/storage, "Operational
+  aspects"): needed_disk_space = retention_time_seconds * ingested_samples_per_second *
+  bytes_per_sample, "an average of only 1-2 bytes per sample" -> BYTES_PER_SAMPLE = 2 (the high end).
+- node-exporter: "~977 different metrics per node ... easily 1000 time series" with its default
+  collectors (tanmay-bhat.github.io, "How to prevent metrics explosion in Prometheus", node exporter).
+  kubelet's own histograms (request, runtime-operation, storage-operation latencies) add about as
+  many again -> PER_NODE_SERIES = 2,500 with headroom.
+- Per pod: cAdvisor's container_* families (about 50 kept by the chart's cAdvisor relabelling) for the
+  pod cgroup and each container, kube-state-metrics' kube_pod_* and kube_pod_container_* families
+  (about 40), and node-exporter's netdev/netclass series of the pod's Cilium lxc interface (Cilium
+  gives every pod one; the chart only ignores veth*) -> PER_POD_SERIES = 180.
+- Control plane (Talos: apiserver, etcd, controller-manager, scheduler on each control-plane node):
+  apiserver_request_duration_seconds alone has 37 buckets (Alibaba ACK and Tencent TKE apiserver
+  metric references) for each verb x resource x scope seen, a few hundred pairs -> about 10,000 per
+  apiserver after the chart drops some buckets; etcd and the rest about 2,000 -> 12,000 per
+  control-plane node, at most three counted (cluster-template's usual control-plane count).
+- The platform itself (Prometheus, operator, Alertmanager, Grafana, Loki, Alloy, kube-state-metrics'
+  cluster objects) and the chart's recording rules -> PLATFORM_SERIES = 15,000.
+  The old figure (31,000 series for three nodes) left the control plane out; this gives about 75,000.
+  These are estimates: after a day, `prometheus_tsdb_head_series` in Grafana tells the real count.
+
+Memory: "around 3kB per series in the head" as a rule of thumb since Prometheus 2.20
+(robustperception.io, "Why does Prometheus use so much RAM?"), plus a fixed base for queries and
+the Go runtime; the limit leaves twice the request (at least 1Gi) for WAL replay, compaction and heavy dashboards.
+
+Latency budget (worst case, from the moment a problem starts to the Slack POST):
+    scrape_interval + scrape_timeout + evaluation_interval + for + group_wait
+for the first alert of a group; an alert that joins a group Alertmanager has already notified waits
+for the group's next group_interval instead of group_wait. It covers the wizard's own rules (their
+``for:`` is the "Alert pending time" answer) and the heartbeat; the chart's default rules carry
+their own ``for:`` of 5 to 15 minutes and take that much longer.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from wizard import units
-from wizard.model import Answers
+from wizard.model import SECTIONS, Answers
 
-BASE_SERIES = 10_000  # control plane, operator, kube-state-metrics, Grafana, Loki, Alertmanager
-PER_NODE_SERIES = 2_500  # node-exporter and kubelet/cAdvisor per node
+PLATFORM_SERIES = 15_000
+CONTROL_PLANE_NODES = 3
+PER_CONTROL_PLANE_SERIES = 12_000
+PER_NODE_SERIES = 2_500
 PODS_PER_NODE = 30
-PER_POD_SERIES = 150  # cAdvisor and kube-state-metrics series per pod
-BYTES_PER_SAMPLE = 2.0  # compressed TSDB blocks, Prometheus docs: 1-2 bytes per sample
-OVERHEAD = 1.3  # WAL, head chunks and compaction headroom
+PER_POD_SERIES = 180
+BYTES_PER_SAMPLE = 2.0  # Prometheus storage docs: 1-2 bytes per sample
+OVERHEAD = 1.3  # WAL, head chunks and compaction headroom on top of the blocks
+BYTES_PER_HEAD_SERIES = 3_000  # robustperception.io: ~3kB per series in the head
+MEMORY_BASE_BYTES = 256 * 2**20  # queries, rule evaluation, Go runtime
 LATENCY_TARGET_SECONDS = 180
+#: Prometheus's default scrape_timeout; the chart sets none, so every scrape may take this long to fail.
+SCRAPE_TIMEOUT_SECONDS = 10
+#: Prometheus's --rules.alert.resend-delay default; a firing alert is valid in Alertmanager for 4x
+#: max(resend delay, evaluation interval) after the last evaluation that sent it.
+RESEND_DELAY_SECONDS = 60
+
+
+def label(key: str) -> str:
+    """The answer's title as the wizard shows it ("Prometheus volume size"), for messages."""
+    section, name = key.split(".", 1)
+    field = dict(SECTIONS)[section].model_fields[name]
+    return field.title or key
+
+
+# --- Prometheus disk and memory ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class DiskEstimate:
     series: int
-    bytes_needed: int
+    bytes_per_day: float
+    bytes_needed: int  # for the whole retention
     pvc_bytes: int
+    cap_bytes: int  # the size cap (retentionSize)
+    retention_days: float
 
     @property
     def pvc_recommended_bytes(self) -> int:
@@ -42,52 +96,192 @@ class DiskEstimate:
     def too_small(self) -> bool:
         return self.pvc_bytes < self.pvc_recommended_bytes
 
+    @property
+    def days_kept(self) -> float:
+        """Days of data the size cap really keeps (Prometheus deletes the oldest blocks past it)."""
+        return min(self.retention_days, self.cap_bytes / self.bytes_per_day)
+
+    @property
+    def cap_binds(self) -> bool:
+        return self.days_kept < self.retention_days - 0.05
+
 
 def prometheus_disk(answers: Answers) -> DiskEstimate:
+    """The one disk estimate every front end shows."""
     metrics = answers.metrics
-    series = BASE_SERIES + answers.cluster.node_count * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES)
-    samples = series / units.parse_duration(metrics.scrape_interval) * units.parse_duration(metrics.retention)
+    nodes = answers.cluster.node_count
+    series = (PLATFORM_SERIES + min(nodes, CONTROL_PLANE_NODES) * PER_CONTROL_PLANE_SERIES
+              + nodes * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES))
+    per_day = series / units.parse_duration(metrics.scrape_interval) * 86400 * BYTES_PER_SAMPLE * OVERHEAD
+    retention_days = units.parse_duration(metrics.retention) / 86400
     return DiskEstimate(
         series=series,
-        bytes_needed=int(samples * BYTES_PER_SAMPLE * OVERHEAD),
+        bytes_per_day=per_day,
+        bytes_needed=int(per_day * retention_days),
         pvc_bytes=units.parse_quantity(metrics.pvc_size),
+        cap_bytes=units.parse_bytesize(metrics.effective_retention_size),
+        retention_days=retention_days,
     )
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    request_bytes: int
+    limit_bytes: int
+
+    @staticmethod
+    def _mi(n: int) -> str:
+        return f"{math.ceil(n / 2**20 / 64) * 64}Mi"  # whole 64Mi steps: stable across small changes
+
+    @property
+    def request(self) -> str:
+        return self._mi(self.request_bytes)
+
+    @property
+    def limit(self) -> str:
+        return self._mi(self.limit_bytes)
+
+
+def prometheus_memory(answers: Answers) -> MemoryEstimate:
+    """Requests and limit for the Prometheus container, from the same series estimate."""
+    request = MEMORY_BASE_BYTES + prometheus_disk(answers).series * BYTES_PER_HEAD_SERIES
+    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, 2**30))
+
+
+# --- alert latency ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LatencyBudget:
     scrape: float
+    scrape_timeout: float
     evaluation: float
     pending: float
     group_wait: float
+    group_interval: float
 
     @property
     def total(self) -> float:
-        return self.scrape + self.evaluation + self.pending + self.group_wait
+        """Worst case for the first alert of a group."""
+        return self.scrape + self.scrape_timeout + self.evaluation + self.pending + self.group_wait
+
+    @property
+    def joining_group(self) -> float:
+        """Worst case for an alert joining a group that Alertmanager has already notified."""
+        return self.total - self.group_wait + self.group_interval
 
     @property
     def within_target(self) -> bool:
         return self.total <= LATENCY_TARGET_SECONDS
 
+    def parts(self) -> list[tuple[str, float]]:
+        return [("scrape", self.scrape), ("scrape timeout", self.scrape_timeout), ("evaluation", self.evaluation),
+                ("for", self.pending), ("group_wait", self.group_wait)]
+
     def describe(self) -> str:
-        parts = " + ".join(
-            f"{units.format_seconds(v)} {name}"
-            for name, v in (("scrape", self.scrape), ("evaluation", self.evaluation), ("for", self.pending), ("group_wait", self.group_wait))
-        )
-        return f"{units.format_seconds(self.total)} worst case ({parts}); target {units.format_seconds(LATENCY_TARGET_SECONDS)}"
+        parts = " + ".join(f"{units.format_seconds(v)} {name}" for name, v in self.parts())
+        return (f"{units.format_seconds(self.total)} worst case ({parts}); target {units.format_seconds(LATENCY_TARGET_SECONDS)}; "
+                f"up to {units.format_seconds(self.joining_group)} when the alert joins a group already sent "
+                f"(group_interval {units.format_seconds(self.group_interval)} instead of group_wait)")
 
 
 def alert_latency(answers: Answers) -> LatencyBudget:
     return LatencyBudget(
         scrape=units.parse_duration(answers.metrics.scrape_interval),
+        scrape_timeout=min(SCRAPE_TIMEOUT_SECONDS, units.parse_duration(answers.metrics.scrape_interval)),
         evaluation=units.parse_duration(answers.metrics.evaluation_interval),
         pending=units.parse_duration(answers.alerting.rule_for),
         group_wait=units.parse_duration(answers.alerting.group_wait),
+        group_interval=units.parse_duration(answers.alerting.group_interval),
     )
+
+
+LATENCY_COVERAGE = ("covers the wizard's own alerts and the heartbeat; the chart's default alerts "
+                    "(KubePodCrashLooping, NodeFilesystemSpaceFillingUp, ...) have their own for: of 5-15m and arrive that much later")
+
+
+# --- heartbeat (dead-man's switch) ------------------------------------------------------------------
+
+
+def duration_text(seconds: float) -> str:
+    """A duration Alertmanager parses: 4m35s, 1m, 3500ms."""
+    ms = round(seconds * 1000)
+    if ms % 1000:
+        return f"{ms}ms"
+    return units.format_seconds(ms / 1000)
+
+
+@dataclass(frozen=True)
+class HeartbeatSchedule:
+    """The Watchdog route's timings: a ping every ``period`` seconds.
+
+    Alertmanager only sends on its group_interval tick, and re-sends an unchanged group once
+    repeat_interval has passed since the last send was *logged* (a moment after the tick). So the
+    tick divides the period and repeat_interval is one tick less than the period: the send falls on
+    exactly every n-th tick, and no warning about repeat_interval < group_interval is logged.
+    """
+
+    period: float
+    tick: float
+    evaluation: float
+
+    @property
+    def repeat(self) -> float:
+        return self.period - self.tick
+
+    @property
+    def period_text(self) -> str:
+        return duration_text(self.period)
+
+    @property
+    def tick_text(self) -> str:
+        return duration_text(self.tick)
+
+    @property
+    def repeat_text(self) -> str:
+        return duration_text(self.repeat)
+
+    @property
+    def prometheus_silence(self) -> float:
+        """After Prometheus dies, Alertmanager keeps its last Watchdog (and pings) for this long."""
+        return 4 * max(RESEND_DELAY_SECONDS, self.evaluation)
+
+    def describe(self) -> str:
+        period = units.format_seconds(self.period) if self.period >= 1 else self.period_text
+        return (f"Heartbeat: Alertmanager pings the heartbeat URL every {period} (the first within one evaluation after it "
+                f"starts); set the heartbeat service's period to {period} and its grace to at least {period}. "
+                f"A dead Alertmanager or node stops the pings at once; a dead Prometheus within "
+                f"{units.format_seconds(self.prometheus_silence)} (Alertmanager keeps its last Watchdog that long); "
+                f"the service pages one period plus its grace after the last ping")
+
+
+def heartbeat_schedule(answers: Answers) -> HeartbeatSchedule | None:
+    if not answers.secrets.heartbeat_item:
+        return None
+    period = units.parse_duration(answers.alerting.heartbeat_period)
+    ticks = max(2, math.ceil(period / 60))  # a tick of at most 1m, at least two per period
+    return HeartbeatSchedule(period=period, tick=period / ticks,
+                             evaluation=units.parse_duration(answers.metrics.evaluation_interval))
+
+
+#: Said by every front end when no heartbeat is configured (the one place this sentence lives).
+NO_HEARTBEAT = ("no heartbeat is configured: if Prometheus, Alertmanager or the node they run on dies, no alert reaches "
+                "Slack and nothing tells you. Set the Heartbeat URL item (Secrets) to a healthchecks.io or Uptime Kuma push URL")
+
+
+def heartbeat_warning(answers: Answers) -> str | None:
+    return NO_HEARTBEAT if heartbeat_schedule(answers) is None else None
+
+
+# --- what the front ends print ---------------------------------------------------------------------
 
 
 def _gib(n: float) -> str:
     return f"{n / 2**30:.1f}Gi"
+
+
+def _days(d: float) -> str:
+    return f"{d:.0f} days" if d >= 1.5 else f"{d * 24:.0f} hours"
 
 
 def warnings(answers: Answers) -> list[str]:
@@ -95,20 +289,38 @@ def warnings(answers: Answers) -> list[str]:
     disk = prometheus_disk(answers)
     if disk.too_small:
         out.append(
-            f"metrics.pvc_size {answers.metrics.pvc_size} is below the estimated need of {_gib(disk.pvc_recommended_bytes)} "
+            f"{label('metrics.pvc_size')} {answers.metrics.pvc_size} is below the estimated need of {_gib(disk.pvc_recommended_bytes)} "
             f"(~{disk.series:,} series for {answers.cluster.node_count} nodes at {answers.metrics.scrape_interval} "
-            f"for {answers.metrics.retention}); raise it or shorten metrics.retention"
+            f"for {answers.metrics.retention}); raise it or shorten the {label('metrics.retention')}"
+        )
+    if disk.cap_binds:
+        out.append(
+            f"the {label('metrics.retention_size')} {answers.metrics.effective_retention_size} keeps only about "
+            f"{_days(disk.days_kept)} of the {answers.metrics.retention} {label('metrics.retention')}; "
+            f"raise the {label('metrics.pvc_size')} or shorten the retention"
         )
     budget = alert_latency(answers)
     if not budget.within_target:
-        out.append(f"alert -> Slack latency {budget.describe()}: lower the intervals, alerting.rule_for or group_wait")
+        out.append(f"alert -> Slack latency {budget.describe()}: lower the intervals, the {label('alerting.rule_for')} "
+                   f"or {label('alerting.group_wait')}")
+    missing = heartbeat_warning(answers)
+    if missing:
+        out.append(missing)
     return out
 
 
 def summary(answers: Answers) -> list[str]:
     disk = prometheus_disk(answers)
-    return [
-        f"Prometheus disk: ~{_gib(disk.bytes_needed)} needed for {answers.metrics.retention} "
-        f"(~{disk.series:,} series); volume {answers.metrics.pvc_size}, retention size {answers.metrics.effective_retention_size}",
+    memory = prometheus_memory(answers)
+    lines = [
+        f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
+        f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
+        f"keeps ~{_days(disk.days_kept)}",
+        f"Prometheus memory: request {memory.request}, limit {memory.limit}",
         f"Alert -> Slack: {alert_latency(answers).describe()}",
+        f"  (this {LATENCY_COVERAGE})",
     ]
+    schedule = heartbeat_schedule(answers)
+    if schedule is not None:
+        lines.append(schedule.describe())
+    return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -90,8 +91,32 @@ def webhook_outcome(check: str, value: str) -> Outcome:
     return Outcome(check, "ok", "a Slack incoming webhook URL")
 
 
-def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], webhook_label: str | None) -> list[Outcome]:
-    """The ESO rules for one item: referenced labels exactly once and non-empty; every label exportable."""
+def heartbeat_outcome(check: str, value: str) -> Outcome:
+    """Is ``value`` a push URL Alertmanager can POST to (https, a host)? The value is never part of the message."""
+    try:
+        parsed = urllib.parse.urlsplit(value.strip())
+        host = parsed.hostname
+    except ValueError:
+        parsed, host = None, None
+    if parsed is None or parsed.scheme != "https" or not host or any(c.isspace() for c in value.strip()):
+        return Outcome(check, "fail", "is not an https URL; paste the heartbeat service's push URL "
+                                      "(e.g. https://hc-ping.com/<uuid> or https://kuma.example.com/api/push/<token>)")
+    if "hooks.slack.com" in host:
+        return Outcome(check, "fail", "is a Slack webhook; the heartbeat needs the heartbeat service's push URL, not Slack")
+    return Outcome(check, "ok", f"an https URL on {host}")
+
+
+Validator = Callable[[str, str], Outcome]
+
+
+def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], webhook_label: str | None = None,
+                   validators: dict[str, Validator] | None = None) -> list[Outcome]:
+    """The ESO rules for one item: referenced labels exactly once and non-empty; every label exportable.
+
+    ``validators`` check a label's value further (the Slack webhook, the heartbeat URL)."""
+    validators = dict(validators or {})
+    if webhook_label:
+        validators.setdefault(webhook_label, webhook_outcome)
     out: list[Outcome] = []
     counts = Counter(f.label for f in fields)
     for label in wanted:
@@ -104,8 +129,8 @@ def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], 
             out.append(Outcome(check, "fail", f"{len(matches)} fields are labelled {label!r}; External Secrets needs exactly one: rename the others"))
         elif not matches[0].value.strip():
             out.append(Outcome(check, "fail", "is empty; fill it in 1Password"))
-        elif label == webhook_label:
-            out.append(webhook_outcome(check, matches[0].value))
+        elif label in validators:
+            out.append(validators[label](check, matches[0].value))
         else:
             out.append(Outcome(check, "ok", "present once, not empty"))
     duplicates = sorted(label for label, n in counts.items() if n > 1 and label not in wanted)
@@ -122,7 +147,8 @@ def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], 
     return out
 
 
-def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted: list[str], webhook_label: str | None) -> list[Outcome]:
+def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted: list[str],
+                   validators: dict[str, Validator]) -> list[Outcome]:
     check = f"item {title}"
     try:
         found = gateway.items_titled(vault, title)
@@ -133,7 +159,27 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
         fields = gateway.item_fields(vault, found[0])
     except ConnectFailure as exc:
         return [Outcome(check, "fail", exc.message)]
-    return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, webhook_label)]
+    return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, validators=validators)]
+
+
+def wanted_items(answers: Answers) -> dict[str, tuple[list[str], dict[str, Validator]]]:
+    """Item title -> (field labels the ExternalSecrets read, value checks by label); one entry per item."""
+    s = answers.secrets
+    wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
+
+    def need(title: str, label: str, validator: Validator | None = None) -> None:
+        labels, checks = wanted.setdefault(title, ([], {}))
+        if label not in labels:
+            labels.append(label)
+        if validator is not None:
+            checks[label] = validator
+
+    need(s.grafana_item, s.grafana_username_field)
+    need(s.grafana_item, s.grafana_password_field)
+    need(s.slack_item, s.slack_webhook_field, webhook_outcome)
+    if s.heartbeat_item:
+        need(s.heartbeat_item, s.heartbeat_url_field, heartbeat_outcome)
+    return wanted
 
 
 def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[Outcome], None] | None = None) -> SecretReport:
@@ -174,11 +220,9 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
             return report
         vault = found[0]
         report.add(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title"))
-        jobs = [
-            pool.submit(_item_outcomes, gateway, vault, s.grafana_item, [s.grafana_username_field, s.grafana_password_field], None),
-            pool.submit(_item_outcomes, gateway, vault, s.slack_item, [s.slack_webhook_field], s.slack_webhook_field),
-        ]
-        for job in jobs:  # both run at once; reported in a stable order
+        jobs = [pool.submit(_item_outcomes, gateway, vault, title, labels, checks)
+                for title, (labels, checks) in wanted_items(answers).items()]
+        for job in jobs:  # all run at once; reported in a stable order
             report.add(*job.result())
     return report
 

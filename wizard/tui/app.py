@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Collapsible, ContentSwitcher, Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import Horizontal
+from textual.widgets import Button, ContentSwitcher, Footer, Header, OptionList, Static
 
 from wizard import form, sizing
 from wizard.errors import Exit, WizardError
 from wizard.session import Session
-from wizard.tui.dialogs import Confirm
+from wizard.tui.components.confirm import Confirm
+from wizard.tui.components.done import DonePane
+from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.review import ReviewPane
+from wizard.tui.components.step_list import StepList
+from wizard.tui.components.step_pane import StepPane
+from wizard.tui.components.welcome import WelcomePane
+from wizard.tui.components.write_log import WritePane
 from wizard.tui.messages import ConflictChosen, FieldEdited
-from wizard.tui.widgets import ConflictPicker, FieldRow, FileChoice, SecretInput
 
 
 class WizardApp(App[int]):
@@ -45,7 +48,6 @@ class WizardApp(App[int]):
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
         self.plan = None
         self.written: list[str] = []
-        self._built: set[int] = set()  # answer steps whose widgets exist
         if theme_name:
             self.theme = theme_name
 
@@ -54,69 +56,19 @@ class WizardApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="body"):
-            yield OptionList(*(Option(self._step_label(i), id=f"nav-{i}") for i in range(len(self.titles))), id="steps")
+            yield StepList(self.titles, id="steps")
             with ContentSwitcher(initial="step-0", id="panes"):
-                yield self._welcome()
-                for number in range(1, len(self.form_steps) + 1):
-                    yield VerticalScroll(id=f"step-{number}", classes="pane")  # built on the first visit
-                yield VerticalScroll(Static(id="review-summary"), Vertical(id="review-conflicts"), Static(id="review-diffs"),
-                                     id=f"step-{len(self.titles) - 3}", classes="pane")
-                yield VerticalScroll(Static(id="write-log"), id=f"step-{len(self.titles) - 2}", classes="pane")
-                yield VerticalScroll(Static(id="done-text"), id=f"step-{len(self.titles) - 1}", classes="pane")
+                yield WelcomePane(self.session, self.repo_label, id="step-0", classes="pane")
+                for number, step in enumerate(self.form_steps, start=1):
+                    yield StepPane(number, step)  # built on the first visit
+                yield ReviewPane(id=f"step-{len(self.titles) - 3}", classes="pane")
+                yield WritePane(id=f"step-{len(self.titles) - 2}", classes="pane")
+                yield DonePane(id=f"step-{len(self.titles) - 1}", classes="pane")
         with Horizontal(id="nav"):
             yield Static("", id="status")
             yield Button("Back", id="back")
             yield Button("Next", id="next", variant="primary")
         yield Footer()
-
-    def _welcome(self) -> VerticalScroll:
-        found = self.session.found
-        run = ("a re-run: your saved answers (.obs-wizard/answers.yaml) are filled in, and files you edited by hand "
-               "are merged, not overwritten" if self.session.rerun else "a first run: nothing from obs-wizard is in this repo yet")
-        lines = [
-            "[b]obs-wizard[/b] adds kube-prometheus-stack, Loki and Alloy to your Flux repo as three apps in "
-            "[b]kubernetes/apps/observability/[/b].",
-            "",
-            f"Repo: [b]{self.repo_label}[/b]",
-            f"This is {run}.",
-            "",
-            "You answer a few questions (each validated as you type), review every file change, and only then "
-            "is anything written; the 1Password items are checked through Connect first.",
-        ]
-        report = found.report()
-        if report:
-            lines += ["", "[b]Found in the repo[/b] (used as defaults):", *(f"  • {line}" for line in report)]
-        lines += ["", "Keys: Ctrl+N next, Ctrl+B back, Ctrl+Q quit; the mouse works too."]
-        return VerticalScroll(Static("\n".join(lines), id="welcome-text"), id="step-0", classes="pane")
-
-    def _fields_pane(self, number: int, step: form.Step) -> list:
-        rows = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if not q.advanced]
-        advanced = [FieldRow(q, self.draft.text(q), self._placeholder(q)) for q in step.questions if q.advanced]
-        children: list = [Static(f"[b]{step.title}[/b]", classes="pane-title"), *rows]
-        if advanced:
-            children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))
-        children.append(Static("", classes="step-error", id=f"step-error-{number}"))
-        if "metrics" in step.sections:
-            children.append(Static("", id="sizing"))
-        if "secrets" in step.sections:
-            children += [
-                Static("[b]1Password Connect[/b] (to check the items now; never saved)", classes="pane-title"),
-                SecretInput("Connect host", "e.g. http://127.0.0.1:8080 (OP_CONNECT_HOST)", os.environ.get("OP_CONNECT_HOST", ""),
-                            "connect-host", password=False),
-                SecretInput("Connect token", "masked; read from OP_CONNECT_TOKEN when set", os.environ.get("OP_CONNECT_TOKEN", ""),
-                            "connect-token", password=True),
-                Button("Check now", id="check-now"),
-                Static("", id="check-results"),
-            ]
-        return children
-
-    def _placeholder(self, question: form.Question) -> str:
-        if question.key == "grafana.hostname":
-            domain = self.draft.values.get("cluster.domain")
-            return f"grafana.{domain}" if domain else "grafana.<domain>"
-        if question.key == "metrics.retention_size":
-            return "about 85% of the volume"
-        return ""
 
     def on_mount(self) -> None:
         self._refresh()
@@ -131,17 +83,9 @@ class WizardApp(App[int]):
             return form.step_errors(self.form_steps[index - 1], errors)
         return []
 
-    def _step_label(self, index: int, errors: dict[str, str] | None = None) -> Text:
-        errors = self._errors() if errors is None else errors
-        mark = "✗" if self._step_errors(index, errors) else ("▸" if index == self.index else " ")
-        return Text(f"{mark} {self.titles[index]}", style="bold" if index == self.index else "")
-
     def _refresh(self) -> None:
         errors = self._errors()
-        steps = self.query_one("#steps", OptionList)
-        for i in range(len(self.titles)):
-            steps.replace_option_prompt(f"nav-{i}", self._step_label(i, errors))
-        steps.highlighted = self.index
+        self.query_one(StepList).mark(self.index, lambda i: bool(self._step_errors(i, errors)))
         for row in self.query(FieldRow):
             row.show_error(errors.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):
@@ -177,21 +121,15 @@ class WizardApp(App[int]):
         self.choices.setdefault(event.file, {})[event.path] = event.side
         self._compute_plan()
         if event.path == "" and event.side == "adopt" and self.plan is not None:
-            # Adopting a file reveals its differing values: show them to choose from.
-            box = self.query_one("#review-conflicts", Vertical)
-            for change in self.plan.conflicts:
-                if change.path == event.file:
-                    for conflict in change.conflicts:
-                        box.mount(ConflictPicker(change.path, conflict, None))
+            self.query_one(ReviewPane).show_adopted(self.plan, event.file)
 
     # --- navigation ------------------------------------------------------------------------------
 
     async def _go(self, index: int) -> None:
         self.index = index
         pane = self.query_one(f"#step-{index}")
-        if 1 <= index <= len(self.form_steps) and index not in self._built:
-            self._built.add(index)
-            await pane.mount_all(self._fields_pane(index, self.form_steps[index - 1]))
+        if isinstance(pane, StepPane):
+            await pane.build(self.draft)
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
         if index == len(self.form_steps) + 1:
             self._build_review()
@@ -272,46 +210,13 @@ class WizardApp(App[int]):
         return None
 
     def _build_review(self) -> None:
-        summary = self.query_one("#review-summary", Static)
-        conflicts_box = self.query_one("#review-conflicts", Vertical)
-        diffs = self.query_one("#review-diffs", Static)
-        conflicts_box.remove_children()
         self.choices = {}
         problem = self._compute_plan()
+        review = self.query_one(ReviewPane)
         if problem is not None or self.plan is None:
-            summary.update(f"[b red]Cannot plan:[/b red] {problem}")
-            diffs.update("")
+            review.show_problem(problem)
             return
-        answers = self.draft.answers()
-        from wizard.render import namespace_dir
-
-        base = namespace_dir(answers) + "/"
-        lines = ["[b]Review[/b]: nothing is written until you choose Write files.", "", f"In {base}:"]
-        symbols = {"create": "+", "update": "~", "merge": "~", "unchanged": "=", "keep": "=", "conflict": "!"}
-        for change in self.plan.changes:
-            reason = f" [dim]({change.reason})[/dim]" if change.reason and change.action != "unchanged" else ""
-            lines.append(f" {symbols[change.action]} {change.action:<9} {change.path.removeprefix(base)}{reason}")
-        lines += ["", *sizing.summary(answers), *(f"⚠ {w}" for w in sizing.warnings(answers))]
-        if self.plan.conflicts:
-            lines += ["", f"[b]{len(self.plan.conflicts)} file(s) in conflict[/b]: choose below."]
-        summary.update("\n".join(lines))
-        for change in self.plan.conflicts:
-            if change.conflicts:
-                for conflict in change.conflicts:
-                    conflicts_box.mount(ConflictPicker(change.path, conflict, self.choices.get(change.path, {}).get(conflict.path)))
-            elif change.old is None:  # deleted by hand since obs-wizard wrote it
-                conflicts_box.mount(FileChoice(change.path, "you deleted this file since obs-wizard wrote it",
-                                               [("ours", "keep it deleted"), ("theirs", "recreate it")], None))
-            else:  # exists, not written by obs-wizard
-                conflicts_box.mount(FileChoice(change.path, "exists and was not written by obs-wizard",
-                                               [("adopt", "merge it (keep its values where they differ: you choose)")], None))
-        text = "".join(change.diff() for change in self.plan.changes if change.action != "unchanged")
-        if text:
-            from rich.syntax import Syntax  # pygments: only when there is a diff to colour
-
-            diffs.update(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
-        else:
-            diffs.update("No file changes.")
+        review.show(self.plan, self.draft.answers(), self.choices)
 
     async def _confirm_write(self) -> None:
         problem = self._compute_plan()
@@ -415,20 +320,7 @@ class WizardApp(App[int]):
         self.query_one("#next", Button).disabled = True
 
     def _done(self, answers) -> None:
-        host = answers.grafana_hostname
-        self.query_one("#done-text", Static).update("\n".join([
-            "[b]Done.[/b] The observability apps are in your repo. Next:",
-            "",
-            f"  cd {self.repo_label}",
-            "  git add kubernetes/apps/observability .obs-wizard",
-            '  git commit -m "feat(observability): kube-prometheus-stack, loki and alloy"',
-            "  git push",
-            "  flux reconcile kustomization cluster-apps --with-source",
-            "  flux get kustomizations -n observability",
-            "",
-            f"Then open https://{host} and log in with the Grafana admin item from 1Password.",
-            "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
-        ]))
+        self.query_one(DonePane).show(self.repo_label, answers)
         self.call_later(self._go, len(self.form_steps) + 3)
 
 

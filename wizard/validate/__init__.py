@@ -12,6 +12,7 @@ from wizard.validate.chart_values import check_chart_values
 from wizard.validate.crd_schema import check_documents
 from wizard.validate.findings import Finding, Report
 from wizard.validate.kustomize import check_kustomize
+from wizard.validate.manifests import check_manifests
 from wizard.validate.rules import check_rules
 
 __all__ = ["Finding", "Report", "validate_answers_render", "validate_files"]
@@ -19,7 +20,8 @@ __all__ = ["Finding", "Report", "validate_answers_render", "validate_files"]
 
 def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
                             charts_dir: Path | None) -> Report:
-    """Every check on what ``answers`` render, as it would sit in ``repo``.
+    """Every check on ``files``: the exact text each file will have in ``repo`` (the plan's merge of
+    what ``answers`` render with the file on disk), every object the answers render among them.
 
     Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
     """
@@ -54,7 +56,16 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     else:
         with staging.staged(files, repo) as root:
             report.extend(check_kustomize(root, files))
+    if answers is not None:  # every object the answers render is in the exact text that will be on disk
+        report.extend(check_manifests(files, rendered_manifests(answers)))
     return report
+
+
+def rendered_manifests(answers: Answers) -> dict[str, str]:
+    """What ``answers`` render, less ``namespace.yaml`` (created only when absent, else left alone)."""
+    expected = render.render(answers)
+    expected.pop(f"{render.namespace_dir(answers)}/namespace.yaml", None)
+    return expected
 
 
 def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Report:

@@ -1,4 +1,4 @@
-"""Modal questions: quit without writing, write without the 1Password check."""
+"""The yes/no dialog: quit without writing, write without the 1Password check."""
 
 from __future__ import annotations
 

@@ -1,0 +1,59 @@
+"""An answer step, generated from the model: its fields (advanced ones folded), its errors, its extras."""
+
+from __future__ import annotations
+
+import os
+
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Collapsible, Static
+
+from wizard import form
+from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.secret_input import SecretInput
+
+
+class StepPane(VerticalScroll):
+    """Empty until the step is first visited (a fast first screen); then ``build`` mounts its fields."""
+
+    def __init__(self, number: int, step: form.Step, **kwargs) -> None:
+        super().__init__(id=f"step-{number}", classes="pane", **kwargs)
+        self.number = number
+        self.step = step
+        self.built = False
+
+    async def build(self, draft: form.Draft) -> None:
+        if self.built:
+            return
+        self.built = True
+        await self.mount_all(self._children(draft))
+
+    def _children(self, draft: form.Draft) -> list:
+        step, number = self.step, self.number
+        rows = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if not q.advanced]
+        advanced = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if q.advanced]
+        children: list = [Static(f"[b]{step.title}[/b]", classes="pane-title"), *rows]
+        if advanced:
+            children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))
+        children.append(Static("", classes="step-error", id=f"step-error-{number}"))
+        if "metrics" in step.sections:
+            children.append(Static("", id="sizing"))
+        if "secrets" in step.sections:
+            children += [
+                Static("[b]1Password Connect[/b] (to check the items now; never saved)", classes="pane-title"),
+                SecretInput("Connect host", "e.g. http://127.0.0.1:8080 (OP_CONNECT_HOST)", os.environ.get("OP_CONNECT_HOST", ""),
+                            "connect-host", password=False),
+                SecretInput("Connect token", "masked; read from OP_CONNECT_TOKEN when set", os.environ.get("OP_CONNECT_TOKEN", ""),
+                            "connect-token", password=True),
+                Button("Check now", id="check-now"),
+                Static("", id="check-results"),
+            ]
+        return children
+
+
+def placeholder(draft: form.Draft, question: form.Question) -> str:
+    if question.key == "grafana.hostname":
+        domain = draft.values.get("cluster.domain")
+        return f"grafana.{domain}" if domain else "grafana.<domain>"
+    if question.key == "metrics.retention_size":
+        return "about 85% of the volume"
+    return ""
