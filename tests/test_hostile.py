@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, snapshot_tree
 
 CHANGED = EXAMPLE_ANSWERS.read_text().replace("node_count: 3", "node_count: 4").replace("pvc_size: 10Gi", "pvc_size: 12Gi")
 
@@ -24,6 +24,9 @@ CHANGED = EXAMPLE_ANSWERS.read_text().replace("node_count: 3", "node_count: 4").
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    for name, folder in (("OBS_WIZARD_CRD_DIR", SHARED / "crds"), ("OBS_WIZARD_CHARTS_DIR", SHARED / "charts")):
+        if folder.is_dir():  # as the conftest sets them for in-process runs (module fixtures run before it)
+            env[name] = str(folder)
     env.update(extra)
     return env
 
@@ -249,15 +252,16 @@ def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatc
     calls = []
 
     def failing(src, dst):
-        calls.append(dst)
-        if len(calls) == 4:
+        if str(repo) in str(dst):  # caches elsewhere rename files too
+            calls.append(dst)
+        if len(calls) == 3 and str(repo) in str(dst):  # the journal, a first rename, then the disk is full
             raise OSError(28, "No space left on device", str(dst))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(apply_module.os, "replace", failing)
-    result = run_cli(*write_args(repo, trees["answers"]))
-    assert result.code == 5, result
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(apply_module.os, "replace", failing)
+        result = run_cli(*write_args(repo, trees["answers"]))
+    assert result.code == 5, (calls, result)
     assert {p: p.stat().st_mode for p in repo.rglob("*") if p.is_file()} == modes
     old_umask = os.umask(0o002)
     try:
@@ -537,3 +541,31 @@ def test_every_exit_code_is_documented_in_the_readme_and_the_help():
             returned.add(int(literal))
     assert returned <= documented, returned - documented
     assert returned <= in_help, returned - in_help
+
+
+async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkeypatch):
+    from tests.test_tui import goto_review, make_app
+
+    repo = tmp_path / "home-ops"
+    repo.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from wizard.apply import repo_lock\nwith repo_lock(Path(sys.argv[1])):\n"
+                               "    print('held', flush=True); time.sleep(60)", str(repo)],
+                              env=_env(), stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("OBS_WIZARD_LOCK_WAIT", "0.2")
+        app = make_app(repo)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await goto_review(app, pilot)
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            await pilot.press("y")  # write without the 1Password check
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            log = str(app.query_one("#write-log").render()).replace("\n", " ")
+            assert f"another obs-wizard run (pid {holder.pid}) is writing to this repo" in log, log
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (repo / "kubernetes").exists()
