@@ -569,3 +569,14 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
         holder.kill()
         holder.wait()
     assert not (repo / "kubernetes").exists()
+
+
+def test_temp_files_an_older_version_left_are_removed(trees, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(trees["before"], repo, symlinks=True)
+    stray = repo / "kubernetes/apps/observability/loki/app/.helmrelease.yaml.k2j3h4.obs-wizard-tmp"
+    stray.write_text("half")
+    code, out, err = finish(obs_wizard("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo))
+    assert code == 0, (out, err)
+    assert "removed 1 temporary file(s) an older obs-wizard left" in err and not stray.exists()
+    assert snapshot_tree(repo) == trees["before_files"]

@@ -32,16 +32,13 @@ from typing import TextIO
 
 from wizard.errors import BadInput, Busy, Cancelled, ConflictError, WriteFailed
 from wizard.plan import FileChange
+from wizard.state import GITIGNORE_PATH, GITIGNORE_TEXT
 
 TOOL_DIR = ".obs-wizard"
 LOCK = f"{TOOL_DIR}/lock"
 JOURNAL = f"{TOOL_DIR}/journal.json"
 SCRATCH = f"{TOOL_DIR}/tmp"
-GITIGNORE = f"{TOOL_DIR}/.gitignore"
-GITIGNORE_TEXT = (
-    "# obs-wizard's scratch files: the lock, the journal of a write in progress, staged files.\n"
-    "/lock\n/journal.json\n/journal.json.new\n/tmp/\n"
-)
+GITIGNORE = GITIGNORE_PATH  # written first by the lock when missing; also a planned tool file
 _LEGACY_TEMP_SUFFIXES = (".obs-wizard-tmp", ".obs-wizard-restore")  # left beside targets by older versions
 
 
@@ -239,6 +236,15 @@ def recover(repo: Path, err: TextIO | None = None) -> None:
     Called first by every run. Quick when there is nothing to do: one stat.
     """
     root = repo.resolve()
+    legacy = _legacy_temps(root)
+    if legacy:
+        with repo_lock(root):
+            for path in legacy:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        if err is not None:
+            print(f"obs-wizard: removed {len(legacy)} temporary file(s) an older obs-wizard left beside the manifests",
+                  file=err)
     if not (root / TOOL_DIR).is_dir() or (root / TOOL_DIR).is_symlink():
         return
     if not any((root / p).exists() for p in (JOURNAL, SCRATCH, f"{JOURNAL}.new")):
@@ -248,6 +254,16 @@ def recover(repo: Path, err: TextIO | None = None) -> None:
     if restored is not None and err is not None:
         print(f"obs-wizard: an earlier run was interrupted while writing; undid it ({restored} file(s) restored), "
               "so the repo is as it was before that run", file=err)
+
+
+def _legacy_temps(root: Path) -> list[Path]:
+    """``.NAME.XXXX.obs-wizard-tmp`` files that versions before the journal left beside their targets."""
+    found = []
+    for folder, _, files in os.walk(root / "kubernetes"):
+        found.extend(Path(folder, name) for name in files
+                     if name.startswith(".") and name.endswith(_LEGACY_TEMP_SUFFIXES)
+                     or name.startswith("tmp") and name.endswith(".obs-wizard-restore"))
+    return found
 
 
 def _undo(root: Path) -> int | None:
@@ -340,7 +356,9 @@ def apply(repo: Path, changes: list[FileChange], progress: Callable[[str], None]
         return []
     root = repo.resolve()
     with _deferred_signals() as deferred, repo_lock(root):
-        stale = [c.path for c, target in todo if _read_current(target) != c.old]
+        hold = _held[root]
+        stale = [c.path for c, target in todo if _read_current(target) != c.old
+                 and not (c.path == GITIGNORE and hold.created_ignore)]  # the lock wrote it just now
         if stale:
             raise ConflictError(
                 f"{len(stale)} file(s) changed on disk since the plan was made (another obs-wizard run, or an "
@@ -348,7 +366,7 @@ def apply(repo: Path, changes: list[FileChange], progress: Callable[[str], None]
                 details=stale,
             )
         _write(root, todo, progress, deferred)
-        _held[root].wrote = True
+        hold.wrote = True
         if deferred.pending:
             raise Cancelled(
                 f"interrupted while the files were being put in place: the write was completed first, "
