@@ -4,6 +4,7 @@ when OBS_WIZARD_STRICT_TOOLS=1 (CI sets it)."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,13 @@ def kubectl() -> str:
 
 
 @pytest.fixture
+def all_tools() -> None:
+    """kubectl, promtool and amtool: every tool-backed check can run."""
+    for name in ("kubectl", "promtool", "amtool"):
+        require_tool(name)
+
+
+@pytest.fixture
 def example_answers():
     return answers_file.load(EXAMPLE_ANSWERS)
 
@@ -114,3 +122,17 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
 
 
 MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+
+
+#: The checks every full validation runs (others may add more).
+EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
+
+
+def all_checks_passed(out: str) -> bool:
+    """The validation summary line says every check passed: none skipped, none failed, EVERY_CHECK among them."""
+    for line in out.splitlines():
+        match = re.fullmatch(r"validation: (\d+) passed \(([a-z, -]+)\)", line)
+        if match:
+            names = match.group(2).split(", ")
+            return int(match.group(1)) == len(names) and set(EVERY_CHECK) <= set(names)
+    return False

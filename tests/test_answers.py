@@ -104,6 +104,8 @@ FAKE_WEBHOOK = "https://hooks.slack.com/services/T0FAKE000/B0FAKE000/notARealSec
         ("secrets:\n  vault: ops_eyFAKEFAKEFAKEFAKEFAKEFAKE\n", "service-account token"),
         ("secrets:\n  slack_webhook_url: anything-at-all\n", "secrets never go"),
         ("grafana:\n  password: hunter2hunter2\n", "secrets never go"),
+        ("secrets:\n  heartbeat_item: https://hc-ping.com/5f3c9a4e-8d1b-4f7a-9c2e-0a1b2c3d4e5f\n", "heartbeat push URL"),
+        ("secrets:\n  heartbeat_url_field: https://kuma.example.com/api/push/Xy12Ab34\n", "heartbeat push URL"),
     ],
 )
 def test_values_that_look_like_secrets_are_refused_and_never_echoed(snippet, kind):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run_cli
+from tests.conftest import all_checks_passed, run_cli
 from wizard.discovery import discover
 
 NS = "kubernetes/apps/observability"
@@ -163,7 +163,7 @@ def docs(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
-def test_variant_b_components_sops(variant_b, tmp_path, kubectl):
+def test_variant_b_components_sops(variant_b, tmp_path, all_tools):
     found = discover(variant_b)
     assert found.layout == "components-sops" and found.helmrelease_defaults
     assert [(g.namespace, g.name, g.https_section) for g in found.gateways] == [("kube-system", "external", "https"), ("kube-system", "internal", "https")]
@@ -177,7 +177,7 @@ def test_variant_b_components_sops(variant_b, tmp_path, kubectl):
                  "from the repo: grafana.gateway_name = internal", "from the repo: secrets.store = onepassword-connect",
                  "from the repo: secrets.vault = Homelab", "from the repo: flux.helmrelease_defaults = True"):
         assert line in result.out
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
+    assert all_checks_passed(result.out), result.out
     (ns_kustomization,) = docs(variant_b / NS / "kustomization.yaml")
     assert ns_kustomization["components"] == ["../../components/sops"]
     assert (variant_b / NS / "namespace.yaml").exists()
@@ -192,7 +192,7 @@ def test_variant_b_components_sops(variant_b, tmp_path, kubectl):
     assert run_cli("--check", "--repo", variant_b).code == 0
 
 
-def test_variant_a_components_common_supplies_the_namespace(variant_a, tmp_path, kubectl):
+def test_variant_a_components_common_supplies_the_namespace(variant_a, tmp_path, all_tools):
     found = discover(variant_a)
     assert found.layout == "components-common" and found.domain == "example.net"
     result = run(variant_a, tmp_path, ANSWERS + "  storage_class: openebs-hostpath\n")
@@ -201,7 +201,7 @@ def test_variant_a_components_common_supplies_the_namespace(variant_a, tmp_path,
     (ns_kustomization,) = docs(variant_a / NS / "kustomization.yaml")
     assert ns_kustomization["components"] == ["../../components/common"]
     assert "./namespace.yaml" not in ns_kustomization["resources"]
-    assert "validation (flux-substitution, crd-schema, chart-values, alloy, promtool, amtool, kustomize, manifests): passed" in result.out
+    assert all_checks_passed(result.out), result.out
 
 
 def test_envoy_gateway_era_gateway_namespace_from_the_folder(tmp_path, kubectl):

@@ -79,7 +79,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     crds, charts = shared_data()
     env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
-    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS"):
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
         if os.environ.get(key):
             env[key] = os.environ[key]
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
@@ -98,9 +98,16 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
+    term.wait_for("validation: ", timeout=60)  # the Write log stays on screen until Next
+    deadline = time.monotonic() + 60
+    while "Done." not in term.screen() and time.monotonic() < deadline:
+        term.keys("C-n")  # Next is enabled once every file is written
+        time.sleep(0.3)
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
+    after = term.screen()
+    assert "validation: " in after and "✓ wrote " in after  # the same report, printed after the app exits
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()
     assert (repo / ".obs-wizard/answers.yaml").exists()

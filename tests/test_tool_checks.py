@@ -270,10 +270,12 @@ def test_missing_promtool_and_amtool_name_their_packages_and_the_rest_still_runs
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
     a = answers()
     report = validate_files(render.render(a), repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=a)
-    skipped = {f.check: f.message for f in report.findings if f.level == "skipped"}
-    assert "the Debian package `prometheus`" in skipped["promtool"]
-    assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"]
-    assert "kubectl not found" in skipped["kustomize"]
+    skipped = {f.check: f for f in report.findings if f.level == "skipped"}
+    assert "the Debian package `prometheus`" in skipped["promtool"].message
+    assert skipped["promtool"].remedy == "apt-get install prometheus"
+    assert "the Debian package `prometheus-alertmanager`" in skipped["amtool"].message
+    assert skipped["amtool"].remedy == "apt-get install prometheus-alertmanager"
+    assert "kubectl not found" in skipped["kustomize"].message
     assert report.ok  # crd-schema, chart-values, alloy and flux checks ran and passed
     assert {"crd-schema", "chart-values", "alloy", "flux-substitution"} <= set(report.checks_run)
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
@@ -288,7 +290,10 @@ HEARTBEAT = "secrets:\n  heartbeat_item: alertmanager\n"
 
 def test_heartbeat_config_passes_and_routes_watchdog_to_the_heartbeat(amtool, kps_defaults):
     files = render.render(answers(HEARTBEAT))
-    assert check_alertmanager(files, kps_defaults).findings == []
+    report = check_alertmanager(files, kps_defaults)
+    assert report.findings == [] and [o.status for o in report.outcomes()] == ["passed"]
+    assert "predates webhook url_file: checked as an https url" in report.sources["amtool"]  # said, not silent
+    assert "amtool" not in check_alertmanager(render.render(answers()), kps_defaults).sources
     _, values = helmrelease_values(files, "kube-prometheus-stack")
     config = effective_config(values, kps_defaults)
     # The real amtool refuses the config as the cluster runs it (webhook url_file is Alertmanager >= 0.26) ...

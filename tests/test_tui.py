@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, shared_data, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, all_checks_passed, shared_data, snapshot_tree
 from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
@@ -52,11 +52,14 @@ async def goto_review(app: WizardApp, pilot) -> None:
 
 
 async def write_and_finish(app: WizardApp, pilot) -> None:
-    """From Review: Write files, confirm writing without Connect, wait for the Done step."""
+    """From Review: Write files, confirm writing without Connect, read the kept log, go on to Done."""
     await pilot.press("ctrl+n")
     await pilot.pause()
     await pilot.press("y")
     await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.index == WRITE and app.write_done  # the report stays until the operator moves on
+    await pilot.press("ctrl+n")
     await pilot.pause()
     assert app.index == DONE
 
@@ -162,7 +165,7 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
         assert app.index == REVIEW and list(repo.iterdir()) == []
 
 
-async def test_full_run_writes_the_expected_files(repo):
+async def test_full_run_writes_the_expected_files(repo, all_tools):
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
@@ -171,12 +174,16 @@ async def test_full_run_writes_the_expected_files(repo):
         await pilot.press("y")  # write without the 1Password check
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert app.index == WRITE  # the log stays on screen until the operator moves on
+        log = str(app.query_one("#write-log").render())
+        assert all_checks_passed(log.replace("✓ validation:", "validation:")) and f"✓ {NS}/loki/ks.yaml" in log
+        assert app.report_lines == log.splitlines()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
         assert app.index == DONE
         done = str(app.query_one("#done-text").render())
         assert "git add kubernetes/apps/observability .obs-wizard" in done
         assert "no heartbeat is configured" in done and "nothing tells you" in done.replace("\n", " ")
-        log = str(app.query_one("#write-log").render())
-        assert "✓ validation passed" in log and f"✓ {NS}/loki/ks.yaml" in log
         await pilot.press("ctrl+n")
     assert app.return_value == 0
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):

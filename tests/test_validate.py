@@ -98,8 +98,10 @@ def test_missing_kubectl_is_skipped_with_a_reason_or_fails_in_strict_mode(files,
     report = validate_files(files, repo=None, crd_dir=None)
     skipped = [f for f in report.findings if f.check == "kustomize"]
     assert [f.level for f in skipped] == ["skipped"]
-    assert "kubectl not found: skipped `kubectl kustomize`" in skipped[0].message
+    assert "kubectl not found, so `kubectl kustomize` did not run" in skipped[0].message
+    assert skipped[0].remedy == "install kubectl (https://kubernetes.io/docs/tasks/tools/#kubectl)"
     assert report.ok
+    assert report.with_strict(True).ok is False  # --strict: a skipped check fails
     monkeypatch.setenv("OBS_WIZARD_STRICT_TOOLS", "1")
     assert not validate_files(files, repo=None, crd_dir=None).ok
 

@@ -35,7 +35,7 @@ exit codes:
   0  success (or in sync for --check)
   1  --check: the repo differs from what the answers render
   2  bad input: answers file, option or path, or no terminal for the interactive wizard
-  3  the rendered manifests failed validation; nothing was written
+  3  the rendered manifests failed validation, or --strict and a check was skipped; nothing was written
   4  conflicts: a value changed both by hand and by the answers, a file deleted by hand, or a file
      obs-wizard did not write; every one is listed and nothing was written (see --conflicts, --adopt)
   5  writing failed; every file was restored
@@ -49,19 +49,33 @@ exit codes:
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after a subcommand; after it, only what is given overrides."""
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--answers", metavar="FILE", type=Path, help="answers file (YAML); see `obs-wizard schema`")
-    common.add_argument("--repo", metavar="DIR", type=Path, default=Path("."), help="root of the GitOps repo (default: .)")
+    common.add_argument("--answers", metavar="FILE", type=Path, default=default(None), help="answers file (YAML); see `obs-wizard schema`")
+    common.add_argument("--repo", metavar="DIR", type=Path, default=default(Path(".")), help="root of the GitOps repo (default: .)")
     common.add_argument(
-        "--crd-dir", metavar="DIR", type=Path, default=None,
+        "--crd-dir", metavar="DIR", type=Path, default=default(None),
         help="folder of CRD YAML files to check custom resources against (default: $OBS_WIZARD_CRD_DIR)",
     )
     common.add_argument(
-        "--charts-dir", metavar="DIR", type=Path, default=None,
+        "--charts-dir", metavar="DIR", type=Path, default=default(None),
         help="folder of <chart>-<version>/values.yaml chart defaults to check HelmRelease values against "
              "(default: $OBS_WIZARD_CHARTS_DIR)",
     )
+    common.add_argument(
+        "--strict", action="store_true", default=default(False),
+        help="a skipped check (missing tool or data) fails validation with exit 3 (default: $OBS_WIZARD_STRICT)",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(defaults=True)
+    after = _common(defaults=False)
 
     parser = argparse.ArgumentParser(
         prog="obs-wizard",
@@ -83,8 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-secret-check", action="store_true", help="write without checking the 1Password items")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("validate", parents=[common], help="render and validate; write nothing")
-    sub.add_parser("check-secrets", parents=[common], help="check the 1Password items through 1Password Connect")
+    sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
+    sub.add_parser("check-secrets", parents=[after], help="check the 1Password items through 1Password Connect")
     sub.add_parser("schema", help="print the answers-file JSON Schema")
     return parser
 
@@ -174,6 +188,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return Exit.OK
 
     from wizard import apply, headless, repo_paths
+    from wizard.validate.findings import strict_from_env
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
@@ -181,6 +196,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
+        strict=bool(args.strict) or strict_from_env(),
     )
 
     if args.command == "validate":
@@ -215,16 +231,16 @@ def _interactive(repo: Path, sources, plain: bool) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
-            "(start from `obs-wizard schema` or examples/answers.yaml)"
+            "(`obs-wizard schema` describes every field)"
         )
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the front ends handle their own interrupts
     if plain:
         from wizard.plain import run as run_plain
 
-        return run_plain(repo, sources.crd_dir, sources.charts_dir)
+        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
     from wizard.tui.app import run as run_tui
 
-    return run_tui(repo, sources.crd_dir, sources.charts_dir)
+    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,10 +14,11 @@ from wizard.validate import Report, validate_answers_render
 
 @dataclass(frozen=True)
 class Sources:
-    """Upstream data the validation reads: CRDs and chart defaults (None: that check is skipped)."""
+    """Upstream data the validation reads (CRDs, chart defaults), and whether a skipped check fails."""
 
     crd_dir: Path | None = None
     charts_dir: Path | None = None
+    strict: bool = False  # --strict or OBS_WIZARD_STRICT=1
 
 
 _SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}
@@ -28,7 +29,7 @@ def answers_path(given: Path | None, repo: Path) -> Path:
         return given
     default = repo / answers_file.ANSWERS_PATH
     if not default.exists():
-        raise BadInput(f"{default}: no answers file; pass --answers FILE (examples/answers.yaml is a start)")
+        raise BadInput(f"{default}: no answers file; pass --answers FILE (`obs-wizard schema` describes every field)")
     return default
 
 
@@ -56,17 +57,19 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
 
 
 def _print_report(report: Report, out: TextIO) -> None:
-    for finding in report.findings:
-        print(f"  {finding.line()}", file=out)
-    status = "passed" if report.ok else f"FAILED with {len(report.errors)} error(s)"
-    print(f"validation ({', '.join(report.checks_run)}): {status}", file=out)
+    for line in report.lines():
+        print(line, file=out)
 
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
-    report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir)
+    report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
+                                     strict=sources.strict)
     _print_report(report, out)
-    if not report.ok:
+    if report.errors:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")
+    if not report.ok:
+        raise ValidationFailed(f"{len(report.skipped)} check(s) were skipped (above) and --strict (or OBS_WIZARD_STRICT=1) "
+                               "makes a skipped check a failure; nothing was written")
 
 
 def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:

@@ -65,17 +65,17 @@ def _ask_step(prompts: _Prompts, draft: form.Draft, step: form.Step, out: TextIO
 
 
 def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, input: Any = None, output: Any = None,
-        out: TextIO | None = None) -> int:
+        out: TextIO | None = None, strict: bool = False) -> int:
     out = out or sys.stdout
     try:
-        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out)
+        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out, strict)
     except (KeyboardInterrupt, EOFError):
         print("\nobs-wizard: cancelled; nothing was written", file=out)
         return int(Exit.CANCELLED)
 
 
-def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Prompts, out: TextIO) -> int:
-    session = Session.open(repo, crd_dir, charts_dir)
+def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Prompts, out: TextIO, strict: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, strict=strict)
     print(f"obs-wizard: kube-prometheus-stack, Loki and Alloy for {repo}", file=out)
     print("a re-run: your saved answers are the defaults" if session.rerun else "a first run", file=out)
     for line in session.found.report():
@@ -125,10 +125,11 @@ def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Pr
         return int(Exit.NOT_CONFIGURED)
 
     report = session.validate(answers, the_plan)
-    for finding in report.findings:
-        print("  " + finding.line(), file=out)
+    for line in report.lines():
+        print(line, file=out)
     if not report.ok:
-        print("obs-wizard: the rendered manifests failed validation; nothing was written", file=out)
+        why = "failed validation" if report.errors else "were not fully checked (--strict fails a skipped check)"
+        print(f"obs-wizard: the rendered manifests {why}; nothing was written", file=out)
         return int(Exit.INVALID)
     try:
         written = session.write(the_plan, progress=lambda path: print(f"  wrote {path}", file=out))

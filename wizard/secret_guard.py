@@ -7,6 +7,7 @@ import re
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # the host also with a trailing root dot or a port (hooks.slack.com./services/..., hooks.slack.com:443/...)
     (re.compile(r"hooks\.slack(-gov)?\.com\.?(:\d*)?/", re.I), "a Slack webhook URL"),
+    (re.compile(r"(hc-ping\.com/|/api/push/|/ping/[0-9a-f]{8}-)", re.I), "a heartbeat push URL (healthchecks.io, Uptime Kuma)"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
     (re.compile(r"\bops_[A-Za-z0-9_-]{20,}"), "a 1Password service-account token"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a token (JWT, e.g. a 1Password Connect token)"),

@@ -25,9 +25,10 @@ class Session:
     previous: state.State | None = None
     found: discovery.Discovery = field(default_factory=discovery.Discovery)
     saved: Answers | None = None
+    strict: bool = False  # a skipped check fails validation (--strict / OBS_WIZARD_STRICT=1)
 
     @classmethod
-    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None) -> Session:
+    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, *, strict: bool = False) -> Session:
         repo_paths.refuse_outside_links(repo)
         try:
             previous = state.load(repo)
@@ -35,7 +36,7 @@ class Session:
             raise BadInput(str(exc)) from None
         found = discovery.discover(repo, previous=previous)
         saved = answers_file.load(found.saved_answers) if found.saved_answers else None
-        return cls(repo, crd_dir, charts_dir, previous, found, saved)
+        return cls(repo, crd_dir, charts_dir, previous, found, saved, strict)
 
     @property
     def rerun(self) -> bool:
@@ -60,7 +61,7 @@ class Session:
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
         return validate_answers_render(answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
-                                       charts_dir=self.charts_dir)
+                                       charts_dir=self.charts_dir, strict=self.strict or None)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
         return apply.apply(self.repo, the_plan.changes, progress)

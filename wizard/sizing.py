@@ -20,7 +20,8 @@ Series estimate (the full kube-prometheus-stack as the wizard configures it), wi
 - Per pod: cAdvisor's container_* families (about 50 kept by the chart's cAdvisor relabelling) for the
   pod cgroup and each container, kube-state-metrics' kube_pod_* and kube_pod_container_* families
   (about 40), and node-exporter's netdev/netclass series of the pod's Cilium lxc interface (Cilium
-  gives every pod one; the chart only ignores veth*) -> PER_POD_SERIES = 180.
+  gives every pod one; the chart's prometheus-node-exporter.extraArgs filter only filesystems, no
+  network devices) -> PER_POD_SERIES = 180.
 - Control plane (Talos: apiserver, etcd, controller-manager, scheduler on each control-plane node):
   apiserver_request_duration_seconds alone has 37 buckets (Alibaba ACK and Tencent TKE apiserver
   metric references) for each verb x resource x scope seen, a few hundred pairs -> about 10,000 per
@@ -216,9 +217,11 @@ class HeartbeatSchedule:
     """The Watchdog route's timings: a ping every ``period`` seconds.
 
     Alertmanager only sends on its group_interval tick, and re-sends an unchanged group once
-    repeat_interval has passed since the last send was *logged* (a moment after the tick). So the
-    tick divides the period and repeat_interval is one tick less than the period: the send falls on
-    exactly every n-th tick, and no warning about repeat_interval < group_interval is logged.
+    repeat_interval has passed since the last send was logged (a moment after its tick; the ticks
+    themselves drift a little later each time). So the tick divides the period and repeat_interval
+    sits half a tick below the period: half a tick of margin on both sides, the send falls on exactly
+    every n-th tick (with repeat_interval one whole tick short, drift made it fire a tick early in the
+    end-to-end test), and repeat_interval >= group_interval, so Alertmanager logs no warning.
     """
 
     period: float
@@ -227,7 +230,8 @@ class HeartbeatSchedule:
 
     @property
     def repeat(self) -> float:
-        return self.period - self.tick
+        exact = self.period - self.tick / 2
+        return float(round(exact)) if self.tick >= 4 else exact  # whole seconds where that keeps the margin
 
     @property
     def period_text(self) -> str:
@@ -248,8 +252,8 @@ class HeartbeatSchedule:
 
     def describe(self) -> str:
         period = units.format_seconds(self.period) if self.period >= 1 else self.period_text
-        return (f"Heartbeat: Alertmanager pings the heartbeat URL every {period} (the first within one evaluation after it "
-                f"starts); set the heartbeat service's period to {period} and its grace to at least {period}. "
+        return (f"Heartbeat: Alertmanager pings the heartbeat URL every {period} (the first right after Prometheus's first "
+                f"rule evaluation); set the heartbeat service's period to {period} and its grace to at least {period}. "
                 f"A dead Alertmanager or node stops the pings at once; a dead Prometheus within "
                 f"{units.format_seconds(self.prometheus_silence)} (Alertmanager keeps its last Watchdog that long); "
                 f"the service pages one period plus its grace after the last ping")

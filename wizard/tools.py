@@ -12,6 +12,13 @@ PROVIDERS = {
     "amtool": "the Debian package `prometheus-alertmanager`",
 }
 
+#: The exact remedy for a missing tool.
+REMEDIES = {
+    "kubectl": "install kubectl (https://kubernetes.io/docs/tasks/tools/#kubectl)",
+    "promtool": "apt-get install prometheus",
+    "amtool": "apt-get install prometheus-alertmanager",
+}
+
 
 def strict() -> bool:
     """True when a missing tool must fail instead of being skipped (CI sets this)."""
@@ -23,4 +30,8 @@ def find(name: str) -> str | None:
 
 
 def missing_message(name: str, step: str) -> str:
-    return f"{name} not found: skipped {step}; install {PROVIDERS.get(name, name)} to run it"
+    return f"{name} not found, so {step} did not run ({name} comes with {PROVIDERS.get(name, name)})"
+
+
+def remedy(name: str) -> str:
+    return REMEDIES.get(name, f"install {name}")

@@ -20,7 +20,7 @@ from wizard.tui.components.review import ReviewPane
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
-from wizard.tui.components.write_log import WritePane
+from wizard.tui.components.write_log import WritePane, log_text, validation_log
 from wizard.tui.messages import ConflictChosen, FieldEdited
 
 
@@ -48,6 +48,8 @@ class WizardApp(App[int]):
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
         self.plan = None
         self.written: list[str] = []
+        self.write_done = False
+        self.report_lines: list[str] = []  # the Write step's log, printed to the terminal after exit
         if theme_name:
             self.theme = theme_name
 
@@ -97,7 +99,7 @@ class WizardApp(App[int]):
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = self.index == 0 or self.index >= last_form + 2
         nxt.label = {last_form + 1: "Write files", last_form + 3: "Finish"}.get(self.index, "Next")
-        nxt.disabled = self.index == last_form + 2
+        nxt.disabled = self.index == last_form + 2 and not self.write_done
         mine = self._step_errors(self.index, errors)
         self.query_one("#status", Static).update(f"✗ {len(mine)} problem(s) on this step" if mine else "")
 
@@ -150,6 +152,8 @@ class WizardApp(App[int]):
             await self._confirm_write()
         elif self.index == last_form + 3:
             self.exit(int(Exit.OK))
+        elif self.index == last_form + 2 and self.write_done:
+            await self._go(last_form + 3)
         elif self.index < last_form + 1:
             await self._go(self.index + 1)
 
@@ -276,11 +280,12 @@ class WizardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, host: str | None, token: str | None) -> None:
-        log: list[str] = []
+        log: list[tuple[str, str]] = []  # (line, style): plain text, never markup
 
-        def say(line: str) -> None:
-            log.append(line)
-            self.call_from_thread(self.query_one("#write-log", Static).update, "\n".join(log))
+        def say(line: str, style: str = "") -> None:
+            log.append((line, style))
+            self.report_lines = [text for text, _ in log]
+            self.call_from_thread(self.query_one("#write-log", Static).update, log_text(log))
 
         answers = self.draft.answers()
         the_plan = self.plan
@@ -290,27 +295,27 @@ class WizardApp(App[int]):
             say("Checking the 1Password items through Connect…")
             report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()))
             if not report.ok:
-                say("✗ The 1Password items are not what the ExternalSecrets need: nothing was written. Go back, or quit.")
+                say("✗ The 1Password items are not what the ExternalSecrets need: nothing was written. Go back, or quit.", "bold red")
                 self.call_from_thread(self._write_failed)
                 return
         else:
-            say("1Password check skipped (you confirmed).")
+            say("⚠ 1Password check skipped (you confirmed).", "yellow")
         say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         validation = self.session.validate(answers, the_plan)
-        for finding in validation.findings:
-            say("  " + finding.line())
+        for line, style in validation_log(validation):
+            say(line, style)
         if not validation.ok:
-            say("✗ Validation failed: nothing was written. Go back and fix the answers, or quit.")
+            why = "Validation failed" if validation.errors else "A check was skipped and --strict is on"
+            say(f"✗ {why}: nothing was written. Go back and fix the answers, or quit.", "bold red")
             self.call_from_thread(self._write_failed)
             return
-        say(f"✓ validation passed ({', '.join(validation.checks_run)})")
         try:
             self.written = self.session.write(the_plan, progress=lambda path: say(f"  ✓ {path}"))
         except WizardError as exc:
-            say(f"✗ {exc.message}")
+            say(f"✗ {exc.message}", "bold red")
             self.call_from_thread(self._write_failed)
             return
-        say(f"✓ wrote {len(self.written)} file(s), all at once")
+        say(f"✓ wrote {len(self.written)} file(s), all at once", "bold green")
         self.call_from_thread(self._done, answers)
 
     def _write_failed(self) -> None:
@@ -321,10 +326,14 @@ class WizardApp(App[int]):
 
     def _done(self, answers) -> None:
         self.query_one(DonePane).show(self.repo_label, answers)
-        self.call_later(self._go, len(self.form_steps) + 3)
+        self.write_done = True  # the Write log stays on screen until the operator moves on
+        self._refresh()
 
 
-def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None) -> int:
-    session = Session.open(repo, crd_dir, charts_dir)
-    result = WizardApp(session).run()
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, strict=strict)
+    app = WizardApp(session)
+    result = app.run()
+    if app.report_lines:  # the Write step's report stays readable after the screen is gone
+        print("\n".join(app.report_lines))
     return int(Exit.CANCELLED) if result is None else int(result)

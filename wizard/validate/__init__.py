@@ -10,23 +10,25 @@ from wizard.validate.alertmanager import check_alertmanager
 from wizard.validate.alloy import check_alloy
 from wizard.validate.chart_values import check_chart_values
 from wizard.validate.crd_schema import check_documents
-from wizard.validate.findings import Finding, Report
+from wizard.validate.findings import Finding, Outcome, Report, strict_from_env
 from wizard.validate.kustomize import check_kustomize
 from wizard.validate.manifests import check_manifests
 from wizard.validate.rules import check_rules
 
-__all__ = ["Finding", "Report", "validate_answers_render", "validate_files"]
+__all__ = ["Finding", "Outcome", "Report", "strict_from_env", "validate_answers_render", "validate_files"]
 
 
 def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
-                            charts_dir: Path | None) -> Report:
+                            charts_dir: Path | None, strict: bool | None = None) -> Report:
     """Every check on ``files``: the exact text each file will have in ``repo`` (the plan's merge of
     what ``answers`` render with the file on disk), every object the answers render among them.
 
     Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
+    ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
     """
     substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
-    return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions)
+    return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions,
+                          strict=strict)
 
 
 def _substitute(text: str, variables: dict[str, str]) -> str:
@@ -37,13 +39,14 @@ def _substitute(text: str, variables: dict[str, str]) -> str:
 
 def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
                    charts_dir: Path | None = None, answers: Answers | None = None,
-                   substitutions: dict[str, str] | None = None) -> Report:
+                   substitutions: dict[str, str] | None = None, strict: bool | None = None) -> Report:
     """Run every check on ``files`` (repo-relative path -> text) as they would sit in ``repo``.
 
     ``substitutions`` are the Flux postBuild variables; schema checks see the values Flux will apply.
     ``answers`` enable the checks rendered from them (promtool unit tests, Flux variables allowed).
+    ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
     """
-    report = Report()
+    report = Report(strict=strict_from_env() if strict is None else strict)
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     report.extend(check_flux_variables(files, tuple(substitutions or {})))
     report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict()))

@@ -13,7 +13,8 @@ def check_kustomize(stage_root: Path | None, files: dict[str, str]) -> Report:
     report = Report(checks_run=["kustomize"])
     kubectl = tools.find("kubectl")
     if kubectl is None or stage_root is None:
-        report.add(Finding("error" if tools.strict() else "skipped", "kustomize", tools.missing_message("kubectl", "`kubectl kustomize`")))
+        report.add(Finding("error" if tools.strict() else "skipped", "kustomize", tools.missing_message("kubectl", "`kubectl kustomize`"),
+                           remedy=tools.remedy("kubectl")))
         return report
     directories = sorted(str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == "kustomization.yaml")
     for directory in directories:

@@ -14,7 +14,8 @@ def run(name: str, args: list[str], *, check: str, step: str, cwd: Path | None =
         timeout: float = 60) -> tuple[subprocess.CompletedProcess[str] | None, Finding | None]:
     binary = tools.find(name)
     if binary is None:
-        return None, Finding("error" if tools.strict() else "skipped", check, tools.missing_message(name, step))
+        return None, Finding("error" if tools.strict() else "skipped", check, tools.missing_message(name, step),
+                             remedy=tools.remedy(name))
     try:
         proc = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired:
