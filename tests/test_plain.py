@@ -46,7 +46,7 @@ def repo(tmp_path) -> Path:
 def test_a_full_plain_run_writes_the_expected_files(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "y"))  # write these files? write without checking?
     assert code == 0, out
-    assert "== Cluster ==" in out and "== Review ==" in out and "done: 20 file(s)" in out
+    assert "== Cluster ==" in out and "== Review ==" in out and "done: 21 file(s)" in out
     from wizard.sizing import NO_HEARTBEAT
 
     assert f"warning: {NO_HEARTBEAT}" in out.split("== Review ==")[1]  # said before "write these files?"

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, run_cli, shared_data
 from wizard.validate.findings import Finding, Report
 
 NS = "kubernetes/apps/observability"
@@ -122,7 +122,7 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
     out = io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(keystrokes(CLUSTER, "y" + "y"))
-        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out, strict=True)
+        code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out, strict=True)
     assert code == 3, out.getvalue()
     assert summary_line(out.getvalue()).startswith("validation FAILED: 5 passed, 3 failed")
     assert "were not fully checked (--strict fails a skipped check); nothing was written" in out.getvalue()
