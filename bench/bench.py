@@ -43,7 +43,7 @@ def headless(runs: int, with_tools: bool, cold: bool = False) -> tuple[float, fl
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed wheel has its bytecode compiled
     if not with_tools:
         env["PATH"] = os.path.dirname(sys.executable)
-    crd = ["--crd-dir", str(CRDS)] if CRDS.is_dir() else []
+    crd = ["--crd-dir", str(CRDS), "--charts-dir", str(CRDS.parent / "charts")] if CRDS.is_dir() else []  # offline: no download
     first, rerun = [], []
     for _ in range(runs):
         repo = Path(tempfile.mkdtemp(prefix="obs-wizard-bench-"))
@@ -63,7 +63,7 @@ def rerun_with_merge(runs: int, with_tools: bool) -> float:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not with_tools:
         env["PATH"] = os.path.dirname(sys.executable)
-    crd = ["--crd-dir", str(CRDS)] if CRDS.is_dir() else []
+    crd = ["--crd-dir", str(CRDS), "--charts-dir", str(CRDS.parent / "charts")] if CRDS.is_dir() else []  # offline: no download
     changed = Path(tempfile.mkdtemp()) / "answers.yaml"
     changed.write_text(ANSWERS.read_text() + "flux:\n  git_repository: home-ops\n")
     times = []

@@ -23,14 +23,22 @@ def _cache_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch, _cache_home):
-    """CRDs from ../shared/crds (as operators pass --crd-dir); no 1Password Connect unless a test sets
-    one; the user cache (converted CRDs, compiled templates, validated documents) private to the run."""
+def _hermetic_environment(monkeypatch, _cache_home, _assembled_charts_src):
+    """CRDs from ../shared/crds (as operators pass --crd-dir); charts to render from ../shared/charts-src
+    (with stand-ins for its absent subcharts); no 1Password Connect unless a test sets one; the user
+    cache (converted CRDs, compiled templates, validated documents, renders) private to the run."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
+    # Never the internet, never a developer's cluster: downloads go to a closed local port, kubectl has no context.
+    monkeypatch.setenv("OBS_WIZARD_UPSTREAM_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KUBECONFIG", str(_cache_home / "no-kubeconfig"))
+    monkeypatch.setattr("wizard.upstream._UNREACHABLE", {})
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CHARTS_DIR", str(SHARED / "charts"))
+    if _assembled_charts_src is not None:
+        monkeypatch.setenv("OBS_WIZARD_CHARTS_SRC", str(_assembled_charts_src))
+    monkeypatch.setenv("OBS_WIZARD_NO_PULL", "1")  # network is 127.0.0.1 only: never pull a chart
     for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_CONNECT_CLIENT_REQ_TIMEOUT", "OBS_WIZARD_CONNECT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
 
@@ -78,6 +86,49 @@ def charts_dir() -> Path:
     return path
 
 
+STAND_INS = ROOT / "tests" / "charts"
+
+
+@pytest.fixture(scope="session")
+def _assembled_charts_src(tmp_path_factory) -> Path | None:
+    """../shared/charts-src with tests/charts stand-ins for the kube-prometheus-stack subcharts it does
+    not have unpacked, as a folder of symlinks (nothing is copied); None when ../shared lacks it."""
+    from wizard import charts
+
+    shared = SHARED / "charts-src"
+    if not shared.is_dir():
+        return None
+    root = tmp_path_factory.mktemp("charts-src")
+    for chart in shared.iterdir():
+        if not chart.is_dir():
+            continue
+        missing = [sub for sub in charts.missing_subcharts(chart) if (STAND_INS / sub.name).is_dir()]
+        if not missing:
+            (root / chart.name).symlink_to(chart)
+            continue
+        (root / chart.name).mkdir()
+        for entry in chart.iterdir():
+            if entry.name != "charts":
+                (root / chart.name / entry.name).symlink_to(entry)
+        (root / chart.name / "charts").mkdir()
+        for entry in (chart / "charts").iterdir() if (chart / "charts").is_dir() else ():
+            (root / chart.name / "charts" / entry.name).symlink_to(entry)
+        for sub in missing:
+            (root / chart.name / "charts" / sub.name).symlink_to(STAND_INS / sub.name)
+    return root
+
+
+@pytest.fixture
+def charts_src(_assembled_charts_src) -> Path:
+    """The chart source the wiring tests render from (the Helm SDK must be installed)."""
+    from wizard.validate.helm_render import sdk_available
+
+    need(_assembled_charts_src is not None, f"{SHARED / 'charts-src'} is absent (the pinned chart sources live in ../shared/charts-src)")
+    need(sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    assert _assembled_charts_src is not None
+    return _assembled_charts_src
+
+
 def require_tool(name: str) -> str:
     found = shutil.which(name)
     need(found is not None, f"{name} is not installed ({tools.PROVIDERS.get(name, name)})")
@@ -122,6 +173,94 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
 
 
 MINIMAL_ANSWERS = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+
+
+FLUX_APPS_KUSTOMIZATION = """\
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cluster-apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./kubernetes/apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+"""
+
+_EXAMPLE_REPO_FILES = {
+    "kubernetes/flux/cluster/ks.yaml": FLUX_APPS_KUSTOMIZATION,
+    "kubernetes/apps/kube-system/cilium/gateway/internal.yaml": """\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: internal
+  namespace: kube-system
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      allowedRoutes:
+        namespaces:
+          from: Same
+    - name: https
+      protocol: HTTPS
+      port: 443
+      allowedRoutes:
+        namespaces:
+          from: All
+""",
+    "kubernetes/apps/external-secrets/onepassword/app/clustersecretstore.yaml": """\
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata:
+  name: onepassword
+spec:
+  provider:
+    onepassword:
+      connectHost: http://onepassword.external-secrets.svc.cluster.local
+      vaults:
+        Kubernetes: 1
+      auth:
+        secretRef:
+          connectTokenSecretRef:
+            name: onepassword-secret
+            key: token
+            namespace: external-secrets
+""",
+    "kubernetes/apps/kube-system/local-path/app/storageclass.yaml": """\
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-path
+provisioner: rancher.io/local-path
+""",
+}
+
+
+def flux_repo(path: Path) -> Path:
+    """A minimal Flux repo defining everything examples/answers.yaml (and MINIMAL_ANSWERS) name: the
+    Kustomization applying kubernetes/apps from GitRepository flux-system, the Gateway kube-system/internal
+    (listener https), the ClusterSecretStore onepassword (vault Kubernetes) and the StorageClass local-path."""
+    for rel, text in _EXAMPLE_REPO_FILES.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return path
+
+
+def nothing_written(repo: Path) -> bool:
+    """Only what flux_repo wrote is in ``repo``: obs-wizard wrote nothing."""
+    return set(snapshot_tree(repo)) == set(_EXAMPLE_REPO_FILES)
 
 
 #: The checks every full validation runs (others may add more).

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, nothing_written, run_cli
 from wizard import answers_file
 from wizard.errors import AnswersInvalid
 from wizard.model import Answers
@@ -121,11 +121,12 @@ def test_values_that_look_like_secrets_are_refused_and_never_echoed(snippet, kin
 def test_secret_in_answers_file_cli_exits_2_without_echo(tmp_path):
     path = tmp_path / "answers.yaml"
     path.write_text(MINIMAL + f"secrets:\n  slack_webhook_field: {FAKE_WEBHOOK}\n")
-    result = run_cli("--answers", path, "--repo", tmp_path)
+    repo = flux_repo(tmp_path / "repo")
+    result = run_cli("--answers", path, "--repo", repo)
     assert result.code == 2
     assert FAKE_WEBHOOK not in result.out + result.err
     assert f"{path}:6: secrets.slack_webhook_field: this looks like a Slack webhook URL" in result.err
-    assert list(tmp_path.iterdir()) == [path]
+    assert sorted(tmp_path.iterdir()) == [path, repo] and nothing_written(repo)
 
 
 def test_yaml_syntax_error_names_the_line():
@@ -171,7 +172,7 @@ def test_awkward_but_valid_item_titles_are_accepted():
 
 
 def test_missing_answers_file_is_a_clear_error(tmp_path):
-    result = run_cli("--answers", tmp_path / "nope.yaml", "--repo", tmp_path)
+    result = run_cli("--answers", tmp_path / "nope.yaml", "--repo", flux_repo(tmp_path / "repo"))
     assert result.code == 2
     assert result.err.strip() == f"obs-wizard: {tmp_path / 'nope.yaml'}: answers file not found; pass an existing file to --answers"
 
@@ -193,6 +194,6 @@ def test_schema_command_prints_the_model_schema():
     schema = json.loads(result.out)
     assert schema["required"] == ["cluster"]
     cluster = schema["$defs"]["Cluster"]
-    assert set(cluster["required"]) == {"domain", "node_count", "storage_class"}
+    assert set(cluster["required"]) == {"node_count", "storage_class"}  # domain may be ${SECRET_DOMAIN} or omitted
     assert schema["$defs"]["Cluster"]["properties"]["node_count"]["minimum"] == 1
     assert schema["$defs"]["Charts"]["properties"]["loki"]["advanced"] is True

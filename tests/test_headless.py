@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, all_checks_passed, run_cli, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, all_checks_passed, flux_repo, nothing_written, run_cli, snapshot_tree
 from wizard import apply as apply_module
 from wizard.errors import BadInput
 
@@ -18,9 +18,7 @@ NS = "kubernetes/apps/observability"
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    path = tmp_path / "home-ops"
-    path.mkdir()
-    return path
+    return flux_repo(tmp_path / "home-ops")
 
 
 def write(repo: Path, *extra: str, crd_dir: Path | None = None):
@@ -62,9 +60,10 @@ def test_saved_answers_drive_a_rerun_without_answers_flag(repo):
 
 
 def test_dry_run_prints_the_plan_with_diffs_and_writes_nothing(repo):
+    before = snapshot_tree(repo)
     result = write(repo, "--dry-run")
     assert result.code == 0, result
-    assert list(repo.iterdir()) == []
+    assert snapshot_tree(repo) == before
     assert f"  create    {NS}/loki/app/helmrelease.yaml" in result.out
     assert f"+++ b/{NS}/loki/app/helmrelease.yaml" in result.out
     assert "+    deploymentMode: Monolithic" in result.out
@@ -222,7 +221,7 @@ def test_bad_answers_exit_2_and_write_nothing(repo, tmp_path):
     assert result.code == 2
     assert result.err == f"obs-wizard: {bad}:3: cluster.node_count: Input should be a valid integer, unable to parse string as an integer\n"
     assert "Traceback" not in result.out + result.err
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_validation_failure_exits_3_and_writes_nothing(repo, tmp_path, kubectl):
@@ -232,7 +231,7 @@ def test_validation_failure_exits_3_and_writes_nothing(repo, tmp_path, kubectl):
     assert result.code == 3, result
     assert f"[kustomize] {NS}/kustomization.yaml:" in result.out
     assert "components/sops" in result.out
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 @pytest.mark.parametrize("relative", [False, True], ids=["absolute-repo", "relative-repo"])
@@ -267,6 +266,8 @@ def test_interrupted_write_leaves_the_repo_as_it_was(repo, tmp_path, monkeypatch
     calls = []
 
     def flaky_replace(src, dst):
+        if not str(dst).startswith(str(repo)):  # the user cache (validated documents, downloads) is not the write
+            return real_replace(src, dst)
         calls.append(dst)
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(dst))
@@ -288,7 +289,7 @@ def test_interrupted_first_write_removes_what_it_created(repo, monkeypatch):
     monkeypatch.setattr(apply_module.os, "replace", interrupted)
     result = write(repo)
     assert result.code == 130
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 @pytest.mark.parametrize("rel", ["../outside.yaml", "/etc/passwd", "kubernetes/../../x.yaml", "a//b.yaml"])
@@ -300,11 +301,12 @@ def test_paths_outside_the_repo_are_refused(repo, rel):
 def test_a_symlink_cannot_redirect_writes_outside_the_repo(repo, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (repo / "kubernetes").symlink_to(elsewhere)
+    (repo / NS).symlink_to(elsewhere)
+    before = snapshot_tree(elsewhere)
     result = write(repo)
     assert result.code == 2
     assert "kubernetes: is a symlink to" in result.err and "outside the repo" in result.err
-    assert list(elsewhere.iterdir()) == []
+    assert snapshot_tree(elsewhere) == before
     assert sorted(p.name for p in repo.iterdir()) == ["kubernetes"]
 
 
@@ -339,7 +341,7 @@ def test_validate_subcommand_reports_and_writes_nothing(repo, crd_dir, all_tools
     result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo, "--crd-dir", crd_dir)
     assert result.code == 0, result
     assert all_checks_passed(result.out), result.out
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_headless_path_does_not_import_textual_or_the_sdk(repo):

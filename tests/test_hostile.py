@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, flux_repo, nothing_written, snapshot_tree
 
 CHANGED = EXAMPLE_ANSWERS.read_text().replace("node_count: 3", "node_count: 4").replace("pvc_size: 10Gi", "pvc_size: 12Gi")
 
@@ -61,8 +61,7 @@ def trees(tmp_path_factory):
     base = tmp_path_factory.mktemp("trees")
     answers = base / "changed.yaml"
     answers.write_text(CHANGED)
-    before = base / "before"
-    before.mkdir()
+    before = flux_repo(base / "before")
     assert finish(obs_wizard(*write_args(before, EXAMPLE_ANSWERS)))[0] == 0
     after = base / "after"
     shutil.copytree(before, after, symlinks=True)
@@ -267,10 +266,14 @@ def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatc
     try:
         fresh = tmp_path / "fresh"
         fresh.mkdir()
-        assert run_cli(*write_args(fresh, EXAMPLE_ANSWERS)).code == 0
+        flux_repo(fresh)
+        ours = set(snapshot_tree(fresh))
+        result = run_cli(*write_args(fresh, EXAMPLE_ANSWERS))
+        assert result.code == 0, result
     finally:
         os.umask(old_umask)
-    assert {oct(p.stat().st_mode & 0o777) for p in fresh.rglob("*") if p.is_file()} == {"0o664"}
+    assert {oct(p.stat().st_mode & 0o777) for p in fresh.rglob("*")
+            if p.is_file() and str(p.relative_to(fresh)) not in ours} == {"0o664"}
 
 
 # --- input limits (items 6, 7, 8) ----------------------------------------------------------------
@@ -295,7 +298,7 @@ def test_hostile_answers_files_are_a_quick_exit_2_naming_the_file(tmp_path, text
     path = tmp_path / "answers.yaml"
     path.write_text(text)
     started = time.monotonic()
-    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    result = run_cli("validate", "--answers", path, "--repo", flux_repo(tmp_path / "repo"))
     assert time.monotonic() - started < 1.0
     assert result.code == 2, result
     assert result.err.startswith(f"obs-wizard: {path}") and expected in result.err, result.err
@@ -332,7 +335,7 @@ def test_strings_are_matched_whole_and_values_bounded(tmp_path, section, line, e
         text += f"{section}:\n  {line}\n"
     path = tmp_path / "answers.yaml"
     path.write_text(text)
-    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    result = run_cli("validate", "--answers", path, "--repo", flux_repo(tmp_path / "repo"))
     assert result.code == 2, result
     assert expected in result.err, result.err
 
@@ -340,7 +343,7 @@ def test_strings_are_matched_whole_and_values_bounded(tmp_path, section, line, e
 def test_node_count_true_is_not_one_node(tmp_path):
     path = tmp_path / "answers.yaml"
     path.write_text(MINIMAL_ANSWERS.replace("node_count: 3", "node_count: true"))
-    result = run_cli("validate", "--answers", path, "--repo", tmp_path)
+    result = run_cli("validate", "--answers", path, "--repo", flux_repo(tmp_path / "repo"))
     assert result.code == 2 and "cluster.node_count: must be a whole number, not true or false" in result.err, result
 
 
@@ -348,9 +351,10 @@ def test_node_count_true_is_not_one_node(tmp_path):
 def test_a_slack_webhook_with_a_trailing_dot_or_port_is_caught(tmp_path, url):
     path = tmp_path / "answers.yaml"
     path.write_text(MINIMAL_ANSWERS + f"alerting:\n  slack_channel: {url}\n")
-    result = run_cli("--answers", path, "--repo", tmp_path, "--skip-secret-check")
+    repo = flux_repo(tmp_path / "repo")
+    result = run_cli("--answers", path, "--repo", repo, "--skip-secret-check")
     assert result.code == 2 and "looks like a Slack webhook URL" in result.err, result
-    assert url not in result.err and list(tmp_path.iterdir()) == [path]
+    assert url not in result.err and nothing_written(repo)
 
 
 # --- paths and symlinks (items 4, 5) -------------------------------------------------------------
@@ -511,8 +515,7 @@ def test_the_connect_timeout_is_a_deadline_for_the_whole_check(tmp_path):
 
 
 def test_check_piped_into_head_keeps_the_drift_exit_code(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()  # empty: every file differs, and the diff is far larger than a pipe's buffer
+    repo = flux_repo(tmp_path / "repo")  # nothing written yet: every file differs, and the diff is far larger than a pipe's buffer
     proc = subprocess.run(["bash", "-c", 'set -o pipefail; "$0" -m wizard --check --answers "$1" --repo "$2" | head -1',
                            sys.executable, str(EXAMPLE_ANSWERS), str(repo)],
                           env=_env(), capture_output=True, text=True, timeout=120)
@@ -546,8 +549,7 @@ def test_every_exit_code_is_documented_in_the_readme_and_the_help():
 async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkeypatch):
     from tests.test_tui import goto_review, make_app
 
-    repo = tmp_path / "home-ops"
-    repo.mkdir()
+    repo = flux_repo(tmp_path / "home-ops")
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
                                "from wizard.apply import repo_lock\nwith repo_lock(Path(sys.argv[1])):\n"
                                "    print('held', flush=True); time.sleep(60)", str(repo)],
@@ -568,7 +570,7 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
     finally:
         holder.kill()
         holder.wait()
-    assert not (repo / "kubernetes").exists()
+    assert nothing_written(repo)
 
 
 def test_temp_files_an_older_version_left_are_removed(trees, tmp_path):

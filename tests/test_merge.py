@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, run_cli, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, run_cli, snapshot_tree, flux_repo
 from wizard import answers_file, render
 from wizard.merge import UNKNOWN, Conflict, merge_texts
 
@@ -41,7 +41,7 @@ def test_hand_added_key_beside_a_changed_setting_merges_cleanly():
 def test_renovate_bump_and_an_unrelated_setting_are_both_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # ../shared has no defaults for the bumped chart
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     oci = repo / NS / "loki/app/ocirepository.yaml"
     oci.write_text(oci.read_text().replace("tag: 18.11.0", "tag: 18.12.1"))  # Renovate
@@ -57,7 +57,7 @@ def test_renovate_bump_and_an_unrelated_setting_are_both_kept(tmp_path, monkeypa
 
 def test_a_chart_version_the_operator_sets_on_purpose_wins_over_renovate(tmp_path):
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     oci = repo / NS / "loki/app/ocirepository.yaml"
     oci.write_text(oci.read_text().replace("tag: 18.11.0", "tag: 18.12.1"))
@@ -140,7 +140,7 @@ def test_two_way_merge_asks_about_every_difference_and_keeps_one_sided_keys():
 
 def test_a_base_from_another_version_falls_back_to_two_way(tmp_path):
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     state_file = repo / ".obs-wizard/state.json"
     import json
@@ -158,7 +158,7 @@ def test_a_base_from_another_version_falls_back_to_two_way(tmp_path):
 
 
 def test_adopting_hand_written_apps(tmp_path):
-    repo = tmp_path / "repo"
+    repo = flux_repo(tmp_path / "repo")
     app = repo / NS / "loki"
     (app / "app").mkdir(parents=True)
     golden = ROOT / NS / "loki"

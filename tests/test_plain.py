@@ -9,7 +9,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, shared_data
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, flux_repo, nothing_written, shared_data
 from wizard import answers_file, form, plain
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -38,9 +38,7 @@ def run_plain(repo: Path, typed: str) -> tuple[int, str]:
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    path = tmp_path / "home-ops"
-    path.mkdir()
-    return path
+    return flux_repo(tmp_path / "home-ops")
 
 
 def test_a_full_plain_run_writes_the_expected_files(repo):
@@ -86,16 +84,16 @@ def test_ctrl_c_or_ctrl_d_cancels_with_nothing_written(repo, key):
     code, out = run_plain(repo, "example.com\r" + key)
     assert code == 130
     assert "cancelled; nothing was written" in out
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_declining_to_write_leaves_the_repo_untouched(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, "n"))
     assert code == 130 and "nothing was written" in out
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_without_connect_the_operator_must_confirm(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "n"))
     assert code == 7 and "nothing was written" in out
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)

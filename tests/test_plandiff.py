@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, require_tool, run_cli, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, require_tool, run_cli, snapshot_tree, flux_repo
 from wizard import apply, plan, state
 from wizard.answers_file import parse
 
@@ -19,9 +19,7 @@ LOKI = f"{NS}/loki/app/helmrelease.yaml"
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    path = tmp_path / "home-ops"
-    path.mkdir()
-    return path
+    return flux_repo(tmp_path / "home-ops")
 
 
 def answers_file(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
@@ -100,8 +98,7 @@ def test_a_recreated_file_and_an_adopted_file_show_exactly_what_is_written(repo,
     assert write(repo).code == 0
     (repo / NS / "kube-prometheus-stack/app/httproute.yaml").unlink()
     assert_dry_run_diff_is_the_write(repo, tmp_path / "recreate", EXAMPLE_ANSWERS, "--conflicts", "theirs")
-    other = tmp_path / "other"
-    other.mkdir()
+    other = flux_repo(tmp_path / "other")
     existing = other / NS / "loki/app/helmrelease.yaml"
     existing.parent.mkdir(parents=True)
     existing.write_text((repo / LOKI).read_text().replace("retention_period: 168h", "retention_period: 240h") + "# mine\n")

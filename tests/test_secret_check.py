@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree, flux_repo, nothing_written
 from tests.fake_connect import FakeConnect, Field, Forced, Item, Vault, go_parse_query, login_item, secure_note
 from wizard import answers_file
 from wizard.onepassword.check import field_outcomes, run_checks, webhook_outcome
@@ -76,7 +76,7 @@ def test_all_checks_pass_and_nothing_secret_is_printed(connect, tmp_path, caplog
 def test_a_run_with_connect_checks_then_writes(connect, tmp_path):
     connect([standard_vault()])
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 0, result
     assert "secret check: passed" in result.out
@@ -86,12 +86,12 @@ def test_a_run_with_connect_checks_then_writes(connect, tmp_path):
 
 def test_not_configured_is_said_plainly_and_nothing_is_written(tmp_path):
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 7
     assert "1Password Connect is not configured (OP_CONNECT_HOST and OP_CONNECT_TOKEN not set)" in result.err
     assert "--skip-secret-check" in result.err
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
     assert check(tmp_path=tmp_path).code == 7
     dry = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--dry-run")
     assert dry.code == 0 and "secret check: skipped (1Password Connect is not configured" in dry.out
@@ -102,12 +102,12 @@ def test_not_configured_is_said_plainly_and_nothing_is_written(tmp_path):
 def test_failed_check_blocks_the_write(connect, tmp_path):
     connect([Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD)])])
     repo = tmp_path / "repo"
-    repo.mkdir()
+    flux_repo(repo)
     result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert result.code == 6
     assert "FAIL    item alertmanager: no item titled 'alertmanager' in vault 'Kubernetes'" in result.out
     assert "nothing was written" in result.err
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 def test_closed_port_is_unreachable(monkeypatch, tmp_path):
@@ -220,7 +220,15 @@ def test_field_rules_match_external_secrets(connect, tmp_path, fields, expected)
         (WEBHOOK, "ok", "a Slack incoming webhook URL"),
         ("https://hooks.slack.com/services/T0FAKE/B0FAKE/short", "warn", "unusual lengths"),
         ("https://hooks.slack.com/workflows/T0FAKEFAK/A0FAKE/123/abc", "fail", "Workflow Builder"),
-        ("https://example.com/webhook", "fail", "does not look like a Slack incoming webhook"),
+        ("https://example.com/webhook", "warn", "not a known Slack or Slack-compatible webhook"),
+        ("https://chat.example.com/hooks/xkcd7q3wqf8zmbz1t4sqe3wnhy", "ok", "Slack-compatible webhook (Mattermost or Rocket.Chat"),
+        ("https://rocket.example.com/hooks/AbCdEf123/GhIjKl456", "ok", "Slack-compatible webhook"),
+        ("https://discord.com/api/webhooks/123456789/AbCdEf-token/slack", "ok", "Discord webhook's Slack-compatible endpoint"),
+        ("https://discord.com/api/webhooks/123456789/AbCdEf-token", "warn", "append /slack"),
+        ("http://chat.example.com/hooks/xkcd7q3wqf8zmbz1t4sqe3wnhy", "fail", "cannot be a Slack-style webhook"),
+        ("https://chat.example.com", "fail", "cannot be a Slack-style webhook"),
+        ("not a url at all", "fail", "cannot be a Slack-style webhook"),
+        ("https://hooks.slack.com/other", "fail", "does not look like a Slack incoming webhook"),
         ("  " + WEBHOOK + "\n", "ok", "a Slack incoming webhook URL"),
     ],
 )
@@ -431,3 +439,16 @@ def test_missing_heartbeat_item_fails_but_no_heartbeat_answer_asks_for_none(conn
     result = check(HEARTBEAT_ANSWERS, tmp_path=tmp_path)
     assert result.code == 6
     assert "FAIL    item heartbeat: no item titled 'heartbeat' in vault 'Kubernetes'" in result.out
+
+
+def test_check_secrets_writes_nothing_so_it_does_not_say_so(connect, tmp_path):
+    connect([Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD)])])
+    failed = check(tmp_path=tmp_path)
+    assert failed.code == 6 and "the 1Password items are not what the ExternalSecrets need" in failed.err
+    assert "nothing was written" not in failed.out + failed.err
+
+
+def test_check_secrets_without_connect_does_not_say_nothing_was_written(tmp_path):
+    result = check(tmp_path=tmp_path)
+    assert result.code == 7 and "OP_CONNECT_HOST" in result.err
+    assert "nothing was written" not in result.err and "--skip-secret-check" not in result.err

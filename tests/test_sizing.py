@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import MINIMAL_ANSWERS, run_cli
+from tests.conftest import MINIMAL_ANSWERS, flux_repo, run_cli
 from wizard import answers_file, render, sizing, yamlio
 from wizard.validate.extract import helmrelease_values
 
@@ -55,7 +55,7 @@ def test_one_estimate_everywhere(tmp_path):
     lines = sizing.summary(answers)
     path = tmp_path / "answers.yaml"
     path.write_text(MINIMAL_ANSWERS + "metrics:\n  retention: 90d\n")
-    result = run_cli("--answers", path, "--repo", tmp_path, "--dry-run", "--skip-secret-check")
+    result = run_cli("--answers", path, "--repo", flux_repo(tmp_path / "repo"), "--dry-run", "--skip-secret-check")
     assert result.code == 0, result
     for line in lines:
         assert line in result.out
@@ -92,7 +92,7 @@ def test_latency_budget_includes_scrape_timeout_and_group_interval():
 def test_warnings_are_shown_in_a_dry_run(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(MINIMAL_ANSWERS + "metrics:\n  pvc_size: 5Gi\nalerting:\n  group_wait: 2m\n")
-    result = run_cli("--answers", answers, "--repo", tmp_path, "--dry-run")
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo"), "--dry-run")
     assert result.code == 0, result
     assert "warning: Prometheus volume size 5Gi is below the estimated need" in result.out
     assert "warning: alert -> Slack latency 4m10s worst case" in result.out
@@ -176,3 +176,14 @@ def test_external_urls_are_pages_a_person_can_open():
         ("alertmanager", ["alertmanager.example.com"], {"name": "kube-prometheus-stack-alertmanager", "port": 9093}),
     ]
     assert all(d["spec"]["parentRefs"] == docs[0]["spec"]["parentRefs"] for d in docs)
+
+
+def test_heartbeat_and_slack_cannot_share_a_field():
+    import pytest
+
+    from wizard.answers_file import AnswersInvalid
+
+    with pytest.raises(AnswersInvalid) as caught:
+        parse("secrets:\n  heartbeat_item: alertmanager\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")
+    assert "the heartbeat URL and the Slack webhook must be different fields" in str(caught.value)
+    assert parse("secrets:\n  heartbeat_item: heartbeat\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")  # another item: fine

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need, shared_data
+from tests.conftest import ROOT, SHARED, flux_repo, need, shared_data
 
 
 class Terminal:
@@ -80,7 +80,7 @@ def terminal_factory():
 
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     crds, charts = shared_data()
     env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
@@ -99,11 +99,11 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     for title in ("Scrape interval", "Grafana hostname", "1Password vault", "Slack channel", "In kubernetes/apps/observability/"):
         term.keys("C-n")
         term.wait_for(title)
-    assert not (repo / "kubernetes").exists()  # nothing written before confirming
+    assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
     term.keys("C-n")
     term.wait_for("Write the files without checking")
     term.keys("y")
-    term.wait_for("validation: ", timeout=60)  # the Write log stays on screen until Next
+    term.wait_for("Validating the manifests", timeout=60)  # the Write log stays on screen until Next
     deadline = time.monotonic() + 60
     while "Done." not in term.screen() and time.monotonic() < deadline:
         term.keys("C-n")  # Next is enabled once every file is written
@@ -120,7 +120,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
 
 def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ} | {"TERM": "xterm-256color"}
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a first run")
@@ -128,4 +128,5 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
-    assert sorted(p.name for p in repo.iterdir()) == [".exit-code"]
+    assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
+    assert not (repo / "kubernetes/apps/observability").exists()

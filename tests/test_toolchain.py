@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, need, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, need, run_cli, flux_repo
 
 NS = "kubernetes/apps/observability"
 
@@ -50,7 +50,7 @@ def test_pre_commit_hook_command_fails_on_drift_and_passes_in_sync(tmp_path):
     hook = _hook("obs-wizard-check")
     assert hook["pass_filenames"] is False and hook["language"] == "python"
     repo = tmp_path / "home-ops"
-    repo.mkdir()
+    flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     entry = shlex.split(hook["entry"])
     assert entry[0] == "obs-wizard"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, all_checks_passed, shared_data, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, shared_data, snapshot_tree
 from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
@@ -23,9 +23,7 @@ REVIEW, WRITE, DONE = LAST_FORM + 1, LAST_FORM + 2, LAST_FORM + 3
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    path = tmp_path / "home-ops"
-    path.mkdir()
-    return path
+    return flux_repo(tmp_path / "home-ops")
 
 
 def make_app(repo: Path, **kwargs) -> WizardApp:
@@ -145,7 +143,7 @@ async def test_quit_asks_first_and_leaves_the_repo_untouched(repo, key):
         await pilot.click("#confirm-yes")
         await pilot.pause()
     assert app.return_value == 130
-    assert list(repo.iterdir()) == []
+    assert nothing_written(repo)
 
 
 async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(repo):
@@ -156,13 +154,13 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
         assert f"In {NS}/:" in summary and "+ create    loki/app/helmrelease.yaml" in summary
         assert "Alert -> Slack: 2m40s worst case" in summary
         assert "nothing tells you" in summary  # no heartbeat configured: said on Review
-        assert list(repo.iterdir()) == []
+        assert nothing_written(repo)
         await pilot.press("ctrl+n")  # Write files -> Connect not configured: confirm
         await pilot.pause()
         assert app.screen.__class__.__name__ == "Confirm"
         await pilot.press("n")
         await pilot.pause()
-        assert app.index == REVIEW and list(repo.iterdir()) == []
+        assert app.index == REVIEW and nothing_written(repo)
 
 
 async def test_full_run_writes_the_expected_files(repo, all_tools):
@@ -262,7 +260,8 @@ def _quiet_cursor(app: WizardApp) -> None:
 
 def snapshot_app(tmp_path: Path) -> WizardApp:
     repo = tmp_path / "home-ops"
-    repo.mkdir(exist_ok=True)
+    if not repo.exists():
+        flux_repo(repo)
     return make_app(repo)
 
 
@@ -305,7 +304,7 @@ def test_snapshot_invalid_field_light_theme(snap_compare, tmp_path):
         await fill(pilot.app, pilot, {"cluster.domain": "Example..com", "cluster.node_count": "0"})
         _quiet_cursor(pilot.app)
 
-    app = make_app(tmp_path, theme_name="textual-light")
+    app = make_app(flux_repo(tmp_path), theme_name="textual-light")
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
 

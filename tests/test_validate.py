@@ -10,6 +10,7 @@ from tests.conftest import require_tool
 from wizard import render
 from wizard.validate import validate_files
 from wizard.validate.crd_schema import check_documents
+from wizard.validate.wiring import CHECKS as WIRING_CHECKS
 
 NS = "kubernetes/apps/observability"
 
@@ -23,12 +24,29 @@ def errors(files: dict[str, str], crd_dir: Path) -> list[str]:
     return [f.line() for f in check_documents(files, crd_dir, strict_missing=True).errors]
 
 
-def test_the_render_passes_every_check(files, crd_dir, charts_dir, kubectl, example_answers):
+def test_the_render_passes_every_check(files, crd_dir, charts_dir, charts_src, kubectl, example_answers):
     require_tool("promtool")
     require_tool("amtool")
-    report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers)
+    report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers, charts_src=charts_src)
     assert report.findings == []
-    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests"]
+    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "chart-render",
+                                 *WIRING_CHECKS, "kustomize", "manifests"]
+
+
+def test_heartbeat_and_routes_render_passes_every_check(crd_dir, charts_dir, kubectl):
+    """The optional parts: the heartbeat ExternalSecret and route, HTTPRoutes for Prometheus and Alertmanager."""
+    from tests.conftest import MINIMAL_ANSWERS
+    from wizard import answers_file
+    from wizard.validate import validate_answers_render
+
+    require_tool("promtool")
+    require_tool("amtool")
+    answers = answers_file.parse(MINIMAL_ANSWERS + "secrets:\n  heartbeat_item: alertmanager\n"
+                                 "grafana:\n  expose_prometheus_alertmanager: true\n  hostname: grafana.${SECRET_DOMAIN}\n"
+                                 "flux:\n  substitute_from: cluster-secrets\n", "a.yaml")
+    report = validate_answers_render(answers, render.render(answers), repo=None, crd_dir=crd_dir, charts_dir=charts_dir)
+    assert report.findings == [], [f.line() for f in report.findings]
+    assert [o.status for o in report.outcomes()] == ["passed"] * len(report.checks_run)
 
 
 BREAKAGES = [

@@ -218,7 +218,7 @@ def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list
 def dump(answers: Answers) -> str:
     """The answers file text: explicitly set values only, with a header and a schema comment."""
     data = answers.model_dump(mode="json", exclude_unset=True)
-    data["cluster"] = answers.cluster.model_dump(mode="json")  # required section, always complete
+    data["cluster"] = answers.cluster.model_dump(mode="json", exclude_unset=True)  # its required values are always set
     ordered = {name: data[name] for name in Answers.model_fields if name in data}
     header = (
         f"# yaml-language-server: $schema=./{Path(SCHEMA_PATH).name}\n"

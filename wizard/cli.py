@@ -21,6 +21,7 @@ EPILOG = """\
 modes:
   obs-wizard [--repo DIR]                    the interactive wizard (Textual) in a terminal
   obs-wizard --plain [--repo DIR]            the same questions as plain prompts
+  obs-wizard --init-answers [--repo DIR]     write DIR/.obs-wizard/answers.yaml pre-filled from the repo
   obs-wizard --answers FILE --repo DIR       headless: render, validate and write
   obs-wizard --answers FILE --dry-run        show the plan and diffs, write nothing
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
@@ -67,6 +68,11 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
              "(default: $OBS_WIZARD_CHARTS_DIR)",
     )
     common.add_argument(
+        "--charts-src", metavar="DIR", type=Path, default=default(None),
+        help="folder of unpacked <chart>-<version>/ charts to render the HelmReleases from (needs the helm extra; "
+             "default: $OBS_WIZARD_CHARTS_SRC, else the user cache, else pulled from the chart's OCI URL)",
+    )
+    common.add_argument(
         "--strict", action="store_true", default=default(False),
         help="a skipped check (missing tool or data) fails validation with exit 3 (default: $OBS_WIZARD_STRICT)",
     )
@@ -89,12 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="print the plan with unified diffs; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 with the diff when the repo is out of sync")
     mode.add_argument("--plain", action="store_true", help="ask with plain prompts instead of the full-screen wizard")
+    mode.add_argument("--init-answers", action="store_true",
+                      help="write an answers file pre-filled from the repo (--answers FILE, default "
+                           "DIR/.obs-wizard/answers.yaml); never overwrites")
     parser.add_argument("--conflicts", choices=("ours", "theirs"), default=None,
                         help="settle every conflict: ours keeps the value on disk, theirs takes the new render")
     parser.add_argument("--force", action="store_true", help="the same as --conflicts theirs")
     parser.add_argument("--adopt", action="store_true",
                         help="merge observability files that exist but were not written by obs-wizard")
     parser.add_argument("--skip-secret-check", action="store_true", help="write without checking the 1Password items")
+    parser.add_argument("--init-layout", action="store_true",
+                        help="in a repo without a Flux Kustomization applying kubernetes/apps, create one "
+                             "(kubernetes/flux/cluster/ks.yaml) instead of refusing")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
@@ -196,19 +208,24 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
+        charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
         strict=bool(args.strict) or strict_from_env(),
     )
 
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, sources, out, err)
+    if args.init_answers:
+        from wizard import init_answers
+
+        return init_answers.run(repo, args.answers, out, args.init_layout)
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), out)
     if args.answers is None and not (args.check or args.dry_run):
-        return _interactive(repo, sources, args.plain)
+        return _interactive(repo, sources, args.plain, args.init_layout)
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),
-        adopt=args.adopt, skip_secret_check=args.skip_secret_check,
+        adopt=args.adopt, skip_secret_check=args.skip_secret_check, init_layout=args.init_layout,
     )
 
 
@@ -227,7 +244,7 @@ def _repo(path: Path) -> Path:
     return path
 
 
-def _interactive(repo: Path, sources, plain: bool) -> int:
+def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
@@ -237,10 +254,10 @@ def _interactive(repo: Path, sources, plain: bool) -> int:
     if plain:
         from wizard.plain import run as run_plain
 
-        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
+        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
     from wizard.tui.app import run as run_tui
 
-    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict)
+    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ _CONSTRAINTS = {
     model._chart_version: "chart version",
     model._slack_channel: "#channel or empty",
     model._hostname: "host name, may use ${SECRET_DOMAIN}",
+    model._domain: "DNS name or ${SECRET_DOMAIN}",
 }
 
 

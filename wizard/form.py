@@ -9,7 +9,8 @@ both front ends without UI code changes.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,10 +38,17 @@ class Question:
     default: Any  # None when the field has no default (required) or a derived default
     required: bool
     advanced: bool
+    choices: tuple[str, ...] = ()  # values found in the repo, offered as a pick list (with "other")
+    outside_repo: str | None = None  # key of the bool answer that allows a value the repo does not define
+    confirms: str | None = None  # for that bool answer: the key of the value it allows
 
     @property
     def key(self) -> str:
         return f"{self.section}.{self.name}"
+
+
+#: The pick-list entry that leads to typing a value the repo does not define.
+OTHER = "other (not defined in this repo)…"
 
 
 @dataclass(frozen=True)
@@ -69,21 +77,33 @@ def _kind(annotation: Any) -> str:
 
 def _questions(section_name: str, section: type) -> tuple[Question, ...]:
     out = []
+    confirmers = {}
+    for name, field in section.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("confirms"):
+            confirmers[str(extra["confirms"])] = f"{section_name}.{name}"
     for name, field in section.model_fields.items():
         required = field.default is PydanticUndefined and field.default_factory is None
         default = None if required else (field.default_factory() if field.default_factory else field.default)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         out.append(Question(section_name, name, field.title or name, field.description or "", _kind(field.annotation),
-                            default, required, field_is_advanced(section, name)))
+                            default, required, field_is_advanced(section, name),
+                            outside_repo=confirmers.get(f"{section_name}.{name}"),
+                            confirms=str(extra["confirms"]) if extra.get("confirms") else None))
     return tuple(out)
 
 
-def steps() -> tuple[Step, ...]:
+def steps(choices: dict[str, list[str]] | None = None) -> tuple[Step, ...]:
+    """The steps; ``choices`` (question key -> values found in the repo) become pick lists."""
     sections = dict(SECTIONS)
     listed = {name for _, names in STEP_SECTIONS for name in names}
     result = [Step(title, names, tuple(q for n in names if n in sections for q in _questions(n, sections[n])))
               for title, names in STEP_SECTIONS]
     result += [Step(sections[name].model_config.get("title") or name.title(), (name,), _questions(name, sections[name]))
                for name, _ in SECTIONS if name not in listed]
+    if choices:
+        result = [replace(step, questions=tuple(replace(q, choices=tuple(choices.get(q.key, ()))) for q in step.questions))
+                  for step in result]
     return tuple(result)
 
 
@@ -120,7 +140,9 @@ def from_text(question: Question, text: str) -> Any:
 class Draft:
     """The answers being edited: text per question, from defaults, discovery or saved answers."""
 
-    def __init__(self, initial: dict[str, dict[str, Any]] | None = None):
+    def __init__(self, initial: dict[str, dict[str, Any]] | None = None,
+                 check: Callable[[Answers], dict[str, str]] | None = None):
+        self.check = check  # problems beyond the model's, by question key (answers vs the repo)
         self.values: dict[str, Any] = {}  # question key -> model value (None: unset / use default)
         for section, fields in (initial or {}).items():
             for name, value in (fields or {}).items():
@@ -151,7 +173,7 @@ class Draft:
     def errors(self) -> dict[str, str]:
         """Problems by question key ('' for rules spanning several sections), from the model itself."""
         try:
-            Answers.model_validate(self.data())
+            answers = Answers.model_validate(self.data())
         except ValidationError as exc:
             found: dict[str, str] = {}
             for error in exc.errors(include_url=False, include_input=False):
@@ -162,7 +184,7 @@ class Draft:
                 key = ".".join(loc[:2]) if len(loc) >= 2 else (loc[0] if loc else "")
                 found.setdefault(key, message)
             return found
-        return {}
+        return self.check(answers) if self.check else {}
 
     def answers(self) -> Answers:
         return Answers.model_validate(self.data())

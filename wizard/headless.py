@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wizard import answers_file, apply, discovery, plan, sizing, state, yamlio
+from wizard import answers_file, apply, discovery, layout, plan, sizing, state, yamlio
 from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.model import Answers
 from wizard.session import Session
@@ -18,6 +18,7 @@ class Sources:
 
     crd_dir: Path | None = None
     charts_dir: Path | None = None
+    charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
     strict: bool = False  # --strict or OBS_WIZARD_STRICT=1
 
 
@@ -34,12 +35,14 @@ def answers_path(given: Path | None, repo: Path) -> Path:
 
 
 def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False,
-             out: TextIO | None = None) -> tuple[Answers, plan.Plan]:
+             out: TextIO | None = None, init_layout: bool = False) -> tuple[Answers, plan.Plan]:
     try:
         previous = state.load(repo)
     except state.StateError as exc:
         raise BadInput(str(exc)) from None
     found = discovery.discover(repo, previous=previous)
+    if not found.is_flux_repo and not init_layout:
+        raise BadInput(layout.refusal(repo))
     suggestions = found.suggestions()
     answers = answers_file.load(answers_at, defaults=suggestions)
     if answers.flux.namespace != "observability":
@@ -52,7 +55,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
             for name, value in values.items():
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
                     print(f"from the repo: {section}.{name} = {value}", file=out)
-    session = Session(repo, previous=previous, found=found)
+    session = Session(repo, previous=previous, found=found, init_layout=init_layout)
     return answers, session.plan(answers, choose=choose, adopt=adopt, answers_source=answers_at)
 
 
@@ -63,7 +66,7 @@ def _print_report(report: Report, out: TextIO) -> None:
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
     report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
-                                     strict=sources.strict)
+                                     charts_src=sources.charts_src, strict=sources.strict)
     _print_report(report, out)
     if report.errors:
         raise ValidationFailed("the rendered manifests failed validation (above); nothing was written")
@@ -93,8 +96,12 @@ def _print_advice(answers: Answers, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
-def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
-    """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``."""
+def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool = True) -> None:
+    """Check the 1Password items; raise when they fail, or when Connect is missing and ``required``.
+
+    ``writes``: a run that would write says "nothing was written"; check-secrets never writes.
+    """
+    tail = "; nothing was written" if writes else ""
     from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
 
     try:
@@ -103,44 +110,46 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool) -> None:
         if required:
             raise ConnectNotConfigured(
                 f"{exc}; set OP_CONNECT_HOST and OP_CONNECT_TOKEN to check the 1Password items, "
-                "or pass --skip-secret-check to write without checking; nothing was written"
+                + ("or pass --skip-secret-check to write without checking" if writes else "then run check-secrets again") + tail
             ) from None
         print(f"secret check: skipped ({exc})", file=out)
         return
     report = check_connect(answers, host, token)
     settings = [o for o in report.outcomes if o.check == "Connect settings"]
     if settings:
-        raise SecretsMissing(f"{settings[0].message}; nothing was written")
+        raise SecretsMissing(f"{settings[0].message}{tail}")
     for outcome in report.outcomes:
         print(f"  {outcome.line()}", file=out)
     failed = [o for o in report.outcomes if o.status == "fail"]
     print(f"secret check: {'passed' if not failed else f'FAILED ({len(failed)} problem(s))'}", file=out)
     if failed:
         raise SecretsMissing(
-            f"the 1Password items are not what the ExternalSecrets need ({len(failed)} problem(s) above); nothing was written",
+            f"the 1Password items are not what the ExternalSecrets need ({len(failed)} problem(s) above){tail}",
             details=[f"{o.check}: {o.message}" for o in failed],
         )
 
 
 def check_secrets(answers_at: Path, out: TextIO) -> int:
     answers = answers_file.load(answers_at)
-    _secret_check(answers, out, required=True)
+    _secret_check(answers, out, required=True, writes=False)
     return Exit.OK
 
 
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
-        dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False) -> int:
+        dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False,
+        init_layout: bool = False) -> int:
     if dry_run or check:
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
-                    skip_secret_check=skip_secret_check)
+                    skip_secret_check=skip_secret_check, init_layout=init_layout)
     with apply.repo_lock(repo):  # a second run waits, or exits 8: it never plans against a write in progress
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
-                    skip_secret_check=skip_secret_check)
+                    skip_secret_check=skip_secret_check, init_layout=init_layout)
 
 
 def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
-         dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool) -> int:
-    answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out)
+         dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool,
+         init_layout: bool) -> int:
+    answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out, init_layout=init_layout)
 
     if check:
         drift = the_plan.manifest_drift

@@ -26,6 +26,8 @@ _SLACK_CHANNEL_RE = re.compile(r"^[#@][a-z0-9][-_.a-z0-9]{0,79}\Z")
 #: Flux variables the templates may carry through to postBuild substitution.
 FLUX_VARIABLES = ("SECRET_DOMAIN",)
 _FLUX_VAR_RE = re.compile(r"\$\{([^}]*)\}")
+#: How a repo that keeps its domain out of git names it (Flux substitutes it from cluster-secrets).
+DOMAIN_VARIABLE_REF = "${SECRET_DOMAIN}"
 
 
 def _fqdn(value: str) -> str:
@@ -142,7 +144,14 @@ def _hostname(value: str) -> str:
     return value
 
 
+def _domain(value: str) -> str:
+    if value == DOMAIN_VARIABLE_REF:
+        return value
+    return _fqdn(value)
+
+
 Fqdn = Annotated[str, AfterValidator(_fqdn)]
+Domain = Annotated[str, AfterValidator(_domain)]
 K8sName = Annotated[str, AfterValidator(_dns1123_label)]
 K8sResourceName = Annotated[str, AfterValidator(_dns1123_subdomain)]
 Duration = Annotated[str, AfterValidator(_duration)]
@@ -154,6 +163,18 @@ OnePasswordTitle = Annotated[str, AfterValidator(_onepassword_title)]
 ChartVersion = Annotated[str, AfterValidator(_chart_version)]
 SlackChannel = Annotated[str, AfterValidator(_slack_channel)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
+
+
+def outside_repo(of: str, what: str) -> Any:
+    """The explicit answer that ``of`` names something the repo does not define (installed at
+    bootstrap or by hand). Without it, a value the repo does not define is refused."""
+    return Field(
+        default=False,
+        title=f"{what} is outside the repo",
+        description=f"True when the {what} named in {of} is created outside this repo (at bootstrap or by hand); "
+                    f"otherwise it must be one the repo defines.",
+        json_schema_extra={"advanced": True, "confirms": of},
+    )
 
 
 def advanced(**kwargs: Any) -> Any:
@@ -175,10 +196,11 @@ class Cluster(Section):
 
     model_config = ConfigDict(title="Cluster")
 
-    domain: Fqdn = Field(
+    domain: Domain | None = Field(
+        None,
         title="Cluster domain",
-        description="DNS domain your services live under; Grafana defaults to grafana.<domain>.",
-        examples=["example.com"],
+        description="DNS domain for grafana.<domain>; omit it (or write ${SECRET_DOMAIN}) where Flux substitutes it.",
+        examples=["example.com", "${SECRET_DOMAIN}"],
     )
     node_count: Annotated[int, BeforeValidator(_whole_number)] = Field(
         title="Node count",
@@ -192,6 +214,7 @@ class Cluster(Section):
         description="StorageClass for the node-local Prometheus, Alertmanager and Loki volumes.",
         examples=["local-path"],
     )
+    storage_class_outside_repo: bool = outside_repo("cluster.storage_class", "StorageClass")
 
 
 class Metrics(Section):
@@ -261,6 +284,7 @@ class Grafana(Section):
     gateway_section: K8sName = Field(
         "https", title="Gateway listener", description="Listener (sectionName) that admits routes from other namespaces."
     )
+    gateway_outside_repo: bool = outside_repo("grafana.gateway_name", "Gateway")
     expose_prometheus_alertmanager: bool = Field(
         False,
         title="Routes for Prometheus and Alertmanager",
@@ -277,6 +301,7 @@ class Secrets(Section):
     store: K8sResourceName = Field(
         "onepassword", title="ClusterSecretStore", description="Name of the ClusterSecretStore backed by 1Password."
     )
+    store_outside_repo: bool = outside_repo("secrets.store", "ClusterSecretStore")
     vault: OnePasswordTitle = Field(
         "Kubernetes", title="1Password vault", description="Title of the vault that holds the items."
     )
@@ -310,6 +335,9 @@ class Secrets(Section):
     def _distinct_grafana_fields(self) -> Secrets:
         if self.grafana_username_field == self.grafana_password_field:
             raise ValueError("grafana_username_field and grafana_password_field must be different fields")
+        if self.heartbeat_item == self.slack_item and self.heartbeat_url_field == self.slack_webhook_field:
+            raise ValueError("the heartbeat URL and the Slack webhook must be different fields of the item "
+                             f"{self.slack_item!r}: set heartbeat_url_field (e.g. HEARTBEAT_URL)")
         return self
 
 
@@ -358,6 +386,7 @@ class Flux(Section):
     git_repository_namespace: K8sName = advanced(
         default="flux-system", title="GitRepository namespace", description="Namespace of that GitRepository."
     )
+    git_repository_outside_repo: bool = outside_repo("flux.git_repository", "GitRepository")
     substitute_from: K8sResourceName | None = advanced(
         default=None,
         title="Substitution Secret",
@@ -435,6 +464,11 @@ class Answers(BaseModel):
 
     @model_validator(mode="after")
     def _substitution_needs_a_source(self) -> Answers:
+        if self.cluster.domain in (None, DOMAIN_VARIABLE_REF) and not self.flux.substitute_from:
+            raise ValueError(
+                "cluster.domain is required (e.g. example.com); it may be omitted or written as ${SECRET_DOMAIN} only "
+                "when Flux substitutes that variable (flux.substitute_from, e.g. cluster-secrets)"
+            )
         if self.grafana.hostname and "${" in self.grafana.hostname and not self.flux.substitute_from:
             raise ValueError(
                 "grafana.hostname uses ${SECRET_DOMAIN} but flux.substitute_from is not set; Flux would "
@@ -445,8 +479,13 @@ class Answers(BaseModel):
     # --- derived values (kept here so every consumer derives them the same way) -----------------
 
     @property
+    def domain(self) -> str:
+        """The domain as written into manifests: the literal, or ${SECRET_DOMAIN} for Flux to substitute."""
+        return self.cluster.domain or DOMAIN_VARIABLE_REF
+
+    @property
     def grafana_hostname(self) -> str:
-        return self.grafana.hostname or f"grafana.{self.cluster.domain}"
+        return self.grafana.hostname or f"grafana.{self.domain}"
 
     def sibling_hostname(self, name: str) -> str:
         """``name`` beside Grafana: grafana.example.com -> prometheus.example.com."""

@@ -35,13 +35,40 @@ class _Prompts:
         return self.q.select(message, choices=choices, default=default, **self.io).unsafe_ask()
 
 
+def _pick(prompts: _Prompts, draft: form.Draft, question: form.Question) -> bool:
+    """Offer the values found in the repo; True when one was picked, False to type another value.
+
+    "other" needs the explicit answer that the object lives outside the repo (the same field an
+    answers file sets); declining it returns to the list.
+    """
+    while True:
+        current = draft.text(question)
+        default = current if current in question.choices else form.OTHER
+        picked = prompts.select(question.title, [*question.choices, form.OTHER], default)
+        if picked != form.OTHER:
+            draft.set_text(question, picked)
+            if question.outside_repo:
+                draft.values.pop(question.outside_repo, None)
+            return True
+        if not question.outside_repo:
+            return False
+        if prompts.confirm(f"{question.title}: this repo defines only {', '.join(question.choices)}. "
+                           "Is the one you mean created outside the repo (at bootstrap or by hand)?", False):
+            draft.values[question.outside_repo] = True
+            return False
+
+
 def _ask_step(prompts: _Prompts, draft: form.Draft, step: form.Step, out: TextIO) -> None:
     print(f"\n== {step.title} ==", file=out)
     advanced = [q for q in step.questions if q.advanced]
     ask_advanced = bool(advanced) and prompts.confirm(f"Change the {len(advanced)} advanced option(s) of this step?", False)
     while True:
         for question in step.questions:
+            if question.confirms:  # asked together with the value it allows (the pick list's "other")
+                continue
             if question.advanced and not ask_advanced:
+                continue
+            if question.choices and _pick(prompts, draft, question):
                 continue
             if question.kind == "bool":
                 value = prompts.confirm(question.title, draft.text(question) == "true")
@@ -49,7 +76,7 @@ def _ask_step(prompts: _Prompts, draft: form.Draft, step: form.Step, out: TextIO
                 continue
 
             def validate(text: str, question: form.Question = question) -> bool | str:
-                trial = form.Draft(draft.data())
+                trial = form.Draft(draft.data(), draft.check)
                 trial.set_text(question, text)
                 return trial.errors().get(question.key) or True
 
@@ -65,23 +92,24 @@ def _ask_step(prompts: _Prompts, draft: form.Draft, step: form.Step, out: TextIO
 
 
 def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, input: Any = None, output: Any = None,
-        out: TextIO | None = None, strict: bool = False) -> int:
+        out: TextIO | None = None, strict: bool = False, init_layout: bool = False) -> int:
     out = out or sys.stdout
     try:
-        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out, strict)
+        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out, strict, init_layout)
     except (KeyboardInterrupt, EOFError):
         print("\nobs-wizard: cancelled; nothing was written", file=out)
         return int(Exit.CANCELLED)
 
 
-def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Prompts, out: TextIO, strict: bool = False) -> int:
-    session = Session.open(repo, crd_dir, charts_dir, strict=strict)
+def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Prompts, out: TextIO, strict: bool = False,
+         init_layout: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, strict=strict, init_layout=init_layout)
     print(f"obs-wizard: kube-prometheus-stack, Loki and Alloy for {repo}", file=out)
     print("a re-run: your saved answers are the defaults" if session.rerun else "a first run", file=out)
     for line in session.found.report():
         print(f"  repo: {line}", file=out)
     draft = session.initial_draft()
-    for step in form.steps():
+    for step in form.steps(session.choices()):
         _ask_step(prompts, draft, step, out)
     answers = draft.answers()
 

@@ -28,6 +28,8 @@ SLACK_SECRET = "alertmanager-slack"
 SLACK_SECRET_KEY = "slack-webhook-url"
 HEARTBEAT_SECRET = "alertmanager-heartbeat"
 HEARTBEAT_SECRET_KEY = "heartbeat-url"
+#: Size of the Alertmanager volume (silences and notification log: small).
+ALERTMANAGER_PVC_SIZE = "1Gi"
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "grafana_secret": GRAFANA_SECRET,
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
+        "alertmanager_pvc_size": ALERTMANAGER_PVC_SIZE,
         "heartbeat": sizing.heartbeat_schedule(answers),
         "disk": sizing.prometheus_disk(answers),
         "memory": sizing.prometheus_memory(answers),

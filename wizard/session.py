@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import answers_file, apply, discovery, plan, render, repo_paths, state
+from wizard import answers_file, apply, crosscheck, discovery, layout, plan, render, repo_paths, state
 from wizard.errors import BadInput, ValidationFailed
 from wizard.form import Draft
 from wizard.model import Answers
@@ -26,9 +26,22 @@ class Session:
     found: discovery.Discovery = field(default_factory=discovery.Discovery)
     saved: Answers | None = None
     strict: bool = False  # a skipped check fails validation (--strict / OBS_WIZARD_STRICT=1)
+    init_layout: bool = False  # create the Flux layout in a repo that has none
+    needs_layout: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        if not self.found.is_flux_repo:
+            if not self.init_layout:
+                raise BadInput(layout.refusal(self.repo))
+            self.needs_layout = True
+            # What the created layout will define: the apps Kustomization and the source it reads.
+            self.found.apps_kustomization = "flux-system/cluster-apps (--init-layout)"
+            self.found.sources.append(discovery.FluxSource("GitRepository", "flux-system", "flux-system",
+                                                           "read by cluster-apps (--init-layout)"))
 
     @classmethod
-    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, *, strict: bool = False) -> Session:
+    def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, *, strict: bool = False,
+             init_layout: bool = False) -> Session:
         repo_paths.refuse_outside_links(repo)
         try:
             previous = state.load(repo)
@@ -36,7 +49,18 @@ class Session:
             raise BadInput(str(exc)) from None
         found = discovery.discover(repo, previous=previous)
         saved = answers_file.load(found.saved_answers) if found.saved_answers else None
-        return cls(repo, crd_dir, charts_dir, previous, found, saved, strict)
+        return cls(repo, crd_dir, charts_dir, previous, found, saved, strict, init_layout)
+
+    def problems(self, answers: Answers) -> list[crosscheck.Problem]:
+        """Objects the answers name that the repo does not define (and were not declared outside it)."""
+        return crosscheck.problems(answers, self.found)
+
+    def check(self, answers: Answers) -> None:
+        """BadInput (exit 2, nothing written) with one line per answer that does not match the repo."""
+        found = self.problems(answers)
+        if found:
+            lines = [p.line() for p in found]
+            raise BadInput(lines[0], details=lines[1:])
 
     @property
     def rerun(self) -> bool:
@@ -44,20 +68,35 @@ class Session:
 
     def initial_draft(self) -> Draft:
         """Saved answers first (a re-run), else what the repo suggests; defaults fill the rest."""
+        def check(answers: Answers) -> dict[str, str]:
+            return crosscheck.by_field(answers, self.found)
+
         if self.saved is not None:
-            return Draft(self.saved.model_dump(mode="json", exclude_unset=True))
-        return Draft(self.found.suggestions())
+            return Draft(self.saved.model_dump(mode="json", exclude_unset=True), check)
+        return Draft(self.found.suggestions(), check)
+
+    def choices(self) -> dict[str, list[str]]:
+        """Values found in the repo per question, for the pick lists."""
+        return self.found.choices()
 
     def plan(self, answers: Answers, choose: plan.Choices | plan.Side | None = None,
              adopt: bool = False, answers_source: Path | None = None) -> plan.Plan:
-        """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback."""
+        """The write plan; a file obs-wizard cannot read or edit is a clear error, never a traceback.
+
+        Answers that name objects the repo does not define are refused first (BadInput, exit 2).
+        """
         repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)
+        self.check(answers)
         try:
-            return plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)
+            the_plan = plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)
         except plan.PlanError as exc:
             raise BadInput(str(exc)) from None
         except render.RenderError as exc:
             raise ValidationFailed(str(exc)) from None
+        if self.needs_layout:
+            source = (answers.flux.git_repository_namespace, answers.flux.git_repository)
+            the_plan.changes[:0] = layout.layout_changes(self.repo, source)
+        return the_plan
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
         return validate_answers_render(answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,

@@ -78,17 +78,44 @@ def connect_timeout(env: dict[str, str] | None = None) -> float:
 
 
 def webhook_outcome(check: str, value: str) -> Outcome:
-    """Is ``value`` a Slack incoming webhook URL? The value itself is never part of the message."""
+    """Can Alertmanager's Slack notifier post to ``value``? The value itself is never part of the message.
+
+    Slack incoming webhooks pass; Slack-compatible ones (Mattermost, Rocket.Chat, Discord's ``/slack``
+    endpoint) pass with a note; only a URL that cannot be a Slack-style webhook (not https, no path)
+    or a Slack Workflow Builder URL fails.
+    """
+    from urllib.parse import urlsplit
+
     value = value.strip()
     if "hooks.slack.com/workflows/" in value or "hooks.slack.com/triggers/" in value:
         return Outcome(check, "fail", "is a Slack Workflow Builder webhook; Alertmanager needs an incoming webhook (https://hooks.slack.com/services/T…/B…/…)")
     match = _WEBHOOK.match(value)
-    if not match:
+    if match:
+        team, bot, token = match.groups()
+        if not (9 <= len(team) <= 12 and 9 <= len(bot) <= 12 and len(token) == 24):
+            return Outcome(check, "warn", "looks like a Slack webhook but its parts have unusual lengths; check it was copied whole")
+        return Outcome(check, "ok", "a Slack incoming webhook URL")
+    try:
+        url = urlsplit(value)
+        host = (url.hostname or "").lower()
+    except ValueError:
+        url, host = None, ""
+    if url is None or url.scheme != "https" or not host or url.path.strip("/") == "":
+        return Outcome(check, "fail", "cannot be a Slack-style webhook (it needs https://, a host and a path, e.g. "
+                                      "https://hooks.slack.com/services/T…/B…/…)")
+    path = url.path.rstrip("/")
+    if host == "hooks.slack.com":
         return Outcome(check, "fail", "does not look like a Slack incoming webhook URL (https://hooks.slack.com/services/T…/B…/…)")
-    team, bot, token = match.groups()
-    if not (9 <= len(team) <= 12 and 9 <= len(bot) <= 12 and len(token) == 24):
-        return Outcome(check, "warn", "looks like a Slack webhook but its parts have unusual lengths; check it was copied whole")
-    return Outcome(check, "ok", "a Slack incoming webhook URL")
+    if host in ("discord.com", "discordapp.com") and "/api/webhooks/" in path:
+        if path.endswith("/slack"):
+            return Outcome(check, "ok", "a Discord webhook's Slack-compatible endpoint (/slack); note: Discord renders Slack messages partly")
+        return Outcome(check, "warn", "a Discord webhook without /slack at the end; Alertmanager posts Slack's format, "
+                                      "which only Discord's /slack endpoint accepts: append /slack")
+    if "/hooks/" in path + "/":
+        return Outcome(check, "ok", "a Slack-compatible webhook (Mattermost or Rocket.Chat style /hooks/…); note: not Slack itself, "
+                                    "so check that a test alert arrives")
+    return Outcome(check, "warn", "not a known Slack or Slack-compatible webhook; Alertmanager will post Slack's message format "
+                                  "to it: check that a test alert arrives")
 
 
 def heartbeat_outcome(check: str, value: str) -> Outcome:

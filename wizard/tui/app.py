@@ -42,7 +42,7 @@ class WizardApp(App[int]):
         self.session = session
         self.repo_label = repo_label or str(session.repo)
         self.draft = session.initial_draft()
-        self.form_steps = form.steps()
+        self.form_steps = form.steps(session.choices())
         self.titles = ["Welcome", *(s.title for s in self.form_steps), "Review", "Write", "Done"]
         self.index = 0
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
@@ -330,8 +330,8 @@ class WizardApp(App[int]):
         self._refresh()
 
 
-def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False) -> int:
-    session = Session.open(repo, crd_dir, charts_dir, strict=strict)
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False, init_layout: bool = False) -> int:
+    session = Session.open(repo, crd_dir, charts_dir, strict=strict, init_layout=init_layout)
     app = WizardApp(session)
     result = app.run()
     if app.report_lines:  # the Write step's report stays readable after the screen is gone

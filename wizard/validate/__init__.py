@@ -19,16 +19,16 @@ __all__ = ["Finding", "Outcome", "Report", "strict_from_env", "validate_answers_
 
 
 def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
-                            charts_dir: Path | None, strict: bool | None = None) -> Report:
+                            charts_dir: Path | None, strict: bool | None = None, charts_src: Path | None = None) -> Report:
     """Every check on ``files``: the exact text each file will have in ``repo`` (the plan's merge of
     what ``answers`` render with the file on disk), every object the answers render among them.
 
     Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
     ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
     """
-    substitutions = {"SECRET_DOMAIN": answers.cluster.domain} if answers.uses_substitution else {}
+    substitutions = {"SECRET_DOMAIN": answers.cluster.domain if answers.cluster.domain not in (None, "${SECRET_DOMAIN}") else "example.com"} if answers.uses_substitution else {}
     return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions,
-                          strict=strict)
+                          strict=strict, charts_src=charts_src)
 
 
 def _substitute(text: str, variables: dict[str, str]) -> str:
@@ -39,12 +39,15 @@ def _substitute(text: str, variables: dict[str, str]) -> str:
 
 def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
                    charts_dir: Path | None = None, answers: Answers | None = None,
-                   substitutions: dict[str, str] | None = None, strict: bool | None = None) -> Report:
+                   substitutions: dict[str, str] | None = None, strict: bool | None = None,
+                   charts_src: Path | None = None) -> Report:
     """Run every check on ``files`` (repo-relative path -> text) as they would sit in ``repo``.
 
     ``substitutions`` are the Flux postBuild variables; schema checks see the values Flux will apply.
     ``answers`` enable the checks rendered from them (promtool unit tests, Flux variables allowed).
     ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
+    ``charts_src`` (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull) has the charts each HelmRelease
+    is rendered from for the wiring checks.
     """
     report = Report(strict=strict_from_env() if strict is None else strict)
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
@@ -53,7 +56,8 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     report.extend(check_chart_values(substituted, charts_dir))
     report.extend(check_alloy(files))
     report.extend(check_rules(substituted, answers))
-    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files)))
+    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files) if tools.find("amtool") else None))
+    report.extend(check_rendered(substituted, answers, charts_src))
     if tools.find("kubectl") is None:
         report.extend(check_kustomize(None, files))  # reports the missing tool; nothing to stage
     else:
@@ -61,6 +65,23 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
             report.extend(check_kustomize(root, files))
     if answers is not None:  # every object the answers render is in the exact text that will be on disk
         report.extend(check_manifests(files, rendered_manifests(answers)))
+    return report
+
+
+def check_rendered(files: dict[str, str], answers: Answers | None, charts_src: Path | None) -> Report:
+    """Render each HelmRelease with the Helm SDK (when installed) and check the wiring of the result."""
+    from wizard.validate.helm_render import render_all
+
+    report = Report()
+    rendered, render_report = render_all(files, charts_src)
+    report.extend(render_report)
+    if not rendered:
+        return report
+    from wizard.validate.wiring import check_wiring
+
+    done = {r.release.label for r in rendered}
+    not_rendered = sorted({f.document for f in render_report.findings if f.document and f.document not in done})
+    report.extend(check_wiring(files, rendered, not_rendered, answers))
     return report
 
 
@@ -82,9 +103,7 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
 
 
 def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
-    """The kube-prometheus-stack chart defaults for the pinned version, when the charts are at hand."""
-    if charts_dir is None:
-        return None
+    """The kube-prometheus-stack chart defaults for the pinned version, from the first source that has them."""
     from wizard.validate.chart_values import chart_defaults
     from wizard.validate.extract import documents
 

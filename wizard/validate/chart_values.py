@@ -10,11 +10,13 @@ other free-form map is listed below with its reason; nothing else is exempt.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from wizard import tools, yamlio
+from wizard import tools, upstream, yamlio
+from wizard.validcache import ValidCache, key
 from wizard.validate.extract import documents
 from wizard.validate.findings import Finding, Report
 
@@ -41,10 +43,97 @@ def _chart_dir(charts_dir: Path, chart: str, version: str) -> Path | None:
     return candidate if (candidate / "values.yaml").is_file() else None
 
 
-def chart_defaults(charts_dir: Path, chart: str, version: str) -> dict[str, Any] | None:
-    """The default values of ``chart`` ``version`` in ``charts_dir``, or None when they are not there."""
-    chart_dir = _chart_dir(charts_dir, chart, version)
-    return (_load_yaml(str(chart_dir / "values.yaml")) or {}) if chart_dir else None
+_VALUES_CHECK_VERSION = 1  # bump when unknown_paths or the schema check change
+
+
+@dataclass
+class ChartData:
+    """A chart's defaults as found: its values.yaml, its values.schema.json, its subcharts' defaults."""
+
+    chart_dir: Path
+    subchart_dirs: dict[str, Path]  # values key -> folder with the subchart's values.yaml
+    source: str  # for the report: where these defaults came from
+
+    def stamp(self) -> list[Any]:
+        """What the result depends on: each file's path, size and mtime (cheap; no parsing)."""
+        files = [self.chart_dir / "values.yaml", self.chart_dir / "values.schema.json",
+                 *(sub / "values.yaml" for sub in self.subchart_dirs.values())]
+        stamp: list[Any] = [_VALUES_CHECK_VERSION, sorted(FREE_FORM.get(self.chart_dir.name.rsplit("-", 1)[0], {}))]
+        for path in files:
+            try:
+                stat = path.stat()
+                stamp.append([str(path), stat.st_size, stat.st_mtime_ns])
+            except OSError:
+                stamp.append([str(path), None])
+        return stamp
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return _load_yaml(str(self.chart_dir / "values.yaml")) or {}
+
+    @property
+    def subcharts(self) -> dict[str, dict[str, Any]]:
+        return {key: _load_yaml(str(sub / "values.yaml")) or {} for key, sub in self.subchart_dirs.items()}
+
+
+CHARTS_REMEDY = ("allow the one-time download of the pinned chart defaults, or pass --charts-dir DIR "
+                 "(with <chart>-<version>/values.yaml)")
+
+
+def find_chart(chart: str, version: str, charts_dir: Path | None, notes: list[str] | None = None) -> ChartData | None:
+    """The defaults of ``chart`` ``version``: from --charts-dir when given, else the pinned chart at hand
+    (the chart cache or --charts-src), else the pinned upstream files (downloaded once, sha256-checked)."""
+    notes = [] if notes is None else notes
+    if charts_dir is not None:
+        found = _chart_dir(charts_dir, chart, version)
+        if found is not None:
+            return ChartData(found, _subcharts(found, charts_dir), f"--charts-dir {charts_dir}")
+        notes.append(f"not in {charts_dir}")
+    at_hand = _chart_at_hand(chart, version)
+    if at_hand is not None:
+        return at_hand
+    pinned = upstream.CHARTS.get((chart, version))
+    if pinned is None:
+        notes.append(f"{chart} {version} is not a version obs-wizard pins, so there is nothing to download")
+        return None
+    try:
+        root = upstream.fetch(pinned) / "charts"
+        chart_dir = root / f"{chart}-{version}"
+        for dep in (_load_yaml(str(chart_dir / "Chart.yaml")) or {}).get("dependencies") or []:
+            sub = upstream.CHARTS.get((dep.get("name", ""), str(dep.get("version", ""))))
+            if sub is not None:
+                upstream.fetch(sub)
+    except upstream.FetchError as exc:
+        notes.append(f"download: {exc}")
+        return None
+    return ChartData(chart_dir, _subcharts(chart_dir, root), f"the pinned upstream release files (sha256-checked, cached in {root})")
+
+
+def _chart_at_hand(chart: str, version: str) -> ChartData | None:
+    """The whole pinned chart from the chart cache or --charts-src, with its unpacked subcharts."""
+    try:
+        from wizard import charts
+    except ImportError:  # the chart cache arrives with the Helm render
+        return None
+    chart_dir = charts.locate(chart, version)
+    if chart_dir is None or not (chart_dir / "values.yaml").is_file():
+        return None
+    subs: dict[str, Path] = {}
+    for sub in charts.subcharts(chart_dir):
+        inside = chart_dir / "charts" / sub.name
+        if (inside / "values.yaml").is_file():
+            subs[sub.key] = inside
+            continue
+        elsewhere = find_chart(sub.name, sub.version, None) if (sub.name, sub.version) in upstream.CHARTS else None
+        if elsewhere is not None:
+            subs[sub.key] = elsewhere.chart_dir
+    return ChartData(chart_dir, subs, f"the {chart} {version} chart ({chart_dir})")
+
+
+def chart_defaults(charts_dir: Path | None, chart: str, version: str) -> dict[str, Any] | None:
+    """The default values of ``chart`` ``version`` (see find_chart), or None when no source has them."""
+    found = find_chart(chart, version, charts_dir)
+    return found.values if found else None
 
 
 def _subcharts(chart_dir: Path, charts_dir: Path) -> dict[str, Path]:
@@ -97,31 +186,39 @@ def unknown_paths(values: dict[str, Any], defaults: dict[str, Any], subcharts: d
 
 def check_chart_values(files: dict[str, str], charts_dir: Path | None) -> Report:
     report = Report(checks_run=["chart-values"])
-    if charts_dir is None:
-        report.add(Finding("error" if tools.strict() else "skipped", "chart-values",
-                           "no chart defaults directory: HelmRelease values were not checked; pass --charts-dir DIR"))
-        return report
     versions = {}
     for _, doc in documents(files, "OCIRepository"):
         versions[(doc.get("metadata") or {}).get("name")] = str(((doc.get("spec") or {}).get("ref") or {}).get("tag", ""))
+    used: dict[str, list[str]] = {}  # source -> charts
+    cache = ValidCache()
     for path, doc in documents(files, "HelmRelease"):
         name = (doc.get("metadata") or {}).get("name", "")
         version = versions.get(name, "")
         label = f"HelmRelease/{name}"
-        chart_dir = _chart_dir(charts_dir, name, version)
-        if chart_dir is None:
+        notes: list[str] = []
+        found = find_chart(name, version, charts_dir, notes)
+        if found is None:
             report.add(Finding("error" if tools.strict() else "skipped", "chart-values",
-                               f"no defaults for chart {name} {version} in {charts_dir}; its values were not checked", file=path, document=label))
+                               f"no defaults for chart {name} {version} ({'; '.join(notes)}); its values were not checked",
+                               file=path, document=label, remedy=CHARTS_REMEDY))
             continue
+        used.setdefault(found.source, []).append(f"{name} {version}")
         values = (doc.get("spec") or {}).get("values") or {}
-        defaults = _load_yaml(str(chart_dir / "values.yaml")) or {}
-        subcharts = {key: _load_yaml(str(sub / "values.yaml")) or {} for key, sub in _subcharts(chart_dir, charts_dir).items()}
-        for dotted in unknown_paths(values, defaults, subcharts, FREE_FORM.get(name, {})):
+        entry = key("chart-values", found.stamp(), values)
+        if entry in cache:  # these values were found valid against these very files before
+            continue
+        before = len(report.findings)
+        for dotted in unknown_paths(values, found.values, found.subcharts, FREE_FORM.get(name, {})):
             report.add(Finding("error", "chart-values", f"not a value of chart {name} {version} (misspelled, or moved in this version)",
                                file=path, document=label, path=f"spec.values.{dotted}"))
-        schema_file = chart_dir / "values.schema.json"
+        schema_file = found.chart_dir / "values.schema.json"
         if schema_file.is_file():
             report.extend(_schema_check(values, schema_file, path, label, name, version))
+        if len(report.findings) == before:
+            cache.add(entry)
+    cache.save()
+    if used:
+        report.sources["chart-values"] = "chart defaults: " + "; ".join(f"{', '.join(c)} from {s}" for s, c in used.items())
     return report
 
 

@@ -120,37 +120,59 @@ def load_crd_schemas(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
+def _crd_loader():
+    """A safe YAML loader that reads a bare ``=`` as the string it is (PyYAML's '=' value tag),
+    as in the Prometheus Operator CRDs' enum of label matchers."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:value", base.construct_yaml_str)
+    return Loader
+
+
 def _convert_dir(crd_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
-    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    import yaml
+
+    loader = _crd_loader()
+    docs: list[Any] = []
     for path in sorted(Path(crd_dir).glob("*.y*ml")):
-        for doc in yamlio.load_all(path.read_text(encoding="utf-8")):
-            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+        try:
+            docs.extend(yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # not a CRD file this converter can read; its kinds stay unresolved and say so
+    return schemas_from_documents(docs)
+
+
+def schemas_from_documents(docs: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> strict JSON Schema, for every served version of every CRD in ``docs``."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in docs:
+        if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = doc["spec"]
+        group, kind = spec["group"], spec["names"]["kind"]
+        for version in spec.get("versions", []):
+            if not version.get("served", False):
                 continue
-            spec = doc["spec"]
-            group, kind = spec["group"], spec["names"]["kind"]
-            for version in spec.get("versions", []):
-                if not version.get("served", False):
-                    continue
-                openapi = (version.get("schema") or {}).get("openAPIV3Schema")
-                if openapi:
-                    schemas[(f"{group}/{version['name']}", kind)] = _document_schema(group, version["name"], kind, openapi)
+            openapi = (version.get("schema") or {}).get("openAPIV3Schema")
+            if openapi:
+                schemas[(f"{group}/{version['name']}", kind)] = _document_schema(group, version["name"], kind, openapi)
     return schemas
 
 
-def _schema(kind_key: tuple[str, str], crd_dir: str | None) -> dict[str, Any]:
-    return CORE_SCHEMAS.get(kind_key) or load_crd_schemas(crd_dir or "")[kind_key]
+_VALIDATORS: dict[str, Any] = {}
 
 
-@lru_cache(maxsize=64)
-def _schema_digest(kind_key: tuple[str, str], crd_dir: str | None) -> str:
-    return key(_CONVERTER_VERSION, _schema(kind_key, crd_dir))
+def _validator(digest: str, schema: dict[str, Any]):
+    if digest not in _VALIDATORS:
+        import jsonschema  # only when a document has not been validated before
 
-
-@lru_cache(maxsize=64)
-def _validator(kind_key: tuple[str, str], crd_dir: str | None):
-    import jsonschema  # only when a document has not been validated before
-
-    return jsonschema.Draft7Validator(_schema(kind_key, crd_dir))
+        _VALIDATORS[digest] = jsonschema.Draft7Validator(schema)
+    return _VALIDATORS[digest]
 
 
 def _path(error) -> str:
@@ -172,14 +194,13 @@ def _message(error) -> str:
     return error.message
 
 
-def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing: bool) -> Report:
-    """Validate every document of every YAML file (kustomize config files are left to kustomize)."""
-    report = Report(checks_run=["crd-schema"])
-    known = dict(load_crd_schemas(str(crd_dir))) if crd_dir else {}
-    cache = ValidCache()
-    if crd_dir is None:
-        report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
-                           "no CRD directory: custom resources were not checked; pass --crd-dir DIR with the CRD YAML files"))
+CRD_REMEDY = ("let kubectl reach the cluster, allow the one-time download of the pinned CRDs, "
+              "or pass --crd-dir DIR with the CRD YAML files")
+
+
+def _parsed(files: dict[str, str], report: Report) -> list[tuple[str, int, dict[str, Any]]]:
+    """(path, index, document) of every custom or core resource; unparsable files are reported."""
+    found = []
     for path, text in files.items():
         if not path.endswith((".yaml", ".yml")):
             continue
@@ -192,26 +213,58 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
             if not isinstance(doc, dict):
                 report.add(Finding("error", "yaml", "document is not a mapping", file=path, document=f"document {index}"))
                 continue
-            api_version, kind = doc.get("apiVersion"), doc.get("kind")
-            if str(api_version).startswith("kustomize.config.k8s.io/"):
+            if str(doc.get("apiVersion")).startswith("kustomize.config.k8s.io/"):
                 continue
-            name = (doc.get("metadata") or {}).get("name", "?")
-            label = f"{kind}/{name} (document {index})"
-            kind_key = (str(api_version), str(kind))
-            if kind_key not in CORE_SCHEMAS and kind_key not in known:
-                if crd_dir is not None:
-                    report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
-                                       f"no schema for {api_version} {kind} in {crd_dir}; it was not checked",
-                                       file=path, document=label))
-                continue
-            crd = str(crd_dir) if crd_dir else None
-            entry = key(_schema_digest(kind_key, crd), doc)
-            if entry in cache:
-                continue
-            errors = sorted(_validator(kind_key, crd).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-            for error in errors:
-                report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
-            if not errors:
-                cache.add(entry)
+            found.append((path, index, doc))
+    return found
+
+
+def _chart_versions(files: dict[str, str]) -> dict[str, str]:
+    from wizard.validate.extract import documents
+
+    return {str((doc.get("metadata") or {}).get("name")): str(((doc.get("spec") or {}).get("ref") or {}).get("tag", ""))
+            for _, doc in documents(files, "OCIRepository")}
+
+
+def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing: bool) -> Report:
+    """Validate every document of every YAML file (kustomize config files are left to kustomize).
+
+    The schemas come from the first source that has each kind (see crd_sources); the report says which.
+    """
+    from wizard.validate.crd_sources import resolve
+
+    report = Report(checks_run=["crd-schema"])
+    parsed = _parsed(files, report)
+    wanted = {(str(doc.get("apiVersion")), str(doc.get("kind"))) for _, _, doc in parsed} - CORE_SCHEMAS.keys()
+    resolved = resolve(wanted, crd_dir, _chart_versions(files)) if wanted else None
+    known = resolved.schemas if resolved else {}
+    if resolved and resolved.origin:
+        report.sources["crd-schema"] = resolved.source_line()
+    unresolved = sorted(wanted - known.keys())
+    if unresolved:
+        kinds = ", ".join(f"{api_version} {kind}" for api_version, kind in unresolved)
+        why = "; ".join(resolved.notes) if resolved and resolved.notes else "no source has them"
+        looked = f" in {crd_dir}" if crd_dir is not None else ""
+        report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
+                           f"no schema for {kinds}{looked}; those documents were not checked ({why})", remedy=CRD_REMEDY))
+    cache = ValidCache()
+    digests: dict[tuple[str, str], str] = {}
+    for path, index, doc in parsed:
+        api_version, kind = doc.get("apiVersion"), doc.get("kind")
+        kind_key = (str(api_version), str(kind))
+        schema = CORE_SCHEMAS.get(kind_key) or known.get(kind_key)
+        if schema is None:
+            continue
+        name = (doc.get("metadata") or {}).get("name", "?")
+        label = f"{kind}/{name} (document {index})"
+        digest = digests.get(kind_key) or digests.setdefault(kind_key, key(_CONVERTER_VERSION, schema))
+        entry = key(digest, doc)
+        if entry in cache:
+            continue
+        errors = sorted(_validator(digest, schema).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+        for error in errors:
+            report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
+        if not errors:
+            cache.add(entry)
     cache.save()
     return report

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static, Switch
+from textual.widgets import Input, Label, Select, Static, Switch
 
-from wizard.form import Question
+from wizard.form import OTHER, Question
 from wizard.tui.messages import FieldEdited
 
 
@@ -27,15 +27,27 @@ class FieldRow(Vertical):
             if q.kind == "bool":
                 yield Switch(value=self._text == "true", id=f"input-{q.key.replace('.', '-')}")
             else:
+                if q.choices:  # values found in the repo; "other" shows the Input for any value
+                    other = self._text not in q.choices
+                    yield Select([(c, c) for c in (*q.choices, OTHER)], value=OTHER if other else self._text,
+                                 allow_blank=False, compact=True, id=f"pick-{q.key.replace('.', '-')}")
                 yield Input(value=self._text, placeholder=self._placeholder or (str(q.default) if q.default is not None else ""),
                             type="integer" if q.kind == "int" else "text", id=f"input-{q.key.replace('.', '-')}",
-                            compact=True)
-        yield Static(q.help, classes="field-help")
+                            compact=True).set_class(bool(q.choices) and self._text in q.choices, "-hidden")
+        yield Static(q.help + (" Other: say so in the advanced options (outside the repo)."
+                               if q.choices and q.outside_repo else ""), classes="field-help")
         yield Static("", classes="field-error")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.post_message(FieldEdited(self.question, event.value))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        entry = self.query_one(Input)
+        entry.set_class(event.value != OTHER, "-hidden")
+        if event.value != OTHER:
+            entry.value = str(event.value)  # posts FieldEdited through on_input_changed
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
