@@ -309,7 +309,7 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
     fifo = tmp_path / "answers.yaml"
     os.mkfifo(fifo)
     for path in (fifo, Path("/dev/zero")):
-        proc = obs_wizard("validate", "--answers", path, "--repo", tmp_path)
+        proc = obs_wizard("validate", "--answers", path, "--repo", flux_repo(tmp_path / "repo"))
         code, _, err = finish(proc, timeout=30)
         assert code == 2 and f"{path}: is not a regular file" in err, err
 
