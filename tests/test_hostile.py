@@ -21,8 +21,23 @@ from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, flux_repo, nothing_wri
 CHANGED = EXAMPLE_ANSWERS.read_text().replace("node_count: 3", "node_count: 4").replace("pvc_size: 10Gi", "pvc_size: 12Gi")
 
 
+_HERMETIC: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _hermetic_subprocesses(_cache_home, _assembled_charts_src):
+    """What the conftest sets for in-process runs, for the subprocesses here (module fixtures run before it)."""
+    _HERMETIC.update({"XDG_CACHE_HOME": str(_cache_home), "OBS_WIZARD_UPSTREAM_URL": "http://127.0.0.1:9",
+                      "KUBECONFIG": str(_cache_home / "no-kubeconfig"), "OBS_WIZARD_NO_PULL": "1"})
+    if _assembled_charts_src is not None:
+        _HERMETIC["OBS_WIZARD_CHARTS_SRC"] = str(_assembled_charts_src)
+    yield
+    _HERMETIC.clear()
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(_HERMETIC)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     for name, folder in (("OBS_WIZARD_CRD_DIR", SHARED / "crds"), ("OBS_WIZARD_CHARTS_DIR", SHARED / "charts")):
         if folder.is_dir():  # as the conftest sets them for in-process runs (module fixtures run before it)
