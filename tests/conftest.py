@@ -264,7 +264,7 @@ def nothing_written(repo: Path) -> bool:
 
 
 #: The checks every full validation runs (others may add more).
-EVERY_CHECK = ("flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
+EVERY_CHECK = ("flux-substitution", "crd-schema", "crd-race", "chart-values", "alloy", "promtool", "amtool", "kustomize", "manifests")
 
 
 def all_checks_passed(out: str) -> bool:

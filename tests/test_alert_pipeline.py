@@ -35,7 +35,7 @@ import yaml
 from tests.conftest import MINIMAL_ANSWERS, SHARED, need, require_tool
 from wizard import answers_file, render, sizing
 from wizard.validate.alertmanager import URL_FILE_STAND_IN, amtool_copy, effective_config
-from wizard.validate.extract import documents, helmrelease_values
+from wizard.validate.extract import helmrelease_values, prometheus_rules
 
 DEADLINE_SECONDS = 240  # give up well after the 180 s target, so a slow run fails instead of hanging
 TARGET_SECONDS = 180
@@ -159,8 +159,8 @@ def run_pipeline(answers, tmp_path: Path, processes: list, deadline: float,
     ns = example_answers.flux.namespace
 
     # The generated rule for a down target.
-    (_, rule_doc), = documents(files, "PrometheusRule")
-    rules = [r for g in rule_doc["spec"]["groups"] for r in g["rules"] if r.get("alert") == "LokiDown"]
+    (_, _, _, rule_spec), = prometheus_rules(files)
+    rules = [r for g in rule_spec["groups"] for r in g["rules"] if r.get("alert") == "LokiDown"]
     assert len(rules) == 1
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": [{"name": "e2e", "rules": [*rules, WATCHDOG_RULE]}]}))
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, flux_repo, nothing_written, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, flux_repo, nothing_written, run_cli
 from wizard import answers_file
 from wizard.errors import AnswersInvalid
 from wizard.model import Answers
@@ -197,3 +197,13 @@ def test_schema_command_prints_the_model_schema():
     assert set(cluster["required"]) == {"node_count", "storage_class"}  # domain may be ${SECRET_DOMAIN} or omitted
     assert schema["$defs"]["Cluster"]["properties"]["node_count"]["minimum"] == 1
     assert schema["$defs"]["Charts"]["properties"]["loki"]["advanced"] is True
+
+
+def test_the_interactive_front_ends_save_the_same_minimal_file_as_headless():
+    """The wizard and the plain prompts save what their Draft holds; no empty sections like `logs: {}`."""
+    from wizard import form
+
+    headless = answers_file.dump(answers_file.parse(MINIMAL_ANSWERS, "answers.yaml"))
+    draft = form.Draft({"cluster": {"domain": "example.com", "node_count": 3, "storage_class": "local-path"}})
+    assert answers_file.dump(draft.answers()) == headless
+    assert "{}" not in headless and headless.endswith("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n")

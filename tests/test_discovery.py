@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import all_checks_passed, flux_repo, run_cli, snapshot_tree
+from tests.conftest import MINIMAL_ANSWERS, all_checks_passed, flux_repo, run_cli, snapshot_tree
 from wizard.discovery import discover
 
 NS = "kubernetes/apps/observability"
@@ -572,3 +572,82 @@ def test_init_answers_counts_the_nodes_and_refuses_a_non_flux_repo(tmp_path):
     refused = run_cli("--init-answers", "--repo", tmp_path / "nothing-here", "--answers", tmp_path / "x.yaml") \
         if (tmp_path / "nothing-here").mkdir() is None else None
     assert refused.code == 2 and "not a Flux repo" in refused.err and not (tmp_path / "x.yaml").exists()
+
+
+# --- --adopt of a release that switches off what obs-wizard would add -----------------------------------
+
+HOME_OPS_KPS = """\
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: kube-prometheus-stack
+  values:
+    crds:
+      enabled: true
+    cleanPrometheusOperatorObjectNames: true
+    alertmanager:
+      alertmanagerSpec:
+        alertmanagerConfiguration:
+          name: alertmanager
+          global:
+            resolveTimeout: 5m
+    grafana:
+      enabled: false
+      forceDeployDashboards: true
+    prometheus:
+      prometheusSpec:
+        podMonitorSelectorNilUsesHelmValues: false
+        serviceMonitorSelectorNilUsesHelmValues: false
+        retention: 14d
+        retentionSize: 50GB
+"""
+
+HOME_OPS_AMCONFIG = """\
+---
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata:
+  name: alertmanager
+spec:
+  route:
+    groupBy: ["alertname", "job"]
+    groupWait: 1m
+    receiver: pushover
+  receivers:
+    - name: pushover
+"""
+
+
+def test_adopting_a_release_that_hands_off_grafana_and_alertmanager_is_refused_with_the_reason(tmp_path, kubectl):
+    """Shaped like onedr0p/home-ops' observability kube-prometheus-stack (2025-09): Grafana is its own app,
+    Alertmanager routes through an AlertmanagerConfig."""
+    repo = flux_repo(tmp_path / "home-ops")
+    app = f"{NS}/kube-prometheus-stack"
+    write(repo, f"{app}/ks.yaml", "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+          "  name: kube-prometheus-stack\nspec:\n  interval: 1h\n  path: ./kubernetes/apps/observability/kube-prometheus-stack/app\n"
+          "  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n")
+    write(repo, f"{app}/app/helmrelease.yaml", HOME_OPS_KPS)
+    write(repo, f"{app}/app/alertmanagerconfig.yaml", HOME_OPS_AMCONFIG)
+    before = snapshot_tree(repo)
+    result = run(repo, tmp_path, MINIMAL_ANSWERS, "--adopt", "--conflicts", "ours")
+    assert result.code == 3, result
+    assert ("HelmRelease/kube-prometheus-stack switches Grafana off (grafana.enabled: false) but carries Grafana values"
+            in result.out)
+    assert f"an HTTPRoute ({app}/app/httproute.yaml) to the Grafana Service that will not exist" in result.out
+    assert f"an ExternalSecret ({app}/app/externalsecret.yaml, grafana-admin) nothing uses" in result.out
+    assert ("sets alertmanager.alertmanagerSpec.alertmanagerConfiguration (alertmanager), so the operator ignores "
+            "alertmanager.config") in result.out
+    assert snapshot_tree(repo) == before
+
+
+def test_the_consistency_check_passes_obs_wizards_own_render(example_answers):
+    from wizard import render
+    from wizard.validate.consistency import check_release_consistency
+
+    assert check_release_consistency(render.render(example_answers)).findings == []

@@ -137,9 +137,9 @@ def test_conflicts_ours_keeps_the_value_on_disk(repo, tmp_path):
     assert write(repo).code == 0
     helmrelease = repo / NS / "loki/app/helmrelease.yaml"
     helmrelease.write_text(helmrelease.read_text().replace("retention_period: 168h", "retention_period: 240h"))
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(EXAMPLE_ANSWERS.read_text().replace("retention: 7d", "retention: 14d"))
-    result = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
+    saved = repo / ".obs-wizard/answers.yaml"  # the saved answers follow the kept value (tests/test_plandiff.py)
+    saved.write_text(saved.read_text().replace("retention: 7d", "retention: 14d"))
+    result = run_cli("--answers", saved, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
     assert result.code == 0, result
     assert "retention_period: 240h" in helmrelease.read_text()
 

@@ -88,15 +88,18 @@ def test_the_same_value_changed_on_both_sides_is_a_conflict_with_three_values():
 
 
 def test_an_added_list_entry_beside_a_changed_list_entry():
-    path = f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml"
-    base, theirs = rendered()[path], rendered(("node_count: 3", "node_count: 4"))[path]
-    extra = ("        - alert: CertificateExpiringSoon  # mine\n          expr: certmanager_certificate_expiration_timestamp_seconds - time() < 86400 * 7\n"
-             "          labels:\n            severity: warning\n")
-    ours = base + extra
+    path = f"{NS}/kube-prometheus-stack/app/helmrelease.yaml"
+    base, theirs = rendered()[path], rendered(("secrets:\n", "alerting:\n  rule_for: 2m\nsecrets:\n"))[path]
+    extra = ("              - alert: CertificateExpiringSoon  # mine\n"
+             "                expr: certmanager_certificate_expiration_timestamp_seconds - time() < 86400 * 7\n"
+             "                labels:\n                  severity: warning\n")
+    ours = base.replace("    alertmanager:\n", extra + "    alertmanager:\n", 1)
     result = merge_texts(base, ours, theirs)
     assert result.conflicts == []
-    assert "< 4" in result.text and "CertificateExpiringSoon  # mine" in result.text
-    assert [a["alert"] for a in yaml.safe_load(result.text)["spec"]["groups"][0]["rules"]][-1] == "CertificateExpiringSoon"
+    assert "CertificateExpiringSoon  # mine" in result.text
+    rules = yaml.safe_load(result.text)["spec"]["values"]["additionalPrometheusRulesMap"]["self-monitoring"]["groups"][0]["rules"]
+    assert rules[-1]["alert"] == "CertificateExpiringSoon"
+    assert {r["alert"]: r.get("for") for r in rules}["PrometheusDown"] == "2m"
 
 
 def test_named_list_items_match_by_key_not_by_index():

@@ -9,7 +9,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, flux_repo, nothing_written, shared_data
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, flux_repo, nothing_written, run_cli, shared_data
 from wizard import answers_file, form, plain
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -58,7 +58,7 @@ def test_a_refused_answer_stays_for_editing_and_the_fixed_value_is_used(repo):
     typed = keystrokes({**CLUSTER, "cluster.node_count": "0\r\x7f3"}, "y" + "y")
     code, out = run_plain(repo, typed)
     assert code == 0, out
-    assert "< 3" in (repo / "kubernetes/apps/observability/kube-prometheus-stack/app/prometheusrule.yaml").read_text()
+    assert answers_file.load(repo / ".obs-wizard/answers.yaml").cluster.node_count == 3
 
 
 def test_prompt_validation_uses_the_models_message():
@@ -97,3 +97,17 @@ def test_without_connect_the_operator_must_confirm(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "n"))
     assert code == 7 and "nothing was written" in out
     assert nothing_written(repo)
+
+
+def test_plain_prompts_save_the_same_answers_file_as_headless(repo, tmp_path):
+    code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "y"))
+    assert code == 0, out
+    other = flux_repo(tmp_path / "headless")
+    answers = tmp_path / "minimal.yaml"
+    answers.write_text(MINIMAL_ANSWERS)
+    assert run_cli("--answers", answers, "--repo", other, "--skip-secret-check").code == 0
+    saved = (repo / ".obs-wizard/answers.yaml").read_text()
+    headless = (other / ".obs-wizard/answers.yaml").read_text()
+    assert "{}" not in saved and "{}" not in headless  # no empty sections
+    # The same answers (headless also records the values discovery filled in, which the prompts offered as defaults).
+    assert answers_file.parse(saved, "plain") == answers_file.parse(headless, "headless")

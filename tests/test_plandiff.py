@@ -87,8 +87,9 @@ def test_each_side_of_a_conflict_shows_exactly_what_it_writes(repo, tmp_path, si
     helmrelease = repo / LOKI
     helmrelease.write_text(helmrelease.read_text().replace("retention_period: 168h", "retention_period: 240h")
                            .replace("    test:\n", "    # tuned by hand\n    test:\n"))
-    changed = answers_file(tmp_path, ("retention: 7d", "retention: 14d"))
-    out = assert_dry_run_diff_is_the_write(repo, tmp_path, changed, "--conflicts", side)
+    saved = repo / ".obs-wizard/answers.yaml"  # "ours" updates the saved answer too, in the same write
+    saved.write_text(saved.read_text().replace("retention: 7d", "retention: 14d"))
+    out = assert_dry_run_diff_is_the_write(repo, tmp_path, saved, "--conflicts", side)
     assert "-    # tuned by hand" not in out
     kept = "retention_period: 240h" if side == "ours" else "retention_period: 336h"
     assert kept in helmrelease.read_text()
@@ -231,3 +232,90 @@ def test_validation_reads_the_merged_bytes_not_the_render(repo, tmp_path, crd_di
     result = run_cli("validate", "--repo", repo)
     assert result.code == 3, result
     assert "bogusField" in result.out
+
+
+# --- keeping a value on disk keeps the answers true (issue 12: --conflicts ours) ------------------
+
+KPS = f"{NS}/kube-prometheus-stack/app/helmrelease.yaml"
+SAVED = ".obs-wizard/answers.yaml"
+
+
+def test_keeping_a_value_on_disk_updates_the_saved_answer_in_place(repo):
+    assert write(repo).code == 0
+    kps = repo / KPS
+    kps.write_text(kps.read_text().replace("retention: 30d", "retention: 45d"))
+    saved = repo / SAVED
+    saved.write_text(saved.read_text().replace("  retention: 30d", "  retention: 60d  # more history") + "# my note\n")
+    assert run_cli("--answers", saved, "--repo", repo, "--skip-secret-check").code == 4  # a conflict first
+
+    result = run_cli("--answers", saved, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
+    assert result.code == 0, result
+    assert 'answers: metrics.retention: "60d" -> "45d"' in result.out
+    assert "retention: 45d" in kps.read_text()
+    text = saved.read_text()
+    assert "  retention: 45d  # more history" in text and text.endswith("# my note\n")  # edited in place
+    assert "Prometheus disk:" in result.out and "for 45d" in result.out  # the sizing uses the kept value
+    assert run_cli("--check", "--repo", repo).code == 0
+    again = run_cli("--answers", saved, "--repo", repo, "--skip-secret-check")
+    assert again.code == 0 and "nothing to do" in again.out
+
+
+def test_a_kept_value_rendered_from_another_form_updates_that_answer(repo, tmp_path):
+    """Loki's retention_period (hours) comes from logs.retention (days): the answer that renders it is found."""
+    assert write(repo).code == 0
+    loki = repo / LOKI
+    loki.write_text(loki.read_text().replace("retention_period: 168h", "retention_period: 240h"))
+    saved = repo / SAVED
+    saved.write_text(saved.read_text().replace("  retention: 7d", "  retention: 14d"))
+    result = run_cli("--answers", saved, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
+    assert result.code == 0, result
+    assert answers_file_load(saved).logs.retention in ("240h", "10d")
+    assert "retention_period: 240h" in loki.read_text()
+    assert run_cli("--check", "--repo", repo).code == 0
+
+
+def test_an_answers_file_outside_the_repo_is_named_not_left_lying(repo, tmp_path):
+    assert write(repo).code == 0
+    loki = repo / LOKI
+    loki.write_text(loki.read_text().replace("retention_period: 168h", "retention_period: 240h"))
+    changed = answers_file(tmp_path, ("retention: 7d", "retention: 14d"))
+    before = snapshot_tree(repo)
+    result = write(repo, changed, "--conflicts", "ours")
+    assert result.code == 4, result
+    assert f'{changed}: set logs.retention: "240h" (it says "14d")' in result.err
+    assert "nothing was written" in result.err
+    assert snapshot_tree(repo) == before
+
+
+def test_a_kept_value_no_answer_can_render_stops_and_names_the_answer(repo, tmp_path):
+    assert write(repo).code == 0
+    loki = repo / LOKI
+    loki.write_text(loki.read_text().replace("retention_period: 168h", "retention_period: 250h"))  # not whole days
+    saved = repo / SAVED
+    saved.write_text(saved.read_text().replace("  retention: 7d", "  retention: 14d"))
+    before = snapshot_tree(repo)
+    result = run_cli("--answers", saved, "--repo", repo, "--skip-secret-check", "--conflicts", "ours")
+    assert result.code == 4, result
+    assert 'logs.retention is "14d" in the answers, but ' in result.err and 'keeps "250h"' in result.err
+    assert snapshot_tree(repo) == before
+
+
+def test_a_keep_mine_pick_in_the_wizard_updates_the_answers_it_saves(repo, tmp_path):
+    assert write(repo).code == 0
+    kps = repo / KPS
+    kps.write_text(kps.read_text().replace("retention: 30d", "retention: 45d"))
+    answers = parse(answers_file(tmp_path, ("retention: 30d", "retention: 60d")).read_text(), "a")
+    the_plan = plan.build(answers, repo, state.load(repo), choose={KPS: {"spec.values.prometheus.prometheusSpec.retention": "ours"}})
+    assert not the_plan.conflicts and not the_plan.stale_answers
+    assert [(u.field, u.old, u.new) for u in the_plan.answer_updates] == [("metrics.retention", "60d", "45d")]
+    assert the_plan.answers.metrics.retention == "45d"
+    saved = next(c for c in the_plan.changes if c.path == SAVED)
+    assert "retention: 45d" in saved.new
+    apply.apply(repo, the_plan.changes)
+    assert run_cli("--check", "--repo", repo).code == 0
+
+
+def answers_file_load(path: Path):
+    from wizard import answers_file as module
+
+    return module.load(path)

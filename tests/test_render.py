@@ -44,7 +44,7 @@ def test_layout(files):
     expected = {f"{NS}/kustomization.yaml", f"{NS}/namespace.yaml"}
     for app in apps:
         expected |= {f"{NS}/{app}/ks.yaml", *(f"{NS}/{app}/app/{f}" for f in ("kustomization.yaml", "ocirepository.yaml", "helmrelease.yaml"))}
-    expected |= {f"{NS}/kube-prometheus-stack/app/{f}" for f in ("externalsecret.yaml", "httproute.yaml", "prometheusrule.yaml")}
+    expected |= {f"{NS}/kube-prometheus-stack/app/{f}" for f in ("externalsecret.yaml", "flux-alerts.yaml", "httproute.yaml")}
     assert set(files) == expected
     (namespace_kustomization,) = docs(files, f"{NS}/kustomization.yaml")
     assert namespace_kustomization["namespace"] == "observability"
@@ -65,7 +65,8 @@ def test_api_versions_are_the_ones_current_flux_and_eso_serve(files):
     assert seen["HelmRelease"] == {"helm.toolkit.fluxcd.io/v2"}
     assert seen["ExternalSecret"] == {"external-secrets.io/v1"}
     assert seen["HTTPRoute"] == {"gateway.networking.k8s.io/v1"}
-    assert seen["PrometheusRule"] == {"monitoring.coreos.com/v1"}
+    assert seen["Provider"] == seen["Alert"] == {"notification.toolkit.fluxcd.io/v1beta3"}
+    assert "PrometheusRule" not in seen  # the rules ride in the chart values (no CRD race)
 
 
 def test_chart_sources_and_pinned_versions(files):
@@ -92,10 +93,10 @@ def test_flux_kustomizations_have_explicit_source_namespace_and_crd_safe_orderin
         assert spec["path"] == f"./kubernetes/apps/observability/{app}/app"
         assert spec["targetNamespace"] == "observability"
         assert "postBuild" not in spec  # nothing to substitute with a literal host name
-    # Loki and Alloy render ServiceMonitors; their CRDs arrive with kube-prometheus-stack, which waits.
+    # Independent apps: no dependsOn between them (the CRDs Loki's and Alloy's charts need are retried by Helm).
     assert ks["kube-prometheus-stack"]["wait"] is True
-    for app in ("loki", "alloy"):
-        assert ks[app]["dependsOn"] == [{"name": "kube-prometheus-stack", "namespace": "observability"}]
+    for app in ("kube-prometheus-stack", "loki", "alloy"):
+        assert "dependsOn" not in ks[app]
 
 
 def test_kube_prometheus_stack_values(files, example_answers):
@@ -167,22 +168,104 @@ def test_alloy_daemonset_ships_node_local_pod_logs_to_loki(files):
     assert 'url = "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push"' in config
 
 
+def self_monitoring(files: dict[str, str]) -> dict[str, dict]:
+    rule_map = values(files, "kube-prometheus-stack")["additionalPrometheusRulesMap"]
+    return {r["alert"]: r for group in rule_map["self-monitoring"]["groups"] for r in group["rules"]}
+
+
 def test_self_monitoring_rules_cover_the_platform(files, example_answers):
-    (rule,) = docs(files, f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml")
-    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    alerts = self_monitoring(files)
     assert set(alerts) == {
-        "PrometheusDown", "AlertmanagerDown", "LokiDown", "AlloyDown",
-        "LokiNotIngesting", "ObservabilityVolumeFillingUp", "NodesNotReady",
+        "PrometheusDown", "AlertmanagerDown", "LokiDown", "AlloyDown", "AlloyDroppingLogs", "AlloyLogWritesFailing",
+        "LokiNotIngesting", "LokiCompactorNotRunning", "PrometheusRetentionCutBySize", "PrometheusStorageOutgrowingVolume",
+        "ObservabilityNodeDiskFillingUp", "ObservabilityVolumeFillingUp", "NodeNotReady", "KubeStateMetricsDown",
     }
-    assert "< 3" in alerts["NodesNotReady"]["expr"]
     assert alerts["PrometheusDown"]["for"] == "1m"
+    # Per node, not a count: no node total anywhere in the rule.
+    assert alerts["NodeNotReady"]["expr"] == 'kube_node_status_condition{condition="Ready", status="true"} == 0'
+    # The size the TSDB is compared with is the volume (retentionSize caps only the blocks).
+    assert str(int(30 * 2**30 * 0.9)) in alerts["PrometheusStorageOutgrowingVolume"]["expr"]
 
 
-def test_node_count_and_storage_class_flow_into_the_manifests():
+def test_node_count_no_longer_shapes_the_alerts_and_storage_class_flows_in():
     answers = answers_file.parse(MINIMAL_ANSWERS.replace("node_count: 3", "node_count: 5").replace("local-path", "openebs-hostpath"), "a.yaml")
     files = render.render(answers)
-    assert "< 5" in files[f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml"]
+    assert self_monitoring(files) == self_monitoring(render.render(answers_file.parse(MINIMAL_ANSWERS, "a.yaml")))
     assert values(files, "loki")["singleBinary"]["persistence"]["storageClass"] == "openebs-hostpath"
+
+
+def test_loki_chart_rules_dashboards_and_alloy_monitor_ride_on_kube_prometheus_stack(files):
+    monitoring = values(files, "loki")["monitoring"]
+    assert all(monitoring[k]["enabled"] is True for k in ("serviceMonitor", "rules", "alerts", "dashboards"))
+    assert {k for k, v in monitoring["dashboards"].items() if isinstance(v, dict) and v.get("enabled") is False} == {
+        "loki-bloom-build", "loki-bloom-gateway", "loki-thanos-object-storage"}
+    assert values(files, "alloy")["serviceMonitor"] == {"enabled": True}
+
+
+def test_flux_errors_go_to_the_alertmanager_service(files):
+    provider, alert = docs(files, f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml")
+    assert provider["spec"] == {
+        "type": "alertmanager",
+        "address": "http://kube-prometheus-stack-alertmanager.observability.svc.cluster.local:9093/api/v2/alerts/",
+    }
+    assert alert["spec"]["providerRef"] == {"name": provider["metadata"]["name"]}
+    assert alert["spec"]["eventSeverity"] == "error"
+    assert alert["spec"]["eventSources"] == [{"kind": k, "name": "*"} for k in ("Kustomization", "HelmRelease", "OCIRepository")]
+
+
+def test_flux_alert_namespaces_add_cross_namespace_sources():
+    answers = answers_file.parse(MINIMAL_ANSWERS + "alerting:\n  flux_alert_namespaces: [flux-system, kube-system]\n", "a.yaml")
+    _, alert = docs(render.render(answers), f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml")
+    sources = alert["spec"]["eventSources"]
+    assert len(sources) == 9
+    assert {"kind": "HelmRelease", "name": "*", "namespace": "kube-system"} in sources
+    assert {"kind": "Kustomization", "name": "*", "namespace": "flux-system"} in sources
+
+
+APP_FILES = {
+    "kube-prometheus-stack": "kube_prometheus_stack",
+    "loki": "loki",
+    "alloy": "alloy",
+}
+
+
+@pytest.mark.parametrize("off", [("alloy",), ("loki", "alloy"), ("kube-prometheus-stack",), ("kube-prometheus-stack", "alloy")],
+                         ids=lambda off: "+".join(off) + "-off")
+def test_a_switched_off_app_writes_nothing(off):
+    switches = "".join(f"  {APP_FILES[app]}: false\n" for app in off)
+    files = render.render(answers_file.parse(MINIMAL_ANSWERS + "apps:\n" + switches, "a.yaml"))
+    on = [app for app in APP_FILES if app not in off]
+    for app in off:
+        assert not [p for p in files if p.startswith(f"{NS}/{app}/")], app
+        assert app not in files[f"{NS}/kustomization.yaml"]
+    (namespace_kustomization,) = docs(files, f"{NS}/kustomization.yaml")
+    assert namespace_kustomization["resources"] == ["./namespace.yaml", *(f"./{a}/ks.yaml" for a in on)]
+    text = "\n".join(files.values())
+    if "loki" in off:
+        assert "loki" not in text.replace("loki_write", "")  # no datasource, no rules, no push URL
+    if "kube-prometheus-stack" in off:
+        assert "monitoring.coreos.com" not in text and "serviceMonitor" not in text and "monitoring:" not in text
+    if "alloy" in off:
+        assert "alloy" not in text.lower()
+
+
+def test_alloy_without_loki_is_refused_in_one_line():
+    with pytest.raises(answers_file.AnswersInvalid) as info:
+        answers_file.parse(MINIMAL_ANSWERS + "apps:\n  loki: false\n", "a.yaml")
+    message = str(info.value)
+    assert "\n" not in message.strip()
+    assert "alloy ships logs only to this Loki: switch loki on, or switch alloy off too" in message
+
+
+@pytest.mark.parametrize("apps", ["", "apps:\n  alloy: false\n", "apps:\n  kube_prometheus_stack: false\n",
+                                  "flux:\n  secret_store_dependency: external-secrets/onepassword-store\n"])
+def test_no_flux_kustomization_depends_on_another_app(apps):
+    files = render.render(answers_file.parse(MINIMAL_ANSWERS + apps, "a.yaml"))
+    for path in files:
+        for doc in docs(files, path):
+            if doc["apiVersion"].startswith("kustomize.toolkit.fluxcd.io/"):
+                needs = {d["name"] for d in doc["spec"].get("dependsOn", [])}
+                assert not needs & set(APP_FILES), (path, needs)
 
 
 def test_cluster_helmrelease_defaults_leave_the_releases_bare():

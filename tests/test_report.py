@@ -106,7 +106,8 @@ def test_hints_never_name_a_file_the_wheel_does_not_ship():
                             capture_output=True, text=True, timeout=30)
     assert listed.stdout == "", listed.stdout
     result = run_cli("validate", "--repo", ROOT / "wizard")  # no saved answers there
-    assert result.code == 2 and "`obs-wizard schema`" in result.err and "examples/" not in result.err
+    assert result.code == 2 and "`obs-wizard --init-answers`" in result.err and "`obs-wizard schema`" in result.err
+    assert "examples/" not in result.err
 
 
 def test_plain_prompts_print_the_same_report(tmp_path, bare_path):

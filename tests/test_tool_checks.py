@@ -19,7 +19,8 @@ from wizard.validate.rules import check_rules
 
 NS = "kubernetes/apps/observability"
 KPS = f"{NS}/kube-prometheus-stack/app/helmrelease.yaml"
-RULE = f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml"
+RULE = KPS  # the self-monitoring rules ride in its additionalPrometheusRulesMap
+RULES_DOC = "HelmRelease/kube-prometheus-stack additionalPrometheusRulesMap.self-monitoring"
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_bad_promql_is_caught_with_file_and_document(promtool):
     a = answers()
     files = broken(render.render(a), RULE, "== 1)", "=== 1)")
     (finding,) = check_rules(files, a).findings
-    assert (finding.file, finding.document) == (RULE, "PrometheusRule/observability-self-monitoring")
+    assert (finding.file, finding.document) == (RULE, RULES_DOC)
     assert "parse error" in finding.message
 
 
@@ -86,16 +87,61 @@ def test_a_rule_that_fires_too_late_fails_its_unit_test(promtool):
 
 def test_a_wrong_threshold_fails_its_unit_test(promtool):
     a = answers()
-    files = broken(render.render(a), RULE, "> 0.85", "> 0.95")
+    files = broken(render.render(a), RULE, '/ kubelet_volume_stats_capacity_bytes{namespace="observability"} > 0.85',
+                   '/ kubelet_volume_stats_capacity_bytes{namespace="observability"} > 0.95')
     (finding,) = check_rules(files, a).findings
     assert "ObservabilityVolumeFillingUp" in finding.message
 
 
 def test_a_changed_annotation_fails_its_unit_test(promtool):
     a = answers()
-    files = broken(render.render(a), RULE, "nodes are Ready.", "nodes Ready.")
+    files = broken(render.render(a), RULE, "is not Ready.", "is down.")
     (finding,) = check_rules(files, a).findings
-    assert "NodesNotReady" in finding.message
+    assert "NodeNotReady" in finding.message
+
+
+RULE_FAULTS = [
+    # (old, new, the unit test that must catch it)
+    ('kube_node_status_condition{condition="Ready", status="true"} == 0',
+     '(sum(kube_node_status_condition{condition="Ready", status="true"}) or vector(0)) < 3', "NodeNotReady fires per node"),
+    ('kube_node_status_condition{condition="Ready", status="true"} == 0',
+     '(kube_node_status_condition{condition="Ready", status="true"} == 0) or absent(kube_node_status_condition{condition="Ready", status="true"})',
+     "With kube-state-metrics merely down"),
+    ('absent(up{namespace="observability", job="kube-state-metrics"} == 1)', 'up{namespace="observability", job="kube-state-metrics"} == 0',
+     "With kube-state-metrics merely down"),
+    ("                  and on (node)\n", "                  or on (node)\n", "ObservabilityNodeDiskFillingUp fires for the full node"),
+    ('status_code!~"2.."', 'status_code=~".*"', "AlloyLogWritesFailing fires after 10 minutes"),
+    ("loki_write_dropped_entries_total{namespace=\"observability\", container=\"alloy\"}[10m])) > 0",
+     "loki_write_dropped_entries_total{namespace=\"observability\", container=\"alloy\"}[10m])) > 10", "AlloyDroppingLogs fires"),
+    ("prometheus_tsdb_size_retentions_total", "prometheus_tsdb_time_retentions_total", "PrometheusRetentionCutBySize fires"),
+    ("+ prometheus_tsdb_wal_storage_size_bytes", "- prometheus_tsdb_wal_storage_size_bytes", "PrometheusStorageOutgrowingVolume fires"),
+    ("                  unless on (namespace)\n", "                  and on (namespace)\n", "LokiCompactorNotRunning fires 15 minutes"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "test_name"), RULE_FAULTS, ids=[f"{f[2][:30]}-{i}" for i, f in enumerate(RULE_FAULTS)])
+def test_each_rule_fault_is_caught_by_its_unit_test(promtool, old, new, test_name):
+    a = answers()
+    files = broken(render.render(a), RULE, old, new)
+    findings = check_rules(files, a).findings
+    assert findings and "self-monitoring unit tests failed" in findings[0].message, findings
+    assert test_name in findings[0].message
+
+
+@pytest.mark.parametrize("apps", ["apps:\n  alloy: false\n", "apps:\n  alloy: false\n  loki: false\n"])
+def test_unit_tests_cover_only_the_apps_switched_on(promtool, apps):
+    a = answers(apps)
+    files = render.render(a)
+    assert check_rules(files, a).findings == []
+    text = files[RULE]
+    assert "AlloyDown" not in text and "AlloyDroppingLogs" not in text and "LokiNotIngesting" not in text
+    assert ("LokiCompactorNotRunning" in text) == ("loki: false" not in apps)
+
+
+def test_nothing_to_check_with_kube_prometheus_stack_off(promtool):
+    a = answers("apps:\n  kube_prometheus_stack: false\n")
+    report = check_rules(render.render(a), a)
+    assert report.findings == [] and report.checks_run == ["promtool"]
 
 
 # --- amtool -------------------------------------------------------------------------------

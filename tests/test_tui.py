@@ -258,11 +258,11 @@ def _quiet_cursor(app: WizardApp) -> None:
         widget.cursor_blink = False
 
 
-def snapshot_app(tmp_path: Path) -> WizardApp:
+def snapshot_app(tmp_path: Path, shared: Path = SHARED) -> WizardApp:
     repo = tmp_path / "home-ops"
     if not repo.exists():
         flux_repo(repo)
-    return make_app(repo)
+    return WizardApp(Session.open(repo, shared / "crds", shared / "charts"), repo_label="~/home-ops")
 
 
 STEP_NAMES = ["welcome", "cluster", "retention", "grafana", "secrets", "advanced", "review"]
@@ -284,7 +284,18 @@ def test_snapshot_each_step(snap_compare, tmp_path, index):
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 
 
-def test_snapshot_write_and_done(snap_compare, tmp_path):
+@pytest.fixture
+def fixed_data_paths():
+    """The Write log names the CRD and chart-defaults folders: point them at one fixed path so the
+    snapshot is the same in every checkout (CI clones elsewhere than a developer's tree)."""
+    link = Path("/tmp/obs-wizard-snapshot-shared")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(SHARED.resolve())
+    return link
+
+
+def test_snapshot_write_and_done(snap_compare, tmp_path, fixed_data_paths):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
@@ -295,7 +306,7 @@ def test_snapshot_write_and_done(snap_compare, tmp_path):
         await pilot.pause()
         _quiet_cursor(app)
 
-    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+    assert snap_compare(snapshot_app(tmp_path, fixed_data_paths), run_before=run_before, terminal_size=(80, 24))
 
 
 def test_snapshot_invalid_field_light_theme(snap_compare, tmp_path):

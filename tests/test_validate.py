@@ -29,7 +29,8 @@ def test_the_render_passes_every_check(files, crd_dir, charts_dir, charts_src, k
     require_tool("amtool")
     report = validate_files(files, repo=None, crd_dir=crd_dir, charts_dir=charts_dir, answers=example_answers, charts_src=charts_src)
     assert report.findings == []
-    assert report.checks_run == ["flux-substitution", "crd-schema", "chart-values", "alloy", "promtool", "amtool", "chart-render",
+    assert report.checks_run == ["flux-substitution", "crd-schema", "crd-race", "chart-values", "alloy", "promtool", "amtool", "release-consistency",
+                                 "chart-render",
                                  *WIRING_CHECKS, "kustomize", "manifests"]
 
 
@@ -61,8 +62,12 @@ BREAKAGES = [
     (f"{NS}/alloy/app/ocirepository.yaml", "  url: oci://", "  url: https://", "spec.url: 'https://"),
     (f"{NS}/kube-prometheus-stack/app/externalsecret.yaml", "  refreshInterval: 1h\n", "  refreshIntervall: 1h\n", "spec: unknown field 'refreshIntervall'"),
     (f"{NS}/kube-prometheus-stack/app/httproute.yaml", "      sectionName: https", "      sectionNam: https", "spec.parentRefs[0]: unknown field 'sectionNam'"),
-    (f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml", "for: 10m", "for: 10 minutes", "spec.groups[0].rules[4].for: '10 minutes' does not match"),
-    (f"{NS}/kube-prometheus-stack/app/prometheusrule.yaml", "- alert: LokiDown", "- alertt: LokiDown", "unknown field 'alertt'"),
+    (f"{NS}/kube-prometheus-stack/app/helmrelease.yaml", "for: 10m", "for: 10 minutes",
+     "additionalPrometheusRulesMap.self-monitoring: spec.values.additionalPrometheusRulesMap.self-monitoring.groups[0].rules[5].for: '10 minutes' does not match"),
+    (f"{NS}/kube-prometheus-stack/app/helmrelease.yaml", "- alert: LokiDown", "- alertt: LokiDown", "unknown field 'alertt'"),
+    (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "  type: alertmanager", "  type: alertmanger", "spec.type: 'alertmanger' is not one of"),
+    (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "    - kind: OCIRepository", "    - kind: OCIRepo", "spec.eventSources[2].kind: 'OCIRepo' is not one of"),
+    (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "  eventSeverity: error", "  eventSeverity: fatal", "spec.eventSeverity: 'fatal' is not one of"),
     (f"{NS}/namespace.yaml", "  name: observability", "  name: observability\n  lables: {}", "Namespace/observability (document 1): metadata: unknown field 'lables'"),
 ]
 

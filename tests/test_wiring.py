@@ -45,7 +45,8 @@ def test_the_render_is_wired_correctly(files, example_answers, charts_src):
     assert report.findings == [], [f.line() for f in report.findings]
     rendered, _ = helm_render.render_all(files, charts_src)
     counts = {r.release.name: len(r.objects) for r in rendered}
-    assert counts["loki"] == 11 and counts["alloy"] == 7 and counts["kube-prometheus-stack"] > 60, counts
+    # loki: 11 + its ServiceMonitor, rules and alerts PrometheusRules and 10 single-binary dashboards
+    assert counts["loki"] == 23 and counts["alloy"] == 7 and counts["kube-prometheus-stack"] > 60, counts
 
 
 def test_releases_render_as_helm_controller_names_them(files):
@@ -311,3 +312,21 @@ def test_validate_runs_the_render_and_wiring_checks(files, example_answers, char
     report = validate_files(files, repo=None, crd_dir=crd_dir, answers=example_answers, charts_src=charts_src)
     assert {"chart-render", "wiring-httproute", "wiring-storage"} <= set(report.checks_run)
     assert not [f for f in report.findings if f.check.startswith(("chart-render", "wiring"))]
+
+
+def test_offline_one_failed_pull_stops_the_others(files, example_answers, tmp_path, monkeypatch):
+    need(helm_render.sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
+    monkeypatch.delenv("OBS_WIZARD_NO_PULL", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    tried = []
+
+    def offline(name, version, url):
+        tried.append(name)
+        raise charts.ChartUnavailable(f"cannot pull {name} {version} from {url} (dial tcp: lookup ghcr.io: no such host)")
+
+    monkeypatch.setattr(charts, "pull", offline)
+    report = check_rendered(files, example_answers, tmp_path / "empty")
+    assert len(tried) == 1
+    assert [f.level for f in report.findings] == ["skipped"] * 3
+    assert "no such host" in report.findings[0].message and "a pull failed above" in report.findings[2].message

@@ -217,7 +217,7 @@ def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list
 
 def dump(answers: Answers) -> str:
     """The answers file text: explicitly set values only, with a header and a schema comment."""
-    data = answers.model_dump(mode="json", exclude_unset=True)
+    data = _without_empty(answers.model_dump(mode="json", exclude_unset=True))
     data["cluster"] = answers.cluster.model_dump(mode="json", exclude_unset=True)  # its required values are always set
     ordered = {name: data[name] for name in Answers.model_fields if name in data}
     header = (
@@ -226,3 +226,28 @@ def dump(answers: Answers) -> str:
         "# Unset values take their defaults; `obs-wizard schema` lists them. Never put a secret here.\n"
     )
     return header + yamlio.dump(ordered)
+
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    """No empty sections (``logs: {}``): every front end saves the same minimal file."""
+    return {section: values for section, values in data.items() if values != {}}
+
+
+def edit(text: str, values: list[tuple[str, Any]]) -> str:
+    """``text`` with each ``section.field`` set to its value, edited in place (comments and layout kept)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    from wizard import yamlrt
+
+    rt = yamlrt.load(text)
+    docs = [d for d in rt.documents if d is not None]
+    if not docs:
+        rt.documents = docs = [CommentedMap()]
+    data = docs[0]
+    for dotted, value in values:
+        section, name = dotted.split(".", 1)
+        if not isinstance(data.get(section), dict):
+            data[section] = CommentedMap()
+        data[section][name] = value
+    return rt.dump()

@@ -248,7 +248,7 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
-            "(`obs-wizard schema` describes every field)"
+            "(`obs-wizard --init-answers` writes one pre-filled from the repo; `obs-wizard schema` describes every field)"
         )
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the front ends handle their own interrupts
     if plain:

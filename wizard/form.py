@@ -20,7 +20,7 @@ from wizard.model import SECTIONS, Answers, field_is_advanced
 
 #: Steps that follow quickstart.md: (title, model sections). Sections not listed are appended.
 STEP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Cluster", ("cluster",)),
+    ("Cluster", ("cluster", "apps")),
     ("Retention & storage", ("metrics", "logs")),
     ("Grafana exposure", ("grafana",)),
     ("Secrets", ("secrets",)),
@@ -157,7 +157,7 @@ class Draft:
 
     def set_text(self, question: Question, text: str) -> None:
         value = from_text(question, text)
-        if value is None or (question.kind != "bool" and value == question.default and question.default is not None):
+        if value is None or (value == question.default and question.default is not None):
             self.values.pop(question.key, None)  # the default: leave it unset so the answers file stays small
         else:
             self.values[question.key] = value

@@ -30,7 +30,8 @@ def answers_path(given: Path | None, repo: Path) -> Path:
         return given
     default = repo / answers_file.ANSWERS_PATH
     if not default.exists():
-        raise BadInput(f"{default}: no answers file; pass --answers FILE (`obs-wizard schema` describes every field)")
+        raise BadInput(f"{default}: no answers file; run `obs-wizard --init-answers` to write one pre-filled from the repo, "
+                       "or pass --answers FILE (`obs-wizard schema` describes every field)")
     return default
 
 
@@ -56,7 +57,8 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
                     print(f"from the repo: {section}.{name} = {value}", file=out)
     session = Session(repo, previous=previous, found=found, init_layout=init_layout)
-    return answers, session.plan(answers, choose=choose, adopt=adopt, answers_source=answers_at)
+    the_plan = session.plan(answers, choose=choose, adopt=adopt, answers_source=answers_at)
+    return the_plan.answers or answers, the_plan  # the answers, updated to values kept on disk
 
 
 def _print_report(report: Report, out: TextIO) -> None:
@@ -175,6 +177,12 @@ def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextI
             "(keep the values on disk) or --conflicts theirs (take the new render), or edit the files:",
             details=details,
         )
+    if the_plan.stale_answers:
+        raise ConflictError(
+            "the answers no longer match the values kept on disk; nothing was written. Fix the answers, "
+            "or take the new values (--conflicts theirs):", details=the_plan.stale_answers)
+    for update in the_plan.answer_updates:
+        print(f"answers: {update.line()}", file=out)
     _validate_plan(answers, the_plan, repo, sources, out)
     if skip_secret_check:
         print("secret check: skipped (--skip-secret-check)", file=out)

@@ -378,3 +378,43 @@ def _merge_top(merger: _Merger, root: str, base: Any, ours: Any, theirs: Any) ->
     if isinstance(ours, dict) and isinstance(theirs, dict):
         return merger.merge_map(root, base if isinstance(base, dict) else (UNKNOWN if base is UNKNOWN else {}), ours, theirs)
     return merger.merge_value(root or "(document)", base, ours, theirs)
+
+
+def value_at(text: str, path: str) -> Any:
+    """The value at a conflict ``path`` (as ``Conflict.path`` names it) in ``text``; MISSING if absent.
+
+    Keys may contain dots (``app.kubernetes.io/name``): at each mapping the longest matching key wins.
+    """
+    try:
+        docs = [d for d in yamlio.load_all(text)]
+    except yamlio.YAMLError:
+        return MISSING
+    node: Any = MISSING
+    rest = path
+    for index, doc in enumerate(docs):
+        name = _doc_key(doc, index)
+        if path == f"{name}:" or path.startswith(f"{name}: "):
+            node, rest = doc, path[len(name) + 1:].lstrip()
+            break
+    else:
+        if len(docs) != 1:
+            return MISSING
+        node = docs[0]
+    while rest:
+        if isinstance(node, dict):
+            keys = [str(k) for k in node if rest == str(k) or rest.startswith((f"{k}.", f"{k}["))]
+            if not keys:
+                return MISSING
+            key = max(keys, key=len)
+            node = next(v for k, v in node.items() if str(k) == key)
+            rest = rest[len(key):].removeprefix(".")
+        elif isinstance(node, list) and rest.startswith("[") and "=" in rest and "]" in rest:
+            selector, rest = rest[1:].split("]", 1)
+            rest = rest.removeprefix(".")
+            key, wanted = selector.split("=", 1)
+            node = next((i for i in node if isinstance(i, dict) and str(_plain(i.get(key))) == wanted), MISSING)
+            if node is MISSING:
+                return MISSING
+        else:
+            return MISSING
+    return node

@@ -206,7 +206,7 @@ class Cluster(Section):
         title="Node count",
         ge=1,
         le=500,
-        description="Number of Kubernetes nodes; an alert fires when fewer are Ready.",
+        description="Number of Kubernetes nodes; sizes the metrics disk estimate (node alerts are per node, not a count).",
         examples=[3],
     )
     storage_class: K8sName = Field(
@@ -215,6 +215,31 @@ class Cluster(Section):
         examples=["local-path"],
     )
     storage_class_outside_repo: bool = outside_repo("cluster.storage_class", "StorageClass")
+
+
+class Apps(Section):
+    """Which of the three apps obs-wizard writes; each can be switched off on its own."""
+
+    model_config = ConfigDict(title="Apps")
+
+    kube_prometheus_stack: bool = Field(
+        True, title="kube-prometheus-stack",
+        description="Prometheus, Alertmanager, Grafana and the alerts; off: none of them, no ServiceMonitors or rules.",
+    )
+    loki: bool = Field(True, title="Loki", description="Loki stores the logs; off: no Loki and no Grafana Loki datasource.")
+    alloy: bool = Field(True, title="Alloy", description="Alloy ships every node's pod logs to Loki; needs Loki on.")
+
+    @model_validator(mode="after")
+    def _alloy_needs_loki(self) -> Apps:
+        if self.alloy and not self.loki:
+            raise ValueError("alloy ships logs only to this Loki: switch loki on, or switch alloy off too")
+        return self
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """App names switched on, in render order."""
+        return tuple(name for name, on in (("kube-prometheus-stack", self.kube_prometheus_stack),
+                                           ("loki", self.loki), ("alloy", self.alloy)) if on)
 
 
 class Metrics(Section):
@@ -364,6 +389,12 @@ class Alerting(Section):
         title="Heartbeat period",
         description="How often Alertmanager pings the heartbeat URL; give the heartbeat service this period.",
     )
+    flux_alert_namespaces: list[K8sName] = advanced(
+        default_factory=list,
+        title="Flux alert namespaces",
+        description="Other namespaces whose Flux Kustomization/HelmRelease/OCIRepository errors go to Alertmanager "
+        "(e.g. flux-system, kube-system); the observability namespace is always watched.",
+    )
 
     @model_validator(mode="after")
     def _heartbeat_period_fits(self) -> Alerting:
@@ -454,6 +485,7 @@ class Answers(BaseModel):
     model_config = ConfigDict(extra="forbid", title="obs-wizard answers")
 
     cluster: Cluster
+    apps: Apps = Field(default_factory=Apps)
     metrics: Metrics = Field(default_factory=Metrics)
     logs: Logs = Field(default_factory=Logs)
     grafana: Grafana = Field(default_factory=Grafana)

@@ -27,9 +27,12 @@ def _already_complete(existing: str, namespace: str, resources: list[str], compo
     return True
 
 
-def merge(existing: str, namespace: str, resources: list[str], components: list[str]) -> str:
-    """``existing`` with ``namespace``, ``resources`` and ``components`` ensured; else unchanged."""
-    if _already_complete(existing, namespace, resources, components):
+def merge(existing: str, namespace: str, resources: list[str], components: list[str], drop: tuple[str, ...] = ()) -> str:
+    """``existing`` with ``namespace``, ``resources`` and ``components`` ensured; else unchanged.
+
+    ``drop``: resources to take out (the ks.yaml of an app obs-wizard wrote and the answers switched off).
+    """
+    if _already_complete(existing, namespace, resources, components) and not _lists_any(existing, drop):
         return existing
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.error import YAMLError
@@ -70,8 +73,25 @@ def merge(existing: str, namespace: str, resources: list[str], components: list[
 
     ensure("components", components)
     ensure("resources", resources)
+    listed = data.get("resources")
+    if drop and isinstance(listed, list):
+        unwanted = {_normal(item) for item in drop}
+        for index in reversed(range(len(listed))):
+            if _normal(str(listed[index])) in unwanted:
+                del listed[index]
     rt.documents = [data]
     return rt.dump()
+
+
+def _lists_any(existing: str, entries: tuple[str, ...]) -> bool:
+    if not entries:
+        return False
+    try:
+        data = yamlio.load(existing)
+    except yamlio.YAMLError:
+        return False
+    listed = {_normal(str(item)) for item in (data.get("resources") or [])} if isinstance(data, dict) else set()
+    return bool(listed & {_normal(item) for item in entries})
 
 
 def _normal(path: str) -> str:

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from wizard import answers_file, render, schema
+from wizard import answer_sync, answers_file, render, schema
+from wizard.answer_sync import AnswerUpdate
 from wizard.model import Answers
-from wizard.merge import Conflict, MergeError, Side
+from wizard.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.merge import merge_texts as three_way
 from wizard.namespace_kustomization import KustomizationEditError, merge
 from wizard.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest
@@ -106,6 +107,9 @@ class FileChange:
 class Plan:
     changes: list[FileChange] = field(default_factory=list)
     rendered: dict[str, str] = field(default_factory=dict)  # the manifests as they will be on disk
+    answers: Answers | None = None  # the answers written: the given ones, updated to values kept on disk
+    answer_updates: list[AnswerUpdate] = field(default_factory=list)  # answers set to a value kept on disk
+    stale_answers: list[str] = field(default_factory=list)  # answers a kept value contradicts: nothing is written
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -170,12 +174,16 @@ def _chart_tag_rules(answers: Answers, previous: State | None) -> dict[str, tupl
 
 
 def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choices | Side | None = None,
-          adopt: bool = False, answers_source: Path | None = None) -> Plan:
+          adopt: bool = False, answers_source: Path | None = None, sync_answers: bool = True) -> Plan:
     """The plan for writing ``answers`` into ``repo``.
 
     ``choose`` settles conflicts: one side for all, or per file a side per conflicting YAML path and
     ``WHOLE_FILE`` for the file as a whole (see the module doc); front ends call this again after each
     pick and show the new diffs. ``adopt`` merges files that exist but were not written by obs-wizard.
+
+    A value kept on disk ("ours") that an answer renders updates that answer (``Plan.answers``,
+    ``Plan.answer_updates``; the in-repo answers file is edited in place), or, when it cannot,
+    names it in ``Plan.stale_answers`` and nothing may be written.
     """
     files = render.render(answers)
     base_dir = render.namespace_dir(answers)
@@ -185,6 +193,9 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     bases = _previous_render(previous, answers, files)
     tag_rules = _chart_tag_rules(answers, previous)
     new_state = State(answers=answers.model_dump(mode="json"))
+    # Apps obs-wizard wrote before and the answers now switch off.
+    switched_off = [app for app in render.ALL_APPS
+                    if app not in answers.apps.enabled and f"{base_dir}/{app}/ks.yaml" in recorded]
 
     for rel, text in files.items():
         old = _read(repo, rel)
@@ -193,12 +204,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
             plan.rendered[rel] = old
             continue
         if rel == f"{base_dir}/kustomization.yaml" and old is not None:
+            drop = tuple(f"./{app}/ks.yaml" for app in switched_off)
             try:
-                merged = merge(old, answers.flux.namespace, render.namespace_resources(answers), answers.flux.namespace_components)
+                merged = merge(old, answers.flux.namespace, render.namespace_resources(answers), answers.flux.namespace_components,
+                               drop=drop)
             except KustomizationEditError as exc:
                 raise PlanError(f"{rel}: {exc}") from None
             action: Action = "unchanged" if merged == old else "merge"
-            plan.changes.append(FileChange(rel, action, old, merged, "lists the apps, keeps your entries"))
+            note = "lists the apps, keeps your entries"
+            if drop and merged != old:
+                note += f"; stops listing {', '.join(drop)} (switched off: Flux prunes what it deployed)"
+            plan.changes.append(FileChange(rel, action, old, merged, note))
             plan.rendered[rel] = merged
             continue
         file_choice = choose.get(rel) if isinstance(choose, dict) else choose
@@ -265,6 +281,17 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
                                        resolved=result.resolved, decisions=result.decisions))
         plan.rendered[rel] = result.text
 
+    # Files of a switched-off app stay on disk (obs-wizard deletes nothing) but are no longer listed, so
+    # Flux no longer applies them; the plan names each, so nothing about them is left unsaid.
+    for app in switched_off:
+        for rel in sorted(r for r in recorded if r.startswith(f"{base_dir}/{app}/")):
+            old = _read(repo, rel)
+            if old is None:
+                continue
+            new_state.files[rel] = recorded[rel]  # switching the app on again updates them in place
+            plan.changes.append(FileChange(rel, "keep", old, None, f"apps.{app.replace('-', '_')} is off: no longer listed, "
+                                           f"Flux no longer applies it; delete {base_dir}/{app}/ by hand"))
+
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.
     tool_files = {
         answers_file.SCHEMA_PATH: schema.answers_schema_text(),
@@ -278,4 +305,39 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
         old = _read(repo, rel)
         action = "unchanged" if old == text else ("create" if old is None else "update")
         plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else text, tool_file=True))
+    plan.answers = answers
+    if sync_answers:
+        return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source)
     return plan
+
+
+def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State | None, choose: Choices | Side | None,
+                       adopt: bool, answers_source: Path | None) -> Plan:
+    """Values kept on disk ("ours") that an answer renders: the answers follow them (see answer_sync)."""
+    # Three-way conflicts only: an adopted file (no base) holds nothing the answers wrote before.
+    kept = [(change.path, conflict) for change in plan.changes for conflict, side in change.resolved
+            if side == "ours" and conflict.base is not UNKNOWN]
+    if not kept:
+        return plan
+    updated, updates, stale = answer_sync.sync(answers, previous.answers if previous else None, kept)
+    answers_in_repo = (repo / answers_file.ANSWERS_PATH).resolve()
+    in_repo = answers_source is not None and answers_source.resolve() == answers_in_repo
+    if updates and answers_source is not None and not in_repo:
+        # The answers came from a file obs-wizard does not own: it names the change instead of making it.
+        plan.stale_answers = [f"{answers_source}: set {u.field}: {answer_sync._show(u.new)} (it says {answer_sync._show(u.old)}), "
+                              f"the value you keep in {u.file}; or take the new value" for u in updates]
+        plan.stale_answers += [f"{answers_source}: {s.line()}" for s in stale]
+        return plan
+    if not updates:
+        plan.stale_answers = [s.line() for s in stale]
+        return plan
+    synced = build(updated, repo, previous, choose=choose, adopt=adopt, answers_source=answers_source, sync_answers=False)
+    synced.answer_updates = updates
+    synced.stale_answers = [s.line() for s in stale]
+    if in_repo:  # edit the operator's answers file in place, keeping its comments and layout
+        old = _read(repo, answers_file.ANSWERS_PATH)
+        text = answers_file.edit(old or "", [(u.field, u.new) for u in updates])
+        synced.changes = [c for c in synced.changes if c.path != answers_file.ANSWERS_PATH]
+        synced.changes.append(FileChange(answers_file.ANSWERS_PATH, "update", old, text, "the answers follow the values you kept",
+                                         tool_file=True))
+    return synced

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from wizard import sizing
+from wizard import sizing, units
 from wizard.model import FLUX_VARIABLES, Answers
 
 TEMPLATES_DIR = next(
@@ -26,6 +26,8 @@ TEMPLATES_DIR = next(
 GRAFANA_SECRET = "grafana-admin"
 SLACK_SECRET = "alertmanager-slack"
 SLACK_SECRET_KEY = "slack-webhook-url"
+#: The additionalPrometheusRulesMap key of the self-monitoring rules in the kube-prometheus-stack values.
+SELF_MONITORING_RULE = "self-monitoring"
 HEARTBEAT_SECRET = "alertmanager-heartbeat"
 HEARTBEAT_SECRET_KEY = "heartbeat-url"
 #: Size of the Alertmanager volume (silences and notification log: small).
@@ -48,19 +50,22 @@ class RenderError(Exception):
 
 
 def apps(answers: Answers) -> tuple[App, ...]:
-    ns = answers.flux.namespace
+    """The apps switched on in the answers. None depends on another: each reconciles on its own.
+
+    kube-prometheus-stack brings the monitoring.coreos.com CRDs; Loki's and Alloy's ServiceMonitors
+    (and Loki's chart rules) are only rendered while it is on, inside their Helm charts, so a missing
+    CRD fails (and retries) one Helm install instead of blocking a Flux Kustomization (see ks.yaml.j2).
+    """
     kps_deps: tuple[tuple[str, str], ...] = ()
     if answers.flux.secret_store_dependency:
         store_ns, store_name = answers.flux.secret_store_dependency.split("/")
         kps_deps = ((store_ns, store_name),)
-    # Loki and Alloy render ServiceMonitors: their CRDs come with kube-prometheus-stack.
-    after_kps = ((ns, "kube-prometheus-stack"),)
-    return (
+    every = (
         App(
             name="kube-prometheus-stack",
             chart_url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
             version=answers.charts.kube_prometheus_stack,
-            resources=("externalsecret.yaml", "helmrelease.yaml", "httproute.yaml", "ocirepository.yaml", "prometheusrule.yaml"),
+            resources=("externalsecret.yaml", "flux-alerts.yaml", "helmrelease.yaml", "httproute.yaml", "ocirepository.yaml"),
             depends_on=kps_deps,
             wait=True,
             timeout="15m",
@@ -70,7 +75,7 @@ def apps(answers: Answers) -> tuple[App, ...]:
             chart_url="oci://ghcr.io/grafana-community/helm-charts/loki",
             version=answers.charts.loki,
             resources=("helmrelease.yaml", "ocirepository.yaml"),
-            depends_on=after_kps,
+            depends_on=(),
             wait=False,
             timeout="10m",
         ),
@@ -79,11 +84,16 @@ def apps(answers: Answers) -> tuple[App, ...]:
             chart_url="oci://ghcr.io/home-operations/charts-mirror/alloy",
             version=answers.charts.alloy,
             resources=("helmrelease.yaml", "ocirepository.yaml"),
-            depends_on=after_kps,
+            depends_on=(),
             wait=False,
             timeout="10m",
         ),
     )
+    return tuple(app for app in every if app.name in answers.apps.enabled)
+
+
+#: Every app obs-wizard can write, switched on or not (a re-run reports the files of one switched off).
+ALL_APPS = ("kube-prometheus-stack", "loki", "alloy")
 
 
 _PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./][-A-Za-z0-9_./]*\Z")
@@ -151,6 +161,10 @@ def _context(answers: Answers) -> dict[str, object]:
         "heartbeat_secret_key": HEARTBEAT_SECRET_KEY,
         "loki_url": loki_url,
         "loki_push_url": f"{loki_url}/loki/api/v1/push",
+        "apps_on": answers.apps.enabled,
+        "self_monitoring_rule": SELF_MONITORING_RULE,
+        "pvc_alarm_bytes": int(units.parse_quantity(answers.metrics.pvc_size) * 0.9),
+        "alertmanager_service_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
     }
 
 

@@ -99,7 +99,7 @@ class Session:
         return the_plan
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
-        return validate_answers_render(answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
+        return validate_answers_render(the_plan.answers or answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
                                        charts_dir=self.charts_dir, strict=self.strict or None)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:

@@ -9,6 +9,8 @@ from wizard.model import Answers
 from wizard.validate.alertmanager import check_alertmanager
 from wizard.validate.alloy import check_alloy
 from wizard.validate.chart_values import check_chart_values
+from wizard.validate.consistency import check_release_consistency
+from wizard.validate.crd_race import check_crd_race
 from wizard.validate.crd_schema import check_documents
 from wizard.validate.findings import Finding, Outcome, Report, strict_from_env
 from wizard.validate.kustomize import check_kustomize
@@ -53,10 +55,12 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     report.extend(check_flux_variables(files, tuple(substitutions or {})))
     report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict()))
+    report.extend(check_crd_race(substituted))
     report.extend(check_chart_values(substituted, charts_dir))
     report.extend(check_alloy(files))
     report.extend(check_rules(substituted, answers))
     report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files) if tools.find("amtool") else None))
+    report.extend(check_release_consistency(substituted))
     report.extend(check_rendered(substituted, answers, charts_src))
     if tools.find("kubectl") is None:
         report.extend(check_kustomize(None, files))  # reports the missing tool; nothing to stage

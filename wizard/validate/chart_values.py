@@ -28,6 +28,9 @@ FREE_FORM: dict[str, dict[str, str]] = {
     },
     "loki": {
         "loki.limits_config": "Loki's limits_config, passed through; the chart sets only some keys",
+        "monitoring.dashboards.loki-bloom-build": "a per-dashboard switch the chart reads with dig, not listed in values.yaml",
+        "monitoring.dashboards.loki-bloom-gateway": "a per-dashboard switch the chart reads with dig, not listed in values.yaml",
+        "monitoring.dashboards.loki-thanos-object-storage": "a per-dashboard switch the chart reads with dig, not listed in values.yaml",
     },
     "alloy": {},
 }

@@ -194,6 +194,30 @@ def _message(error) -> str:
     return error.message
 
 
+_PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
+
+
+def _rules_in_values(doc: dict[str, Any], label: str, known: dict) -> list[tuple[dict[str, Any], str, str]]:
+    """kube-prometheus-stack's additionalPrometheusRulesMap entries as the PrometheusRules the chart makes of them.
+
+    The chart copies each entry's ``groups`` into a PrometheusRule's ``spec.groups``: checked against the
+    PrometheusRule CRD like a PrometheusRule file would be. (document, label, value path prefix).
+    """
+    if doc.get("kind") != "HelmRelease" or _PROMETHEUS_RULE not in known:
+        return []
+    values = (doc.get("spec") or {}).get("values")
+    rule_map = values.get("additionalPrometheusRulesMap") if isinstance(values, dict) else None
+    if not isinstance(rule_map, dict):
+        return []
+    found = []
+    for name, entry in rule_map.items():
+        groups = entry.get("groups") if isinstance(entry, dict) else entry
+        synthetic = {"apiVersion": _PROMETHEUS_RULE[0], "kind": _PROMETHEUS_RULE[1], "metadata": {"name": "rules"},
+                     "spec": {"groups": groups}}
+        found.append((synthetic, f"{label} additionalPrometheusRulesMap.{name}", f"spec.values.additionalPrometheusRulesMap.{name}"))
+    return found
+
+
 CRD_REMEDY = ("let kubectl reach the cluster, allow the one-time download of the pinned CRDs, "
               "or pass --crd-dir DIR with the CRD YAML files")
 
@@ -236,6 +260,8 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
     report = Report(checks_run=["crd-schema"])
     parsed = _parsed(files, report)
     wanted = {(str(doc.get("apiVersion")), str(doc.get("kind"))) for _, _, doc in parsed} - CORE_SCHEMAS.keys()
+    if any(doc.get("kind") == "HelmRelease" and "additionalPrometheusRulesMap" in str(doc) for _, _, doc in parsed):
+        wanted.add(_PROMETHEUS_RULE)  # the rules kube-prometheus-stack makes of its values
     resolved = resolve(wanted, crd_dir, _chart_versions(files)) if wanted else None
     known = resolved.schemas if resolved else {}
     if resolved and resolved.origin:
@@ -266,5 +292,11 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
             report.add(Finding("error", "crd-schema", _message(error), file=path, document=label, path=_path(error)))
         if not errors:
             cache.add(entry)
+        for checked, checked_label, prefix in _rules_in_values(doc, label, known):
+            rule_schema = known[_PROMETHEUS_RULE]
+            rule_digest = digests.get(_PROMETHEUS_RULE) or digests.setdefault(_PROMETHEUS_RULE, key(_CONVERTER_VERSION, rule_schema))
+            for error in sorted(_validator(rule_digest, rule_schema).iter_errors(checked), key=lambda e: list(map(str, e.absolute_path))):
+                where = prefix + _path(error).removeprefix("spec")
+                report.add(Finding("error", "crd-schema", _message(error), file=path, document=checked_label, path=where))
     cache.save()
     return report

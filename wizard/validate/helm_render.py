@@ -248,10 +248,15 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
                            "wiring checks did not run", remedy=charts.HELM_EXTRA))
         return [], report
     rendered = []
+    pull_failed = False
     for release in found:
         chart_dir = charts.locate(release.chart, release.version, charts_src)
         if chart_dir is None:
-            chart_dir, why = _pull(release)
+            if pull_failed:  # offline: one failed pull says it; do not wait for the others
+                chart_dir, why = None, f"chart {release.chart} {release.version} is not at hand and was not pulled (a pull failed above)"
+            else:
+                chart_dir, why = _pull(release)
+                pull_failed = chart_dir is None and why.startswith("cannot pull")
             if chart_dir is None:
                 report.add(Finding(_strict_level(), CHECK, f"not rendered: {why}", file=release.file, document=release.label,
                                    remedy=f"pass --charts-src DIR with {release.chart}-{release.version}/ unpacked "

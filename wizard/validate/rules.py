@@ -13,11 +13,11 @@ from pathlib import Path
 
 from wizard import tools, units, yamlio
 from wizard.model import Answers
+from wizard.render import SELF_MONITORING_RULE  # the additionalPrometheusRulesMap key
 from wizard.validate import toolrun
-from wizard.validate.extract import documents
+from wizard.validate.extract import prometheus_rules
 from wizard.validate.findings import Finding, Report
 
-SELF_MONITORING_RULE = "observability-self-monitoring"
 
 
 def timings(answers: Answers) -> dict[str, int]:
@@ -36,9 +36,17 @@ def timings(answers: Answers) -> dict[str, int]:
     # for: 10m.
     ingest_fire = after(stopped - iv + 600 + 1) + after(600)
     volume_fire = 3 * iv + after(300)  # above 85% from 3*iv, for: 5m
-    longest = max(down_fire, ingest_fire, volume_fire)
+    node_disk_fire = 2 * iv + after(300)  # above 85% from 2*iv, for: 5m
+    writes_fire = 2 * iv + after(600)  # failed pushes from 2*iv, for: 10m
+    compactor_fire = 2 * iv + after(900)  # compactor stops at 2*iv, for: 15m
+    storage_fire = 2 * iv + after(900)  # above 90% of the volume from 2*iv, for: 15m
+    drop_at = 4 * iv  # the drop counter grows at 4*iv; increase[10m] > 0 fires at once (no for)
+    cut_at = 3 * iv  # blocks deleted for size at 3*iv; fires at once (no for)
+    longest = max(down_fire, ingest_fire, volume_fire, node_disk_fire, writes_fire, compactor_fire, storage_fire)
     return {
         "iv": iv, "down_fire": down_fire, "ingest_fire": ingest_fire, "volume_fire": volume_fire,
+        "node_disk_fire": node_disk_fire, "writes_fire": writes_fire, "compactor_fire": compactor_fire,
+        "storage_fire": storage_fire, "drop_at": drop_at, "cut_at": cut_at,
         "ingest_samples": ingest_samples, "samples": math.ceil(down_fire / iv) + 4,
         "samples_long": math.ceil(longest / iv) + 4,
     }
@@ -46,30 +54,29 @@ def timings(answers: Answers) -> dict[str, int]:
 
 def check_rules(files: dict[str, str], answers: Answers | None) -> Report:
     report = Report(checks_run=["promtool"])
-    rules = documents(files, "PrometheusRule")
+    rules = prometheus_rules(files)
     if rules and tools.find("promtool") is None:
         _, missing = toolrun.run("promtool", [], check="promtool", step="`promtool check rules` and `promtool test rules`")
         report.add(missing)
         return report
     with tempfile.TemporaryDirectory(prefix="obs-wizard-rules-") as tmp:
-        for path, doc in rules:
-            name = (doc.get("metadata") or {}).get("name", "?")
+        for path, label, name, spec in rules:
             rules_file = Path(tmp) / f"{name}.rules.yaml"
-            rules_file.write_text(yamlio.dump(doc.get("spec") or {}), encoding="utf-8")
+            rules_file.write_text(yamlio.dump(spec), encoding="utf-8")
             proc, missing = toolrun.run("promtool", ["check", "rules", str(rules_file)], check="promtool", step="`promtool check rules`")
             if missing:
                 report.add(missing)
                 return report
             assert proc is not None
             if proc.returncode != 0:
-                report.add(Finding("error", "promtool", toolrun.output(proc, f"{tmp}/"), file=path, document=f"PrometheusRule/{name}"))
+                report.add(Finding("error", "promtool", toolrun.output(proc, f"{tmp}/"), file=path, document=label))
                 continue
             if name == SELF_MONITORING_RULE and answers is not None:
-                report.extend(_unit_tests(path, rules_file, answers))
+                report.extend(_unit_tests(path, label, rules_file, answers))
     return report
 
 
-def _unit_tests(path: str, rules_file: Path, answers: Answers) -> Report:
+def _unit_tests(path: str, label: str, rules_file: Path, answers: Answers) -> Report:
     from wizard import render
 
     report = Report()
@@ -82,5 +89,5 @@ def _unit_tests(path: str, rules_file: Path, answers: Answers) -> Report:
         report.add(missing)
     elif proc is not None and proc.returncode != 0:
         report.add(Finding("error", "promtool", "self-monitoring unit tests failed: " + toolrun.output(proc, f"{rules_file.parent}/"),
-                           file=path, document=f"PrometheusRule/{SELF_MONITORING_RULE}"))
+                           file=path, document=label))
     return report
