@@ -565,10 +565,11 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
     from tests.test_tui import goto_review, make_app
 
     repo = flux_repo(tmp_path / "home-ops")
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+    before = set(snapshot_tree(repo))
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
                                "from wizard.apply import repo_lock\nwith repo_lock(Path(sys.argv[1])):\n"
-                               "    print('held', flush=True); time.sleep(60)", str(repo)],
-                              env=_env(), stdout=subprocess.PIPE, text=True)
+                               "    print('held', flush=True); sys.stdin.readline()", str(repo)],
+                              env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setenv("OBS_WIZARD_LOCK_WAIT", "0.2")
@@ -582,9 +583,14 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
             await pilot.pause()
             log = str(app.query_one("#write-log").render()).replace("\n", " ")
             assert f"another obs-wizard run (pid {holder.pid}) is writing to this repo" in log, log
+        # while the other run holds it, its lock is the only trace; the wizard added nothing
+        assert set(snapshot_tree(repo)) - before == {".obs-wizard/lock", ".obs-wizard/.gitignore"}
+        holder.stdin.close()  # the other run finishes: it releases the lock and removes what it created
+        assert holder.wait(timeout=30) == 0
     finally:
-        holder.kill()
-        holder.wait()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
     assert nothing_written(repo)
 
 

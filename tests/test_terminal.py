@@ -29,7 +29,7 @@ class Terminal:
 
     def scrollback(self) -> str:
         """The screen with the lines scrolled above it."""
-        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-200", "-t", self.name],
+        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-300", "-t", self.name],
                               capture_output=True, text=True, timeout=10).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
