@@ -111,3 +111,22 @@ def test_plain_prompts_save_the_same_answers_file_as_headless(repo, tmp_path):
     assert "{}" not in saved and "{}" not in headless  # no empty sections
     # The same answers (headless also records the values discovery filled in, which the prompts offered as defaults).
     assert answers_file.parse(saved, "plain") == answers_file.parse(headless, "headless")
+
+
+def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
+    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+
+    keys = []  # as keystrokes(), but the switch is a yes/no answered by "n" alone
+    for step in form.steps():
+        if any(q.advanced for q in step.questions):
+            keys.append("n")
+        for question in step.questions:
+            if question.advanced:
+                continue
+            keys.append("n" if question.key == "apps.kube_prometheus_stack" else CLUSTER.get(question.key, "") + "\r")
+    code, out = run_plain(repo, "".join(keys) + "n")  # "Write these files?" no
+    assert code == 130 and nothing_written(repo)
+    review = out.split("== Review ==")[1]
+    assert NO_METRICS in review and "Loki: logs kept 7d" in review
+    assert "Prometheus disk" not in review and "Alert -> Slack" not in review and NO_HEARTBEAT not in review
+    assert "kube-prometheus-stack/" not in review

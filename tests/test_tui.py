@@ -128,6 +128,27 @@ async def test_sizing_estimate_updates_live(repo):
         assert "~46.9Gi for 90d" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
 
 
+async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo):
+    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, {**CLUSTER, "apps.kube_prometheus_stack": "false"})
+        await pilot.press("ctrl+n")
+        live = str(app.query_one("#sizing").render()).replace("\n", " ")
+        assert NO_METRICS.split(":")[0] in live and "Prometheus disk" not in live and "Loki: logs kept 7d" in live
+        for _ in range(LAST_FORM - 1):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert app.index == REVIEW
+        summary = str(app.query_one("#review-summary").render())
+        assert "kube-prometheus-stack/" not in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        flat = summary.replace("\n", " ")
+        assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
+        assert "is off: no Prometheus, Alertmanager" in flat
+
+
 @pytest.mark.parametrize("key", ["ctrl+q", "escape"])
 async def test_quit_asks_first_and_leaves_the_repo_untouched(repo, key):
     app = make_app(repo)

@@ -348,12 +348,13 @@ class Secrets(Section):
     heartbeat_item: OnePasswordTitle | None = Field(
         None,
         title="Heartbeat URL item",
-        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma); "
-        "empty: no heartbeat.",
+        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma; not "
+        "gatus, whose push needs a bearer token); empty: no heartbeat.",
         examples=["alertmanager"],
     )
     heartbeat_url_field: SecretKeyLabel = Field(
-        "HEARTBEAT_URL", title="Heartbeat URL field", description="Label of the field holding the heartbeat push URL."
+        "HEARTBEAT_URL", title="Heartbeat URL field",
+        description="Label of the field holding the heartbeat push URL (an https URL Alertmanager POSTs to, no token).",
     )
 
     @model_validator(mode="after")
