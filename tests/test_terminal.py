@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED, flux_repo, need, shared_data
+from tests.conftest import ROOT, flux_repo, need, shared_data
 
 
 class Terminal:
@@ -27,10 +27,10 @@ class Terminal:
     def screen(self) -> str:
         return subprocess.run([self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10).stdout
 
-    def scrollback(self) -> str:
-        """The screen with the lines scrolled above it."""
-        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-300", "-t", self.name],
-                              capture_output=True, text=True, timeout=10).stdout
+    def history(self) -> str:
+        """The screen and the scrollback above it (what the wizard printed after exiting)."""
+        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-500", "-t", self.name], capture_output=True,
+                              text=True, timeout=10).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
@@ -111,7 +111,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
-    after = term.scrollback()
+    after = term.history()
     assert "validation: " in after and "✓ wrote " in after  # the same report, printed after the app exits
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()

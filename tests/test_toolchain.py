@@ -76,7 +76,10 @@ def test_pre_commit_validate_hook_fails_when_a_check_cannot_run(tmp_path, monkey
     flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     command = [sys.executable, "-m", "wizard", *entry[1:]]
-    env = {k: v for k, v in os.environ.items() if k not in ("OBS_WIZARD_CRD_DIR", "OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC")}
+    # Without OBS_WIZARD_STRICT_TOOLS (CI sets it, and it turns every skip into an error itself): the hook's own
+    # --strict is what must fail the commit.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OBS_WIZARD_CRD_DIR", "OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC", "OBS_WIZARD_STRICT_TOOLS")}
     env.update(PYTHONPATH=str(ROOT), OBS_WIZARD_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "empty-cache"))
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 3, (result.stdout, result.stderr)
