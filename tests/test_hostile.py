@@ -314,7 +314,7 @@ def test_hostile_answers_files_are_a_quick_exit_2_naming_the_file(tmp_path, text
     path.write_text(text)
     started = time.monotonic()
     result = run_cli("validate", "--answers", path, "--repo", flux_repo(tmp_path / "repo"))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 30  # a guard against the minutes-long expansion, not a speed target
     assert result.code == 2, result
     assert result.err.startswith(f"obs-wizard: {path}") and expected in result.err, result.err
     assert "internal error" not in result.err
@@ -523,7 +523,7 @@ def test_the_connect_timeout_is_a_deadline_for_the_whole_check(tmp_path):
         elapsed = time.monotonic() - started
     assert code == 6, (out, err)
     assert "did not answer within 1.5s (OBS_WIZARD_CONNECT_TIMEOUT, the deadline for the whole check)" in out
-    assert elapsed < 1.5 + 3.0, elapsed  # the deadline plus the interpreter's start, not the trickle's 30 s+
+    assert elapsed < 15, elapsed  # the deadline plus the interpreter's start (under load), far below the trickle's 30 s+
 
 
 # --- pipes and exit codes (items 13, 14) --------------------------------------------------------
