@@ -55,7 +55,7 @@ class SecretReport:
     def add(self, *outcomes: Outcome) -> None:
         for outcome in outcomes:
             if self.redact is not None:
-                outcome = Outcome(outcome.check, outcome.status, self.redact(outcome.message))
+                outcome = replace(outcome, message=self.redact(outcome.message))  # its state kept
             self.outcomes.append(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
