@@ -233,7 +233,9 @@ class WizardApp(App[int]):
             return
         host = self.query_one("#connect-host").value.strip()
         token = self.query_one("#connect-token").value.strip()
-        if host and token:
+        from wizard.onepassword.check import needs_items
+
+        if (host and token) or not needs_items(self.draft.answers()):  # no ExternalSecret written: nothing to check
             await self._go(len(self.form_steps) + 2)
             self._write(host, token)
             return
@@ -289,7 +291,11 @@ class WizardApp(App[int]):
 
         answers = self.draft.answers()
         the_plan = self.plan
-        if host and token:
+        from wizard.onepassword.check import NOTHING_TO_CHECK, needs_items
+
+        if not needs_items(answers):
+            say(f"1Password check: {NOTHING_TO_CHECK}")
+        elif host and token:
             from wizard.onepassword.check import check_connect
 
             say("Checking the 1Password items through Connect…")
