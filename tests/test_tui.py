@@ -14,6 +14,7 @@ from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.review import ReviewPane
 
 NS = "kubernetes/apps/observability"
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -101,7 +102,7 @@ async def test_next_is_refused_on_a_step_with_errors_saying_why(repo):
         assert app.index == 1
         (notification,) = app._notifications
         assert "Fix this step first" in notification.message
-        assert "Input should be greater than or equal to 1" in notification.message
+        assert "must be at least 1" in notification.message and "Input should" not in notification.message
 
 
 async def test_a_cross_field_rule_blocks_its_step(repo):
@@ -143,7 +144,9 @@ async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo)
             await pilot.pause()
         assert app.index == REVIEW
         summary = str(app.query_one("#review-summary").render())
-        assert "kube-prometheus-stack/" not in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        files = app.query_one("#review-files")
+        prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
+        assert not [p for p in prompts if "kube-prometheus-stack/" in p] and "+ loki/app/helmrelease.yaml" in prompts
         flat = summary.replace("\n", " ")
         assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
         assert "is off: no Prometheus, Alertmanager" in flat
@@ -179,7 +182,11 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
         summary = str(app.query_one("#review-summary").render())
-        assert f"In {NS}/:" in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        assert f"In {NS}/:" in str(app.query_one("#review-counts").render())
+        files = app.query_one("#review-files")
+        prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
+        assert "+ loki/app/helmrelease.yaml" in prompts
+        assert app.query_one(ReviewPane).diff_text().startswith("--- /dev/null")
         assert "Alert -> Slack: 2m40s worst case" in summary
         assert "nothing tells you" in summary  # no heartbeat configured: said on Review
         assert nothing_written(repo)
