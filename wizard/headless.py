@@ -106,8 +106,11 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool
     ``files``: the manifests as they will be written, whose ExternalSecrets say what is needed.
     """
     tail = "; nothing was written" if writes else ""
-    from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
+    from wizard.onepassword.check import NOTHING_TO_CHECK, NotConfigured, check_connect, connect_settings, needs_items
 
+    if not needs_items(answers, files):
+        print(f"secret check: {NOTHING_TO_CHECK}", file=out)
+        return
     try:
         host, token = connect_settings()
     except NotConfigured as exc:

@@ -208,6 +208,16 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
     return [Outcome(check, "ok", f"found once in vault {vault.name!r}", "found"), *field_outcomes(title, fields, wanted, validators=validators)]
 
 
+#: Said instead of a check when the answers write no ExternalSecret (they all belong to kube-prometheus-stack).
+NOTHING_TO_CHECK = "not needed: kube-prometheus-stack is off, so nothing written reads 1Password"
+
+
+def needs_items(answers: Answers, files: dict[str, str] | None = None) -> bool:
+    """Does the render hold an ExternalSecret? (Grafana's login, Slack's webhook and the heartbeat URL are
+    kube-prometheus-stack's: with it off, none.)"""
+    return bool(wanted_items(answers, files))
+
+
 def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[str, tuple[list[str], dict[str, Validator]]]:
     """Item title -> (field labels the rendered ExternalSecrets read, value checks by label); one entry per item.
 
@@ -240,6 +250,10 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
     """
     s = answers.secrets
     report = SecretReport(on_outcome=on_outcome, redact=getattr(gateway, "redact", None))
+    wanted = wanted_items(answers, files)
+    if not wanted:  # no ExternalSecret in the render: nothing reads 1Password, Connect is not asked
+        report.add(Outcome("1Password items", "ok", NOTHING_TO_CHECK))
+        return report
     with ThreadPoolExecutor(max_workers=4) as pool:
         heartbeat: Future[None] = pool.submit(gateway.heartbeat)
         vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)
@@ -271,9 +285,6 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
             return report
         vault = found[0]
         report.add(Outcome(f"vault {s.vault}", "ok", "exactly one vault with this title", "found"))
-        wanted = wanted_items(answers, files)
-        if not wanted:
-            report.add(Outcome("items", "ok", "the render has no ExternalSecret, so no item is needed"))
         jobs = [pool.submit(_item_outcomes, gateway, vault, title, labels, checks)
                 for title, (labels, checks) in wanted.items()]
         for job in jobs:  # all run at once; reported in a stable order
