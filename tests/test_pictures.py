@@ -6,14 +6,15 @@ Their data comes from the answers (wizard/platform_map.py, wizard/sizing.py), dr
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import MINIMAL_ANSWERS, ROOT, flux_repo
-from tests.test_tui import CLUSTER, LAST_FORM, REVIEW, _quiet_cursor, fill, make_app, snapshot_app
-from wizard import answers_file, boxart, platform_map
+from tests.conftest import MINIMAL_ANSWERS, ROOT, flux_repo, run_cli
+from tests.test_tui import CLUSTER, LAST_FORM, REVIEW, _quiet_cursor, fill, goto_review, make_app, snapshot_app
+from wizard import answers_file, bars, boxart, platform_map, sizing, units
 
 BOX_CHARS = set("╭╮╰╯─│┌┐└┘╌┆▶◀▼▲┬├")
 
@@ -122,6 +123,72 @@ async def test_the_diagram_follows_the_answers_on_welcome_and_review(tmp_path):
         assert review == welcome and "Alloy (off)" in review
 
 
+# --- the disk chart and the latency bar: sizing's figures, the headless summary's ------------------------
+
+
+def test_the_chart_draws_sizings_figures_and_the_cut_by_the_cap():
+    answers = parse("metrics:\n  retention: 90d\n  pvc_size: 20Gi\n")
+    disk = sizing.prometheus_disk(answers)
+    chart = bars.plain(bars.disk_lines(answers, 76))
+    assert f"~{sizing.gib_text(disk.bytes_needed)}" in chart and f"~{sizing.days_text(disk.days_kept)} of 90d" in chart
+    assert "░" in chart and "deletes the oldest data" in chart  # the part the cap deletes is drawn apart
+    assert "░" not in bars.plain(bars.disk_lines(parse(), 76))
+    loki = bars.plain(bars.disk_lines(parse("logs:\n  pvc_size: 21Gi\n"), 76))
+    assert "holds at most ~3.0Gi of stored logs a day" in loki  # 21Gi over 7 days
+    assert "Prometheus" not in bars.plain(bars.disk_lines(parse("apps:\n  kube_prometheus_stack: false\n"), 76))
+    ascii = bars.plain(bars.disk_lines(answers, 60, ascii=True))
+    assert "#" in ascii and not set("█░▏") & set(ascii)
+    assert max(len(line) for line in ascii.splitlines() if "#" in line) <= 60  # bar rows fit; sentences wrap
+
+
+def test_the_latency_bar_is_the_budgets_parts_against_the_target():
+    for extra in ("", "alerting:\n  rule_for: 3m\n", "metrics:\n  scrape_interval: 5s\n"):
+        budget = sizing.alert_latency(parse(extra))
+        segments = bars.latency_segments(budget, 72)
+        assert [name for name, _, _ in segments] == ["scrape", "scrape timeout", "evaluation", "for", "group_wait"]
+        assert sum(seconds for _, seconds, _ in segments) == budget.total
+        assert sum(cells for _, _, cells in segments) == round(budget.total / max(budget.total, 180) * 72)
+        drawn = bars.plain(bars.latency_lines(parse(extra), 76))
+        assert f"worst case {units.format_seconds(budget.total)}, {'within' if budget.within_target else 'over'}" in drawn
+        assert "┃" in drawn  # the target, inside the bar when the budget is over it
+    assert bars.latency_lines(parse("apps:\n  kube_prometheus_stack: false\n"), 76) == []
+
+
+def summary_days_kept(result_out: str) -> str:
+    return re.search(r"size cap \S+ keeps ~(\d+ (?:days|hours))", result_out).group(1)
+
+
+async def test_the_chart_follows_the_fields_and_agrees_with_the_headless_summary(tmp_path):
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        chart = app.query_one("#disk-chart")
+        assert "~15.6Gi" in str(chart.render()) and "~30 days of 30d" in str(chart.render())
+        await fill(app, pilot, {"metrics.retention": "90d", "metrics.pvc_size": "20Gi"})
+        live = str(chart.render())
+        assert "use after 90d" in live and "~46.9Gi" in live and "20Gi" in live
+        shown_days = re.search(r"~(\d+ days) of 90d", live).group(1)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(MINIMAL_ANSWERS + "metrics:\n  retention: 90d\n  pvc_size: 20Gi\n")
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo"), "--dry-run", "--skip-secret-check")
+    assert result.code == 0, result
+    assert shown_days == summary_days_kept(result.out) == "33 days"  # the one estimate, headless summary included
+
+
+async def test_the_latency_bar_on_review_sums_to_the_printed_worst_case(tmp_path):
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_review(app, pilot)
+        printed = re.search(r"Alert -> Slack: (\S+) worst case", str(app.query_one("#review-summary").render())).group(1)
+        drawn = str(app.query_one("#review-latency").render())
+        sums = re.search(r"^  (.*) = (\S+)$", drawn, re.M)
+        parts = [units.parse_duration(p.split()[0]) for p in sums.group(1).split(" + ")]
+        assert units.format_seconds(sum(parts)) == sums.group(2) == printed == "2m40s"
+        assert f"worst case {printed}, within the 3m target" in drawn
+
+
 # --- snapshots at 80x24: dark, light and NO_COLOR -------------------------------------------------------
 
 THEMES = {"dark": None, "light": "textual-light", "no_color": None}
@@ -144,3 +211,31 @@ def test_snapshot_diagram(snap_compare, tmp_path, monkeypatch, theme):
         await pilot.pause()
 
     assert snap_compare(themed_app(tmp_path, monkeypatch, theme), run_before=run_before, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_snapshot_disk_chart(snap_compare, tmp_path, monkeypatch, theme):
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, {"metrics.retention": "90d", "metrics.pvc_size": "20Gi"})
+        _quiet_cursor(pilot.app)
+        pilot.app.query_one("#disk-chart").scroll_visible(top=True, animate=False)
+        await pilot.pause()
+
+    assert snap_compare(themed_app(tmp_path, monkeypatch, theme), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_latency_bar_on_the_alerts_step(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, CLUSTER)
+        for _ in range(LAST_FORM - 1):
+            await pilot.press("ctrl+n")
+        await fill(pilot.app, pilot, {"alerting.rule_for": "2m"})
+        _quiet_cursor(pilot.app)
+        pilot.app.query_one("#alerts-latency").scroll_visible(top=True, animate=False)
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))

@@ -16,7 +16,9 @@ from wizard.session import Session
 from wizard.tui.components.confirm import Confirm
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.done import DonePane
+from wizard.tui.components.disk_chart import DiskChart
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.components.review import ReviewPane, changed_answers
 from wizard.tui.components.step_list import StepList
@@ -151,10 +153,18 @@ class WizardApp(App[int]):
         self._refresh_pictures()
 
     def _refresh_pictures(self) -> None:
-        """The platform diagram (Welcome, Review) follows the answers as they are typed."""
+        """The platform diagram (Welcome, Review), the disk chart and the latency bar follow the answers as typed."""
         pmap = platform_map.from_draft(self.draft)
         for diagram in self.query(PlatformDiagram):
             diagram.show(pmap)
+        try:
+            answers = self.draft.answers()
+        except ValueError:
+            answers = None  # the fields say what is wrong; the charts wait for valid answers
+        for chart in self.query(DiskChart):
+            chart.show(answers)
+        for chart in self.query(LatencyBar):
+            chart.show(answers)
 
     @on(FieldEdited)
     def _edited(self, event: FieldEdited) -> None:

@@ -8,35 +8,21 @@ picture reads the same without colour.
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widget import Widget
 
 from wizard import boxart
-from wizard.platform_map import PlatformMap
-from wizard.tui.text import ascii_only, lines, styled
-
-STYLES = {"lane": "bold underline", "title": "bold", "border": "", "text": "", "arrow": "bold", "off": "dim"}
-HEADING = styled(("This run's platform", "bold"), " (parts switched off are dashed and marked off):")
+from wizard.tui.components.art_view import ArtView
+from wizard.tui.text import styled
 
 
-class PlatformDiagram(Widget):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.pmap: PlatformMap | None = None
+class PlatformDiagram(ArtView):
+    STYLES = {"lane": "bold underline", "title": "bold", "arrow": "bold", "off": "dim"}
 
-    def show(self, pmap: PlatformMap) -> None:
-        if pmap != self.pmap:
-            self.pmap = pmap
-            self.refresh(layout=True)
+    @property
+    def pmap(self):
+        return self.data
 
-    def art(self, width: int) -> Content:
-        if self.pmap is None:
-            return Content("")
-        drawn = boxart.draw(self.pmap, max(width, 20), ascii=ascii_only())
-        return lines(HEADING, *(styled(*((text, STYLES[kind]) if STYLES[kind] else text for text, kind in line))
-                                for line in drawn))
+    def heading(self) -> Content:
+        return styled(("This run's platform", "bold"), " (parts switched off are dashed and marked off):")
 
-    def render(self) -> Content:
-        return self.art(self.content_size.width)
-
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self.art(width).split("\n")) if self.pmap is not None else 0
+    def draw(self, width: int, ascii: bool):
+        return boxart.draw(self.data, width, ascii=ascii)
