@@ -123,6 +123,23 @@ async def test_the_diagram_follows_the_answers_on_welcome_and_review(tmp_path):
         assert review == welcome and "Alloy (off)" in review
 
 
+async def test_on_the_linux_console_the_pictures_are_ascii(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERM", "linux")
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        chart = str(app.query_one("#disk-chart").render())
+        assert "#" in chart and not set("█▏░") & set(chart)
+        for _ in range(2):
+            await pilot.press("ctrl+b")
+        await pilot.pause()
+        welcome = diagram_text(app, "welcome")
+        assert "--->" in welcome and "heartbeat (off)" in welcome and not BOX_CHARS & set(welcome)
+
+
 # --- the disk chart and the latency bar: sizing's figures, the headless summary's ------------------------
 
 
