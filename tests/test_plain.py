@@ -9,7 +9,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, SHARED, flux_repo, nothing_written, run_cli
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, flux_repo, nothing_written, run_cli, shared_data
 from wizard import answers_file, form, plain
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -32,7 +32,7 @@ def run_plain(repo: Path, typed: str) -> tuple[int, str]:
     out = io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(typed)
-        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out)
+        code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out)
     return code, out.getvalue()
 
 
@@ -44,7 +44,7 @@ def repo(tmp_path) -> Path:
 def test_a_full_plain_run_writes_the_expected_files(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, "y" + "y"))  # write these files? write without checking?
     assert code == 0, out
-    assert "== Cluster ==" in out and "== Review ==" in out and "done: 20 file(s)" in out
+    assert "== Cluster ==" in out and "== Review ==" in out and "done: 21 file(s)" in out
     from wizard.sizing import NO_HEARTBEAT
 
     assert f"warning: {NO_HEARTBEAT}" in out.split("== Review ==")[1]  # said before "write these files?"
@@ -130,3 +130,21 @@ def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
     assert NO_METRICS in review and "Loki: logs kept 7d" in review
     assert "Prometheus disk" not in review and "Alert -> Slack" not in review and NO_HEARTBEAT not in review
     assert "kube-prometheus-stack/" not in review
+
+
+def test_with_kube_prometheus_stack_off_no_connect_is_asked_for(repo):
+    from wizard.onepassword.check import NOTHING_TO_CHECK
+
+    keys = []
+    for step in form.steps():
+        if any(q.advanced for q in step.questions):
+            keys.append("n")
+        for question in step.questions:
+            if question.advanced:
+                continue
+            keys.append("n" if question.key == "apps.kube_prometheus_stack" else CLUSTER.get(question.key, "") + "\r")
+    code, out = run_plain(repo, "".join(keys) + "y")  # "Write these files?" yes; nothing else is asked
+    assert code == 0, out
+    assert f"1Password check: {NOTHING_TO_CHECK}" in out and "Connect is not configured" not in out
+    assert (repo / "kubernetes/apps/observability/loki/ks.yaml").is_file()
+    assert not (repo / "kubernetes/apps/observability/kube-prometheus-stack").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, shared_data, snapshot_tree
 from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
@@ -28,7 +28,7 @@ def repo(tmp_path) -> Path:
 
 
 def make_app(repo: Path, **kwargs) -> WizardApp:
-    return WizardApp(Session.open(repo, SHARED / "crds", SHARED / "charts"), repo_label="~/home-ops", **kwargs)
+    return WizardApp(Session.open(repo, *shared_data()), repo_label="~/home-ops", **kwargs)
 
 
 async def fill(app: WizardApp, pilot, values: dict[str, str]) -> None:
@@ -150,6 +150,13 @@ async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo)
         flat = summary.replace("\n", " ")
         assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
         assert "is off: no Prometheus, Alertmanager" in flat
+        await pilot.press("ctrl+n")  # Write files: no ExternalSecret is written, so Connect is not asked for
+        await pilot.pause()
+        assert app.screen.__class__.__name__ != "Confirm"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = str(app.query_one("#write-log").render())
+        assert app.index == WRITE and "1Password check: not needed: kube-prometheus-stack is off" in log.replace("\n", " ")
 
 
 @pytest.mark.parametrize("key", ["ctrl+q", "escape"])
@@ -316,6 +323,7 @@ def test_snapshot_each_step(snap_compare, tmp_path, index):
 def fixed_data_paths():
     """The Write log names the CRD and chart-defaults folders: point them at one fixed path so the
     snapshot is the same in every checkout (CI clones elsewhere than a developer's tree)."""
+    shared_data()  # the Write step validates with ../shared's data: without it the snapshot would differ
     link = Path("/tmp/obs-wizard-snapshot-shared")
     if link.is_symlink() or link.exists():
         link.unlink()

@@ -20,8 +20,8 @@ from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField
 
 Status = Literal["ok", "fail", "warn", "skipped"]
 
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
+_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)\Z")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Outcome:
 class SecretReport:
     outcomes: list[Outcome] = field(default_factory=list)
     on_outcome: Callable[[Outcome], None] | None = None  # told of each outcome as it is known
+    redact: Callable[[str], str] | None = None  # applied to every message: no token, no host password
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,8 @@ class SecretReport:
 
     def add(self, *outcomes: Outcome) -> None:
         for outcome in outcomes:
+            if self.redact is not None:
+                outcome = Outcome(outcome.check, outcome.status, self.redact(outcome.message))
             self.outcomes.append(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
@@ -194,10 +197,21 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
     return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, validators=validators)]
 
 
+#: Said instead of a check when the answers write no ExternalSecret (they all belong to kube-prometheus-stack).
+NOTHING_TO_CHECK = "not needed: kube-prometheus-stack is off, so nothing written reads 1Password"
+
+
+def needs_items(answers: Answers) -> bool:
+    """Do the answers write an ExternalSecret? (Grafana's login, Slack's webhook and the heartbeat URL: kube-prometheus-stack's.)"""
+    return answers.apps.kube_prometheus_stack
+
+
 def wanted_items(answers: Answers) -> dict[str, tuple[list[str], dict[str, Validator]]]:
     """Item title -> (field labels the ExternalSecrets read, value checks by label); one entry per item."""
     s = answers.secrets
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
+    if not needs_items(answers):
+        return wanted
 
     def need(title: str, label: str, validator: Validator | None = None) -> None:
         labels, checks = wanted.setdefault(title, ([], {}))
@@ -220,7 +234,10 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
     ``on_outcome`` is told of each outcome as soon as it is known (the wizard shows them live).
     """
     s = answers.secrets
-    report = SecretReport(on_outcome=on_outcome)
+    report = SecretReport(on_outcome=on_outcome, redact=getattr(gateway, "redact", None))
+    if not needs_items(answers):
+        report.add(Outcome("1Password items", "ok", NOTHING_TO_CHECK))
+        return report
     with ThreadPoolExecutor(max_workers=4) as pool:
         heartbeat: Future[None] = pool.submit(gateway.heartbeat)
         vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)
