@@ -6,6 +6,7 @@ appear in an outcome, an exception or a log line.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import urllib.parse
@@ -118,8 +119,9 @@ def webhook_outcome(check: str, value: str) -> Outcome:
                                   "to it: check that a test alert arrives")
 
 
-def heartbeat_outcome(check: str, value: str) -> Outcome:
-    """Is ``value`` a push URL Alertmanager can POST to (https, a host)? The value is never part of the message."""
+def heartbeat_outcome(check: str, value: str, token_field: str | None = None) -> Outcome:
+    """Is ``value`` a push URL Alertmanager can POST to (https, a host)? The value is never part of the message.
+    ``token_field``: the label of the bearer token sent with it (gatus demands one)."""
     try:
         parsed = urllib.parse.urlsplit(value.strip())
         host = parsed.hostname
@@ -131,14 +133,19 @@ def heartbeat_outcome(check: str, value: str) -> Outcome:
     if "hooks.slack.com" in host:
         return Outcome(check, "fail", "is a Slack webhook; the heartbeat needs the heartbeat service's push URL, not Slack")
     if _GATUS_EXTERNAL.search(parsed.path):
-        return Outcome(check, "fail", GATUS_UNSUPPORTED)
+        if token_field is None:
+            return Outcome(check, "fail", GATUS_NEEDS_TOKEN)
+        if "success=true" not in parsed.query:
+            return Outcome(check, "fail", "is a gatus external-endpoint URL without ?success=true; gatus would record each "
+                                          "ping as a failure: end the URL with ?success=true")
+        return Outcome(check, "ok", f"a gatus external-endpoint URL on {host}, sent with the bearer token from {token_field!r}")
     return Outcome(check, "ok", f"an https URL on {host}")
 
 
 #: gatus's external-endpoint push: POST /api/v1/endpoints/{key}/external?success=true with a bearer token.
 _GATUS_EXTERNAL = re.compile(r"/api/v1/endpoints/[^/]+/external/?$")
-GATUS_UNSUPPORTED = ("is a gatus external-endpoint URL; gatus also needs an 'Authorization: Bearer' token, which the heartbeat "
-                     "webhook does not send (not supported): use a healthchecks.io check or an Uptime Kuma push monitor")
+GATUS_NEEDS_TOKEN = ("is a gatus external-endpoint URL; gatus accepts the push only with its token as 'Authorization: Bearer': "
+                     "put the token in a field of the same item and set secrets.heartbeat_token_field to its label")
 
 
 Validator = Callable[[str, str], Outcome]
@@ -224,7 +231,9 @@ def wanted_items(answers: Answers) -> dict[str, tuple[list[str], dict[str, Valid
     need(s.grafana_item, s.grafana_password_field)
     need(s.slack_item, s.slack_webhook_field, webhook_outcome)
     if s.heartbeat_item:
-        need(s.heartbeat_item, s.heartbeat_url_field, heartbeat_outcome)
+        need(s.heartbeat_item, s.heartbeat_url_field, functools.partial(heartbeat_outcome, token_field=s.heartbeat_token_field))
+        if s.heartbeat_token_field:
+            need(s.heartbeat_item, s.heartbeat_token_field)
     return wanted
 
 
