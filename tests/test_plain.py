@@ -130,3 +130,21 @@ def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
     assert NO_METRICS in review and "Loki: logs kept 7d" in review
     assert "Prometheus disk" not in review and "Alert -> Slack" not in review and NO_HEARTBEAT not in review
     assert "kube-prometheus-stack/" not in review
+
+
+def test_with_kube_prometheus_stack_off_no_connect_is_asked_for(repo):
+    from wizard.onepassword.check import NOTHING_TO_CHECK
+
+    keys = []
+    for step in form.steps():
+        if any(q.advanced for q in step.questions):
+            keys.append("n")
+        for question in step.questions:
+            if question.advanced:
+                continue
+            keys.append("n" if question.key == "apps.kube_prometheus_stack" else CLUSTER.get(question.key, "") + "\r")
+    code, out = run_plain(repo, "".join(keys) + "y")  # "Write these files?" yes; nothing else is asked
+    assert code == 0, out
+    assert f"1Password check: {NOTHING_TO_CHECK}" in out and "Connect is not configured" not in out
+    assert (repo / "kubernetes/apps/observability/loki/ks.yaml").is_file()
+    assert not (repo / "kubernetes/apps/observability/kube-prometheus-stack").exists()
