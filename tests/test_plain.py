@@ -431,3 +431,21 @@ def test_a_rule_across_sections_is_settled_after_the_advanced_question(repo, ask
     gate = next(i for i, m in enumerate(asked) if m.startswith("Change the advanced options"))
     assert asked[gate + 1:gate + 3] == ["Cluster domain", "Substitution Secret"]
     assert answers_file.load(repo / SAVED).cluster.domain == "example.com"
+
+
+def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
+    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+
+    code, out = run_plain(repo, off_keys())  # "Write these files?" no
+    assert code == 130 and nothing_written(repo)
+    review = out.split("== Review ==")[1]
+    assert NO_METRICS in review and "Loki: logs kept 7d" in review
+    assert "Prometheus disk" not in review and "Alert -> Slack" not in review and NO_HEARTBEAT not in review
+    assert "kube-prometheus-stack/" not in review
+
+
+def off_keys() -> str:
+    """keystrokes(), but the kube-prometheus-stack switch is a yes/no answered by "n" alone (no Enter)."""
+    keys = ["n" if q.key == "apps.kube_prometheus_stack" else CLUSTER.get(q.key, "") + "\r"
+            for step in form.steps() for q in step.questions if not q.advanced]
+    return "".join(keys) + "n" + "no\r"

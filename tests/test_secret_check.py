@@ -420,8 +420,11 @@ def test_heartbeat_in_the_slack_item_is_one_item_read(connect, tmp_path):
         ({"HEARTBEAT_URL": "hc-ping.com/5f3c9a4e"}, "FAIL    field heartbeat/HEARTBEAT_URL: is not an https URL"),
         ({"HEARTBEAT_URL": WEBHOOK}, "FAIL    field heartbeat/HEARTBEAT_URL: is a Slack webhook"),
         ({"PING_URL": HEARTBEAT_URL}, "labels present: 'PING_URL', 'notesPlain'"),
+        ({"HEARTBEAT_URL": "https://status.example.com/api/v1/endpoints/core_5f3c9a4e/external?success=true"},
+         "FAIL    field heartbeat/HEARTBEAT_URL: is a gatus external-endpoint URL; gatus also needs an 'Authorization: Bearer' "
+         "token, which the heartbeat webhook does not send (not supported): use a healthchecks.io check or an Uptime Kuma push monitor"),
     ],
-    ids=["missing", "empty", "http", "no-scheme", "slack-url", "other-label"],
+    ids=["missing", "empty", "http", "no-scheme", "slack-url", "other-label", "gatus"],
 )
 def test_heartbeat_field_faults(connect, tmp_path, fields, expected):
     connect([standard_vault(extra=[secure_note("heartbeat", **fields)])])

@@ -82,7 +82,9 @@ def test_latency_budget_includes_scrape_timeout_and_group_interval():
     assert text.startswith("2m40s worst case (30s scrape + 10s scrape timeout + 30s evaluation + 1m for + 30s group_wait)")
     assert "up to 7m10s when the alert joins a group already sent" in text
     coverage = "\n".join(sizing.summary(parse()))
-    assert "covers the wizard's own alerts and the heartbeat" in coverage and "5-15m" in coverage
+    assert "covers PrometheusDown, AlertmanagerDown, LokiDown, AlloyDown," in coverage and "and the heartbeat" not in coverage
+    assert "a fixed for: of 5m to 15m" in coverage and "most 5m to 15m, some up to 4h" in coverage
+    assert "KubeStateMetricsDown and the heartbeat;" in "\n".join(sizing.summary(parse(HEARTBEAT)))
     slow = parse("metrics:\n  scrape_interval: 1m\nalerting:\n  rule_for: 2m\n")
     assert sizing.alert_latency(slow).total == 60 + 10 + 30 + 120 + 30
     (warning,) = [w for w in sizing.warnings(slow) if "latency" in w]
@@ -187,3 +189,37 @@ def test_heartbeat_and_slack_cannot_share_a_field():
         parse("secrets:\n  heartbeat_item: alertmanager\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")
     assert "the heartbeat URL and the Slack webhook must be different fields" in str(caught.value)
     assert parse("secrets:\n  heartbeat_item: heartbeat\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")  # another item: fine
+
+
+# --- only the apps switched on ----------------------------------------------------------------------
+
+KPS_OFF = "apps:\n  kube_prometheus_stack: false\n"
+LOKI_OFF = "apps:\n  loki: false\n  alloy: false\n"
+
+
+def test_the_summary_speaks_only_of_the_apps_switched_on():
+    full = sizing.summary(parse(HEARTBEAT))
+    assert any(line.startswith("Prometheus disk:") for line in full) and any(line.startswith("Loki: logs kept 7d") for line in full)
+    no_metrics = parse(KPS_OFF + "metrics:\n  pvc_size: 1Gi\n" + HEARTBEAT)  # a too-small volume it does not write
+    lines = "\n".join(sizing.summary(no_metrics))
+    for word in ("Prometheus disk", "Prometheus memory", "Alert -> Slack", "Heartbeat"):
+        assert word not in lines
+    assert sizing.NO_METRICS in lines and "Loki: logs kept 7d on a 10Gi volume" in lines
+    assert sizing.warnings(no_metrics) == [] and sizing.heartbeat_warning(parse(KPS_OFF)) is None
+    no_logs = "\n".join(sizing.summary(parse(LOKI_OFF)))
+    assert "Loki" not in no_logs and "Prometheus disk:" in no_logs
+
+
+def test_headless_summary_with_kube_prometheus_stack_off_says_so(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(MINIMAL_ANSWERS + KPS_OFF)
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo"), "--dry-run", "--skip-secret-check")
+    assert result.code == 0, result
+    assert sizing.NO_METRICS in result.out and "Loki: logs kept 7d" in result.out
+    printed = result.out.splitlines()  # the dry run's diffs include the answers schema: look at whole lines
+    assert not [line for line in printed if line.startswith(("Prometheus disk", "Prometheus memory", "Alert -> Slack", "Heartbeat",
+                                                             "warning: "))]
+    answers.write_text(MINIMAL_ANSWERS + LOKI_OFF)
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo2"), "--dry-run", "--skip-secret-check")
+    assert result.code == 0, result
+    assert "Prometheus disk:" in result.out and "Loki: logs kept" not in result.out

@@ -228,3 +228,14 @@ def test_the_pinned_chart_at_hand_supplies_the_operator_crds_and_its_defaults(pl
     assert f"kube-prometheus-stack 88.5.3 from the kube-prometheus-stack 88.5.3 chart" in outcome["chart-values"].source
     # the chart source lacks the grafana subchart: its defaults come from the pinned files
     assert "/charts/grafana-12.11.1/values.yaml" in mirror.requests
+
+
+def test_the_charts_src_flag_reaches_the_crd_and_chart_defaults_lookups(plain_install, monkeypatch, shared):
+    """--charts-src alone (no environment variable) is where the operator CRDs and chart defaults come from."""
+    need((shared / "charts-src").is_dir(), f"{shared / 'charts-src'} is absent (the pinned chart sources)")
+    monkeypatch.setenv("OBS_WIZARD_OFFLINE", "1")  # nothing may come from a download
+    result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", flux_repo(plain_install / "repo"),
+                     "--charts-src", shared / "charts-src")
+    chart = f"the kube-prometheus-stack 88.5.3 chart ({shared / 'charts-src' / 'kube-prometheus-stack-88.5.3'})"
+    assert f"PrometheusRule from {chart}" in " ".join(result.out.split()), result.out
+    assert "  passed  chart-values (chart defaults: kube-prometheus-stack 88.5.3 from the kube-prometheus-stack 88.5.3 chart" in result.out, result.out

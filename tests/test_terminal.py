@@ -27,6 +27,11 @@ class Terminal:
     def screen(self) -> str:
         return subprocess.run([self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10).stdout
 
+    def history(self) -> str:
+        """The screen and the scrollback above it (what the wizard printed after exiting)."""
+        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-500", "-t", self.name], capture_output=True,
+                              text=True, timeout=10).stdout
+
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -67,6 +67,25 @@ def test_pre_commit_hook_command_fails_on_drift_and_passes_in_sync(tmp_path):
     assert "differ from what" in drifted.stderr
 
 
+def test_pre_commit_validate_hook_fails_when_a_check_cannot_run(tmp_path, monkeypatch):
+    """The validate hook is strict: a check skipped for want of data fails the commit, never passes it."""
+    hook = _hook("obs-wizard-validate")
+    entry = shlex.split(hook["entry"])
+    assert entry[:2] == ["obs-wizard", "validate"] and "--strict" in entry
+    repo = tmp_path / "home-ops"
+    flux_repo(repo)
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    command = [sys.executable, "-m", "wizard", *entry[1:]]
+    # Without OBS_WIZARD_STRICT_TOOLS (CI sets it, and it turns every skip into an error itself): the hook's own
+    # --strict is what must fail the commit.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OBS_WIZARD_CRD_DIR", "OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC", "OBS_WIZARD_STRICT_TOOLS")}
+    env.update(PYTHONPATH=str(ROOT), OBS_WIZARD_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "empty-cache"))
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 3, (result.stdout, result.stderr)
+    assert "skipped" in result.stdout + result.stderr
+
+
 def test_readme_shows_the_pre_commit_snippet_and_quickstart_the_task_recipes():
     readme = (ROOT / "README.md").read_text()
     assert "id: obs-wizard-check" in readme

@@ -14,6 +14,7 @@ from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.review import ReviewPane
 
 NS = "kubernetes/apps/observability"
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -101,7 +102,7 @@ async def test_next_is_refused_on_a_step_with_errors_saying_why(repo):
         assert app.index == 1
         (notification,) = app._notifications
         assert "Fix this step first" in notification.message
-        assert "Input should be greater than or equal to 1" in notification.message
+        assert "must be at least 1" in notification.message and "Input should" not in notification.message
 
 
 async def test_a_cross_field_rule_blocks_its_step(repo):
@@ -128,6 +129,29 @@ async def test_sizing_estimate_updates_live(repo):
         assert "~46.9Gi for 90d" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
 
 
+async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo):
+    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, {**CLUSTER, "apps.kube_prometheus_stack": "false"})
+        await pilot.press("ctrl+n")
+        live = str(app.query_one("#sizing").render()).replace("\n", " ")
+        assert NO_METRICS.split(":")[0] in live and "Prometheus disk" not in live and "Loki: logs kept 7d" in live
+        for _ in range(LAST_FORM - 1):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert app.index == REVIEW
+        summary = str(app.query_one("#review-summary").render())
+        files = app.query_one("#review-files")
+        prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
+        assert not [p for p in prompts if "kube-prometheus-stack/" in p] and "+ loki/app/helmrelease.yaml" in prompts
+        flat = summary.replace("\n", " ")
+        assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
+        assert "is off: no Prometheus, Alertmanager" in flat
+
+
 @pytest.mark.parametrize("key", ["ctrl+q", "escape"])
 async def test_quit_asks_first_and_leaves_the_repo_untouched(repo, key):
     app = make_app(repo)
@@ -151,7 +175,11 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
         summary = str(app.query_one("#review-summary").render())
-        assert f"In {NS}/:" in summary and "+ create    loki/app/helmrelease.yaml" in summary
+        assert f"In {NS}/:" in str(app.query_one("#review-counts").render())
+        files = app.query_one("#review-files")
+        prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
+        assert "+ loki/app/helmrelease.yaml" in prompts
+        assert app.query_one(ReviewPane).diff_text().startswith("--- /dev/null")
         assert "Alert -> Slack: 2m40s worst case" in summary
         assert "nothing tells you" in summary  # no heartbeat configured: said on Review
         assert nothing_written(repo)

@@ -154,6 +154,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
         strict=bool(args.strict) or strict_from_env(),
     )
+    if sources.charts_src is not None:
+        # Every chart lookup (the render, the operator CRDs inside the kube-prometheus-stack chart, the chart
+        # defaults) in every front end reads $OBS_WIZARD_CHARTS_SRC: the flag sets it for this process.
+        os.environ["OBS_WIZARD_CHARTS_SRC"] = str(sources.charts_src)
 
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, sources, out, err)

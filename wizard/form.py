@@ -178,9 +178,7 @@ class Draft:
             found: dict[str, str] = {}
             for error in exc.errors(include_url=False, include_input=False):
                 loc = [str(p) for p in error["loc"]]
-                message = error["msg"].removeprefix("Value error, ")
-                if error["type"] == "missing":
-                    message = "required"
+                message = human_message(error)
                 key = ".".join(loc[:2]) if len(loc) >= 2 else (loc[0] if loc else "")
                 found.setdefault(key, message)
             return found
@@ -188,6 +186,22 @@ class Draft:
 
     def answers(self) -> Answers:
         return Answers.model_validate(self.data())
+
+
+def human_message(error: dict) -> str:
+    """A pydantic error as a person would say it (the answers file keeps pydantic's own words)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return "required"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be a whole number, e.g. 3 (letters are not allowed here)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}" if kind == "greater_than_equal" else f"must be more than {ctx.get('gt')}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le')}" if kind == "less_than_equal" else f"must be less than {ctx.get('lt')}"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def step_errors(step: Step, errors: dict[str, str]) -> list[tuple[str, str]]:

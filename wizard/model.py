@@ -78,6 +78,10 @@ def _bytesize(value: str) -> str:
 
 
 def _secret_key(value: str) -> str:
+    if "://" in value or value.lower().startswith(("http", "hooks.")) or len(value) > 64:
+        # A value (a webhook URL, a token) pasted where the label goes: never echo it back.
+        raise ValueError("looks like a field's value, not its label: enter the label of the 1Password field, "
+                         "e.g. SLACK_WEBHOOK_URL")
     if not _SECRET_KEY_RE.match(value):
         raise ValueError(
             f"{value!r} cannot become a Kubernetes Secret key (External Secrets refuses it): "
@@ -92,7 +96,7 @@ def _onepassword_title(value: str) -> str:
     if '"' in value or any(ord(c) < 32 for c in value):
         raise ValueError(
             "must not contain '\"' or control characters (External Secrets cannot look such a title up); "
-            "rename the item in 1Password"
+            "rename it in 1Password"
         )
     return value
 
@@ -326,12 +330,13 @@ class Secrets(Section):
     heartbeat_item: OnePasswordTitle | None = Field(
         None,
         title="Heartbeat URL item",
-        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma); "
-        "empty: no heartbeat.",
+        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma; not "
+        "gatus, whose push needs a bearer token); empty: no heartbeat.",
         examples=["alertmanager"],
     )
     heartbeat_url_field: SecretKeyLabel = Field(
-        "HEARTBEAT_URL", title="Heartbeat URL field", description="Label of the field holding the heartbeat push URL."
+        "HEARTBEAT_URL", title="Heartbeat URL field",
+        description="Label of the field holding the heartbeat push URL (an https URL Alertmanager POSTs to, no token).",
     )
 
     @model_validator(mode="after")

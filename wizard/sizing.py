@@ -39,9 +39,10 @@ the Go runtime; the limit leaves twice the request (at least 1Gi) for WAL replay
 Latency budget (worst case, from the moment a problem starts to the Slack POST):
     scrape_interval + scrape_timeout + evaluation_interval + for + group_wait
 for the first alert of a group; an alert that joins a group Alertmanager has already notified waits
-for the group's next group_interval instead of group_wait. It covers the wizard's own rules (their
-``for:`` is the "Alert pending time" answer) and the heartbeat; the chart's default rules carry
-their own ``for:`` of 5 to 15 minutes and take that much longer.
+for the group's next group_interval instead of group_wait. It covers the wizard's own rules whose
+``for:`` is the "Alert pending time" answer or that have none (BUDGET_ALERTS) and the heartbeat; the
+wizard's disk, log-pipeline and compactor rules have a fixed ``for:`` of 5 to 15 minutes, and the
+chart's default rules their own (in 88.5.3 most 5 to 15 minutes, some up to 4 hours): they take that much longer.
 """
 
 from __future__ import annotations
@@ -197,8 +198,23 @@ def alert_latency(answers: Answers) -> LatencyBudget:
     )
 
 
-LATENCY_COVERAGE = ("covers the wizard's own alerts and the heartbeat; the chart's default alerts "
-                    "(KubePodCrashLooping, NodeFilesystemSpaceFillingUp, ...) have their own for: of 5-15m and arrive that much later")
+#: The wizard's own alerts the latency budget covers, with the app that writes each: their ``for:`` is the
+#: "Alert pending time" answer, or they have none. Its other alerts have a fixed ``for:`` of 5m to 15m.
+#: test_docs.py checks this list against the rules the render writes.
+BUDGET_ALERTS = (
+    ("PrometheusDown", "kube-prometheus-stack"), ("AlertmanagerDown", "kube-prometheus-stack"), ("LokiDown", "loki"),
+    ("AlloyDown", "alloy"), ("AlloyDroppingLogs", "alloy"), ("PrometheusRetentionCutBySize", "kube-prometheus-stack"),
+    ("NodeNotReady", "kube-prometheus-stack"), ("KubeStateMetricsDown", "kube-prometheus-stack"),
+)
+
+
+def latency_coverage(answers: Answers) -> str:
+    """Which alerts the latency budget is true for, and which it is not (said beside the budget)."""
+    names = [name for name, app in BUDGET_ALERTS if app in answers.apps.enabled]
+    heartbeat = " and the heartbeat" if answers.secrets.heartbeat_item else ""
+    return (f"covers {', '.join(names)}{heartbeat}; the wizard's other alerts have a fixed for: of 5m to 15m, and the "
+            f"chart's default alerts (KubePodCrashLooping, NodeFilesystemSpaceFillingUp, ...) their own, most 5m to 15m, "
+            f"some up to 4h: they arrive that much later (quickstart.md, \"What each alert covers\")")
 
 
 # --- heartbeat (dead-man's switch) ------------------------------------------------------------------
@@ -274,7 +290,15 @@ NO_HEARTBEAT = ("no heartbeat is configured: if Prometheus, Alertmanager or the 
 
 
 def heartbeat_warning(answers: Answers) -> str | None:
+    """NO_HEARTBEAT, said only where there is an Alertmanager to ping from (kube-prometheus-stack on)."""
+    if not answers.apps.kube_prometheus_stack:
+        return None
     return NO_HEARTBEAT if heartbeat_schedule(answers) is None else None
+
+
+#: Said instead of the Prometheus and alerting lines when kube-prometheus-stack is switched off.
+NO_METRICS = ("kube-prometheus-stack is off: no Prometheus, Alertmanager, Grafana or alerts are written, so nothing "
+              "written here alerts on a failure")
 
 
 # --- what the front ends print ---------------------------------------------------------------------
@@ -289,6 +313,9 @@ def _days(d: float) -> str:
 
 
 def warnings(answers: Answers) -> list[str]:
+    """Warnings about what the answers write: nothing about Prometheus or alerting when that app is off."""
+    if not answers.apps.kube_prometheus_stack:
+        return []
     out = []
     disk = prometheus_disk(answers)
     if disk.too_small:
@@ -314,17 +341,25 @@ def warnings(answers: Answers) -> list[str]:
 
 
 def summary(answers: Answers) -> list[str]:
-    disk = prometheus_disk(answers)
-    memory = prometheus_memory(answers)
-    lines = [
-        f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
-        f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
-        f"keeps ~{_days(disk.days_kept)}",
-        f"Prometheus memory: request {memory.request}, limit {memory.limit}",
-        f"Alert -> Slack: {alert_latency(answers).describe()}",
-        f"  (this {LATENCY_COVERAGE})",
-    ]
-    schedule = heartbeat_schedule(answers)
-    if schedule is not None:
-        lines.append(schedule.describe())
+    """The lines every front end prints: only about the apps switched on (apps.*)."""
+    lines = []
+    if answers.apps.kube_prometheus_stack:
+        disk = prometheus_disk(answers)
+        memory = prometheus_memory(answers)
+        lines += [
+            f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
+            f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
+            f"keeps ~{_days(disk.days_kept)}",
+            f"Prometheus memory: request {memory.request}, limit {memory.limit}",
+            f"Alert -> Slack: {alert_latency(answers).describe()}",
+            f"  (this {latency_coverage(answers)})",
+        ]
+        schedule = heartbeat_schedule(answers)
+        if schedule is not None:
+            lines.append(schedule.describe())
+    else:
+        lines.append(NO_METRICS)
+    if answers.apps.loki:
+        lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
+                     f"(no size cap): how much fits depends on how much your pods log")
     return lines

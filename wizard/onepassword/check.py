@@ -127,7 +127,15 @@ def heartbeat_outcome(check: str, value: str) -> Outcome:
                                       "(e.g. https://hc-ping.com/<uuid> or https://kuma.example.com/api/push/<token>)")
     if "hooks.slack.com" in host:
         return Outcome(check, "fail", "is a Slack webhook; the heartbeat needs the heartbeat service's push URL, not Slack")
+    if _GATUS_EXTERNAL.search(parsed.path):
+        return Outcome(check, "fail", GATUS_UNSUPPORTED)
     return Outcome(check, "ok", f"an https URL on {host}")
+
+
+#: gatus's external-endpoint push: POST /api/v1/endpoints/{key}/external?success=true with a bearer token.
+_GATUS_EXTERNAL = re.compile(r"/api/v1/endpoints/[^/]+/external/?$")
+GATUS_UNSUPPORTED = ("is a gatus external-endpoint URL; gatus also needs an 'Authorization: Bearer' token, which the heartbeat "
+                     "webhook does not send (not supported): use a healthchecks.io check or an Uptime Kuma push monitor")
 
 
 Validator = Callable[[str, str], Outcome]

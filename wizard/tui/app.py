@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, ContentSwitcher, Footer, Header, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Static, Switch
 
 from wizard import form, sizing
 from wizard.errors import Exit, WizardError
 from wizard.session import Session
 from wizard.tui.components.confirm import Confirm
+from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.done import DonePane
 from wizard.tui.components.field_row import FieldRow
-from wizard.tui.components.review import ReviewPane
+from wizard.tui.components.review import ReviewPane, changed_answers
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
-from wizard.tui.components.write_log import WritePane, log_text, validation_log
-from wizard.tui.messages import ConflictChosen, FieldEdited
+from wizard.tui.components.write_log import WritePane, validation_log
+from wizard.tui.messages import AllConflictsChosen, ConflictChosen, FieldEdited, FieldSubmitted
+from wizard.tui.text import lines, literal, mark
+
+NARROW_COLUMNS = 90  # below this the step sidebar folds away; the title still says "Step N of M"
 
 
 class WizardApp(App[int]):
@@ -33,7 +37,9 @@ class WizardApp(App[int]):
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
         Binding("escape", "escape", "Back / Quit"),
+        Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+t", "toggle_dark", "Theme"),
     ]
 
@@ -48,8 +54,12 @@ class WizardApp(App[int]):
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
         self.plan = None
         self.written: list[str] = []
+        self.attempted: set[int] = set()  # steps where Next was tried: all their errors are shown
+        self.skipped: list[str] = []  # checks the operator chose to skip, repeated on Review and Done
+        self.write_failed = False
         self.write_done = False
         self.report_lines: list[str] = []  # the Write step's log, printed to the terminal after exit
+        self.done_text: list[str] = []  # printed to the terminal after exit
         if theme_name:
             self.theme = theme_name
 
@@ -63,17 +73,28 @@ class WizardApp(App[int]):
                 yield WelcomePane(self.session, self.repo_label, id="step-0", classes="pane")
                 for number, step in enumerate(self.form_steps, start=1):
                     yield StepPane(number, step)  # built on the first visit
-                yield ReviewPane(id=f"step-{len(self.titles) - 3}", classes="pane")
-                yield WritePane(id=f"step-{len(self.titles) - 2}", classes="pane")
-                yield DonePane(id=f"step-{len(self.titles) - 1}", classes="pane")
+                yield ReviewPane(id=f"step-{self.review_index}", classes="pane")
+                yield WritePane(id=f"step-{self.review_index + 1}", classes="pane")
+                yield DonePane(id=f"step-{self.review_index + 2}", classes="pane")
         with Horizontal(id="nav"):
             yield Static("", id="status")
             yield Button("Back", id="back")
             yield Button("Next", id="next", variant="primary")
         yield Footer()
 
+    @property
+    def review_index(self) -> int:
+        return len(self.form_steps) + 1
+
     def on_mount(self) -> None:
+        self._fold_sidebar(self.size.width)
         self._refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fold_sidebar(event.size.width)
+
+    def _fold_sidebar(self, width: int) -> None:
+        self.screen.set_class(width < NARROW_COLUMNS, "-narrow")
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -85,23 +106,37 @@ class WizardApp(App[int]):
             return form.step_errors(self.form_steps[index - 1], errors)
         return []
 
+    def _visible_errors(self, errors: dict[str, str]) -> dict[str, str]:
+        """Errors the operator has earned: on fields typed in or left, and on steps where Next was tried."""
+        touched = {row.question.key for row in self.query(FieldRow) if row.touched}
+        shown = {}
+        for number, step in enumerate(self.form_steps, start=1):
+            keys = {q.key for q in step.questions}
+            step_touched = bool(keys & touched)
+            for key, message in form.step_errors(step, errors):
+                if number in self.attempted or key in touched or (key not in keys and step_touched):
+                    shown[key] = message
+        return shown
+
     def _refresh(self) -> None:
         errors = self._errors()
-        self.query_one(StepList).mark(self.index, lambda i: bool(self._step_errors(i, errors)))
+        visible = self._visible_errors(errors)
+        self.query_one(StepList).mark(self.index, lambda i: bool(self._step_errors(i, visible)))
         for row in self.query(FieldRow):
-            row.show_error(errors.get(row.question.key))
+            row.show_error(visible.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):
-            spanning = [m for k, m in errors.items() if k in step.sections]
+            spanning = [m for k, m in visible.items() if k in step.sections]
             for widget in self.query(f"#step-error-{number}"):
-                widget.update("\n".join(f"✗ {m}" for m in spanning))
+                widget.update(literal("\n".join(f"{mark('fail')} {m}" for m in spanning)))
         self._refresh_sizing()
-        last_form = len(self.form_steps)
+        review = self.review_index
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
-        back.disabled = self.index == 0 or self.index >= last_form + 2
-        nxt.label = {last_form + 1: "Write files", last_form + 3: "Finish"}.get(self.index, "Next")
-        nxt.disabled = self.index == last_form + 2 and not self.write_done
-        mine = self._step_errors(self.index, errors)
-        self.query_one("#status", Static).update(f"✗ {len(mine)} problem(s) on this step" if mine else "")
+        back.disabled = self.index == 0 or (self.index == review + 1 and not self.write_failed) or self.index == review + 2
+        nxt.label = {review: "Write files", review + 2: "Finish"}.get(self.index, "Next")
+        nxt.disabled = self.index == review + 1 and not self.write_done
+        mine = self._step_errors(self.index, visible)
+        self.query_one("#status", Static).update(literal(f"{mark('fail')} {len(mine)} problem(s) on this step" if mine else ""))
+        self.sub_title = "Welcome" if self.index == 0 else f"Step {self.index} of {len(self.titles) - 1}: {self.titles[self.index]}"
 
     def _refresh_sizing(self) -> None:
         try:
@@ -109,21 +144,45 @@ class WizardApp(App[int]):
         except ValueError:
             text = "Sizing: fill in the cluster and retention answers to see the estimate."
         else:
-            text = "\n".join(sizing.summary(answers) + [f"⚠ {w}" for w in sizing.warnings(answers)])
+            text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
         for widget in self.query("#sizing"):
-            widget.update(text)
+            widget.update(literal(text))
 
     @on(FieldEdited)
     def _edited(self, event: FieldEdited) -> None:
         self.draft.set_text(event.question, event.text)
         self._refresh()
 
+    @on(FieldSubmitted)
+    async def _submitted(self, event: FieldSubmitted) -> None:
+        """Enter: the next field of this step, or on its last field the next step."""
+        pane = self.query_one(f"#step-{self.index}")
+        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and w.display]
+        if self.focused in fields and fields.index(self.focused) + 1 < len(fields):
+            fields[fields.index(self.focused) + 1].focus()
+        else:
+            await self.action_next()
+
     @on(ConflictChosen)
     def _conflict_chosen(self, event: ConflictChosen) -> None:
         self.choices.setdefault(event.file, {})[event.path] = event.side
         self._compute_plan()
-        if event.path == "" and event.side == "adopt" and self.plan is not None:
-            self.query_one(ReviewPane).show_adopted(self.plan, event.file)
+        review = self.query_one(ReviewPane)
+        if self.plan is None:
+            return
+        if event.path == "" and event.side == "adopt":
+            review.show_adopted(self.plan, event.file)
+        else:
+            review.update_plan(self.plan)
+
+    @on(AllConflictsChosen)
+    def _all_chosen(self, event: AllConflictsChosen) -> None:
+        for picker in self.query(ConflictPicker):
+            self.choices.setdefault(picker.file, {})[picker.conflict.path] = event.side
+            picker.choose(event.side)
+        self._compute_plan()
+        if self.plan is not None:
+            self.query_one(ReviewPane).update_plan(self.plan)
 
     # --- navigation ------------------------------------------------------------------------------
 
@@ -133,32 +192,40 @@ class WizardApp(App[int]):
         if isinstance(pane, StepPane):
             await pane.build(self.draft)
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
-        if index == len(self.form_steps) + 1:
+        if index == self.review_index:
             self._build_review()
         self._refresh()
-        focusable = [w for w in pane.query("Input, Switch") if w.focusable]
+        self.call_after_refresh(self._focus_first, pane)
+
+    def _focus_first(self, pane) -> None:
+        focusable = [w for w in pane.query("Input, Switch, RadioSet") if w.focusable and w.display]
         (focusable[0] if focusable else self.query_one("#next", Button)).focus()
+        if not focusable:
+            pane.scroll_home(animate=False)
 
     async def action_next(self) -> None:
-        last_form = len(self.form_steps)
         problems = self._step_errors(self.index, self._errors())
         if problems:
+            self.attempted.add(self.index)
+            self._refresh()
             self.bell()
             first = problems[0][1]
             self.notify(f"Fix this step first: {first}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                        severity="error", title="Next refused")
+                        severity="error", title="Next refused", markup=False)
             return
-        if self.index == last_form + 1:
+        if self.index == self.review_index:
             await self._confirm_write()
-        elif self.index == last_form + 3:
+        elif self.index == self.review_index + 2:
             self.exit(int(Exit.OK))
-        elif self.index == last_form + 2 and self.write_done:
-            await self._go(last_form + 3)
-        elif self.index < last_form + 1:
+        elif self.index == self.review_index + 1 and self.write_done:
+            await self._go(self.review_index + 2)
+        elif self.index < self.review_index:
             await self._go(self.index + 1)
 
     async def action_back(self) -> None:
-        if 0 < self.index <= len(self.form_steps) + 1:
+        if self.index == self.review_index + 1 and self.write_failed:
+            await self._go(self.review_index)  # after a failed write: back to Review, the sidebar with it
+        elif 0 < self.index <= self.review_index:
             await self._go(self.index - 1)
 
     async def action_escape(self) -> None:
@@ -168,8 +235,10 @@ class WizardApp(App[int]):
             await self.action_back()
 
     def action_quit(self) -> None:  # type: ignore[override]
-        if self.index == len(self.form_steps) + 3:
+        if self.index == self.review_index + 2:
             self.exit(int(Exit.OK))
+            return
+        if isinstance(self.screen, Confirm):  # already asking
             return
 
         def answered(yes: bool | None) -> None:
@@ -178,6 +247,16 @@ class WizardApp(App[int]):
 
         self.push_screen(Confirm("Quit obs-wizard? Nothing has been written; the repo stays as it is." if not self.written
                                  else "Quit obs-wizard?", yes="Quit", no="Stay"), answered)
+
+    def action_help(self) -> None:
+        from wizard.tui.components.help_screen import HelpScreen
+
+        row = next((w for w in (self.focused.ancestors_with_self if self.focused else []) if isinstance(w, FieldRow)), None)
+        if row is not None:
+            q = row.question
+            self.push_screen(HelpScreen(q.title, q.help, self._errors().get(q.key)))
+        else:
+            self.push_screen(HelpScreen(self.titles[self.index], "Help for a field: move into it and press F1."))
 
     @on(Button.Pressed, "#next")
     async def _next_pressed(self) -> None:
@@ -190,14 +269,14 @@ class WizardApp(App[int]):
     @on(OptionList.OptionSelected, "#steps")
     async def _step_clicked(self, event: OptionList.OptionSelected) -> None:
         target = int(str(event.option.id).removeprefix("nav-"))
-        last_form = len(self.form_steps)
-        if target > last_form + 1 or self.index > last_form + 1:
+        if target > self.review_index or self.index > self.review_index:
             self._refresh()
             return
         errors = self._errors()
         blocking = next((i for i in range(1, target) if self._step_errors(i, errors)), None)
         if target > self.index and blocking is not None:
-            self.notify(f"Fix the {self.titles[blocking]} step first.", severity="error", title="Not yet")
+            self.attempted.add(blocking)
+            self.notify(f"Fix the {self.titles[blocking]} step first.", severity="error", title="Not yet", markup=False)
             self._refresh()
             return
         await self._go(target)
@@ -214,54 +293,74 @@ class WizardApp(App[int]):
         return None
 
     def _build_review(self) -> None:
-        self.choices = {}
         problem = self._compute_plan()
         review = self.query_one(ReviewPane)
         if problem is not None or self.plan is None:
             review.show_problem(problem)
             return
-        review.show(self.plan, self.draft.answers(), self.choices)
+        answers = self.draft.answers()
+        review.show(self.plan, answers, self.choices, changed=changed_answers(self.session.saved, answers),
+                    skipped=self.skipped)
 
     async def _confirm_write(self) -> None:
         problem = self._compute_plan()
         if self.plan is None:
-            self.notify(f"Go back and fix the answers first: {problem}", severity="error", title="Cannot write")
+            self.notify(f"Go back and fix the answers first: {problem}", severity="error", title="Cannot write", markup=False)
             return
         unsettled = self.plan.conflicts
         if unsettled:
-            self.notify(f"{len(unsettled)} file(s) still need a choice on this screen.", severity="error", title="Write refused")
+            self.notify(f"{len(unsettled)} file(s) still need a choice on this screen.", severity="error",
+                        title="Write refused", markup=False)
             return
-        host = self.query_one("#connect-host").value.strip()
-        token = self.query_one("#connect-token").value.strip()
-        if host and token:
-            await self._go(len(self.form_steps) + 2)
-            self._write(host, token)
+        host, token = self._connect()
+        if (host and token) or self.skipped:
+            await self._start_write(host, token)
             return
 
         async def answered(yes: bool | None) -> None:
             if yes:
-                await self._go(len(self.form_steps) + 2)
-                self._write(None, None)
+                self.skipped.append("1Password items not checked: Connect was not configured")
+                await self._start_write(None, None)
 
         self.push_screen(Confirm("1Password Connect is not configured, so the items cannot be checked. "
                                  "Write the files without checking them?", yes="Write anyway", no="Back"), answered)
+
+    def _connect(self) -> tuple[str, str]:
+        host = self.query("#connect-host").first(Input).value.strip() if self.query("#connect-host") else ""
+        token = self.query("#connect-token").first(Input).value.strip() if self.query("#connect-token") else ""
+        if not host or not token:
+            import os
+
+            host, token = host or os.environ.get("OP_CONNECT_HOST", ""), token or os.environ.get("OP_CONNECT_TOKEN", "")
+        return host, token
+
+    async def _start_write(self, host: str | None, token: str | None) -> None:
+        self.write_failed = False
+        self.query_one(WritePane).clear()
+        await self._go(self.review_index + 1)
+        self._write(None if self.skipped else host, None if self.skipped else token)
+
+    @on(Button.Pressed, "#skip-check")
+    async def _skip_check(self) -> None:
+        host, _ = self._connect()
+        self.skipped.append(f"1Password items not checked: Connect at {host} was unreachable (you chose Skip)")
+        await self._start_write(None, None)
 
     # --- secret check and write (workers) ------------------------------------------------------
 
     @on(Button.Pressed, "#check-now")
     def _check_now(self) -> None:
-        host = self.query_one("#connect-host").value.strip()
-        token = self.query_one("#connect-token").value.strip()
+        host, token = self._connect()
         results = self.query_one("#check-results", Static)
         if not (host and token):
-            results.update("✗ Enter the Connect host and token first.")
+            results.update(literal(f"{mark('fail')} Enter the Connect host and token first."))
             return
         try:
             answers = self.draft.answers()
         except ValueError:
-            results.update("✗ Fix the answers first.")
+            results.update(literal(f"{mark('fail')} Fix the answers first."))
             return
-        results.update("checking…")
+        results.update(literal("checking…"))
         self._run_check(answers, host, token)
 
     @work(thread=True, exclusive=True, group="secrets")
@@ -272,20 +371,19 @@ class WizardApp(App[int]):
 
         def live(outcome) -> None:  # each check appears as soon as it is known
             shown.append(outcome.marked())
-            self.call_from_thread(self.query_one("#check-results", Static).update, "\n".join([*shown, "checking…"]))
+            self.call_from_thread(self.query_one("#check-results", Static).update, lines(*shown, "checking…"))
 
         report = check_connect(answers, host, token, on_outcome=live)
-        verdict = "✓ all checks passed" if report.ok else "✗ the items are not what the ExternalSecrets need"
-        self.call_from_thread(self.query_one("#check-results", Static).update, "\n".join([*shown, verdict]))
+        verdict = f"{mark('ok')} all checks passed" if report.ok else f"{mark('fail')} the items are not what the ExternalSecrets need"
+        self.call_from_thread(self.query_one("#check-results", Static).update, lines(*shown, verdict))
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, host: str | None, token: str | None) -> None:
-        log: list[tuple[str, str]] = []  # (line, style): plain text, never markup
+        pane = self.query_one(WritePane)
 
-        def say(line: str, style: str = "") -> None:
-            log.append((line, style))
-            self.report_lines = [text for text, _ in log]
-            self.call_from_thread(self.query_one("#write-log", Static).update, log_text(log))
+        def say(line: str, style: str = "") -> None:  # plain text, never markup
+            self.call_from_thread(pane.say, line, style)
+            self.report_lines = pane.log_lines
 
         answers = self.draft.answers()
         the_plan = self.plan
@@ -295,39 +393,50 @@ class WizardApp(App[int]):
             say("Checking the 1Password items through Connect…")
             report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()))
             if not report.ok:
-                say("✗ The 1Password items are not what the ExternalSecrets need: nothing was written. Go back, or quit.", "bold red")
-                self.call_from_thread(self._write_failed)
+                down = any(o.check == "Connect reachable" and o.status == "fail" for o in report.outcomes)
+                if down:
+                    say(f"{mark('fail')} Connect at {host} cannot be reached: nothing was written. "
+                        "Skip the check (it will be listed as skipped on Done), or go Back.", "bold red")
+                else:
+                    say(f"{mark('fail')} The 1Password items are not what the ExternalSecrets need: nothing was written. "
+                        "Go back, or quit.", "bold red")
+                self.call_from_thread(self._write_failed, down)
                 return
         else:
-            say("⚠ 1Password check skipped (you confirmed).", "yellow")
+            say(f"{mark('warn')} 1Password check skipped (you chose so).", "yellow")
         say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         validation = self.session.validate(answers, the_plan)
         for line, style in validation_log(validation):
             say(line, style)
         if not validation.ok:
             why = "Validation failed" if validation.errors else "A check was skipped and --strict is on"
-            say(f"✗ {why}: nothing was written. Go back and fix the answers, or quit.", "bold red")
+            say(f"{mark('fail')} {why}: nothing was written. Go back and fix the answers, or quit.", "bold red")
             self.call_from_thread(self._write_failed)
             return
         try:
-            self.written = self.session.write(the_plan, progress=lambda path: say(f"  ✓ {path}"))
+            self.written = self.session.write(the_plan, progress=lambda path: say(f"  {mark('ok')} {path}"))
         except WizardError as exc:
-            say(f"✗ {exc.message}", "bold red")
+            say(f"{mark('fail')} {exc.message}", "bold red")
             self.call_from_thread(self._write_failed)
             return
-        say(f"✓ wrote {len(self.written)} file(s), all at once", "bold green")
+        say(f"{mark('ok')} wrote {len(self.written)} file(s), all at once", "bold green")
         self.call_from_thread(self._done, answers)
 
-    def _write_failed(self) -> None:
-        back = self.query_one("#back", Button)
-        back.disabled = False
-        self.index = len(self.form_steps) + 1  # Back returns to Review
-        self.query_one("#next", Button).disabled = True
+    def _write_failed(self, connect_down: bool = False) -> None:
+        self.write_failed = True  # Back returns to Review (and the sidebar with it)
+        self._refresh()
+        if connect_down:
+            self.query_one(WritePane).offer_skip()
+        else:
+            self.query_one("#back", Button).focus()
 
     def _done(self, answers) -> None:
-        self.query_one(DonePane).show(self.repo_label, answers)
+        done = self.query_one(DonePane)
+        done.show(self.repo_label, answers, self.written, self.skipped)
+        self.done_text = done.text
         self.write_done = True  # the Write log stays on screen until the operator moves on
         self._refresh()
+        self.query_one("#next", Button).focus()
 
 
 def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False, init_layout: bool = False) -> int:
@@ -336,4 +445,6 @@ def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bo
     result = app.run()
     if app.report_lines:  # the Write step's report stays readable after the screen is gone
         print("\n".join(app.report_lines))
+    if app.done_text:  # and so do the next steps
+        print("\n".join(app.done_text))
     return int(Exit.CANCELLED) if result is None else int(result)

@@ -24,3 +24,17 @@ class ConflictChosen(Message):
     file: str
     path: str
     side: str  # "ours" or "theirs"
+
+
+@dataclass
+class FieldSubmitted(Message):
+    """Enter in a field: move to the next field, or on the last one to the next step."""
+
+    question: Question | None
+
+
+@dataclass
+class AllConflictsChosen(Message):
+    """Keep all mine ("ours") or take all new ("theirs") for every conflicting value."""
+
+    side: str

@@ -3,7 +3,7 @@
 The effective config is what the chart renders: our ``alertmanager.config`` deep-merged over the
 chart's default (Helm merges maps and replaces lists). Checks: ``amtool check-config``; routing
 (Watchdog to the heartbeat receiver when one is configured, else to "null"; InfoInhibitor to "null";
-everything else to Slack) with ``amtool config routes test``; the Slack title and text parse
+everything else, Flux's error events included, to Slack) with ``amtool config routes test``; the Slack title and text parse
 (``amtool template render``), which check-config does not do.
 
 ``url_file`` (webhook_config, Alertmanager >= 0.26; the pinned chart runs 0.34) is unknown to the
@@ -36,6 +36,8 @@ ROUTE_EXPECTATIONS = (
     ("slack", ["alertname=NodesNotReady", "severity=critical"]),
     ("slack", ["alertname=LokiDown", "severity=critical", "namespace=observability"]),
     ("slack", ["alertname=KubePodCrashLooping", "severity=warning", "namespace=default"]),
+    # Flux's alertmanager Provider (flux-alerts.yaml): alertname "Flux" + kind + reason, severity error.
+    ("slack", ["alertname=FluxHelmReleaseInstallfailed", "severity=error", "namespace=observability", "kind=HelmRelease"]),
 )
 SECRETS_MOUNT = "/etc/alertmanager/secrets/"
 #: What amtool 0.25 checks in place of a url_file: an https URL, as the 1Password check demands of the value.

@@ -1,4 +1,7 @@
-"""The Done step: what to commit and the commands to run next."""
+"""The Done step: what was written, what to commit, the commands to run next, and the checks skipped.
+
+The same text is printed to the terminal after the wizard exits, so it stays in the scrollback.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,19 @@ from textual.widgets import Static
 
 from wizard import sizing
 from wizard.model import Answers
+from wizard.tui.text import lines, mark, styled
 
 
-def done_lines(repo_label: str, answers: Answers) -> list[str]:
+def done_lines(repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = ()) -> list[str]:
     host = answers.grafana_hostname
-    return [
-        "[b]Done.[/b] The observability apps are in your repo. Next:",
+    out = ["Done. The observability apps are in your repo."]
+    if skipped:
+        out += ["", "Skipped checks (not passed: run them before you push):", *(f"  {mark('warn')} {line}" for line in skipped)]
+    if written:
+        out += ["", f"Written ({len(written)} file(s), all at once):", *(f"  {line}" for line in _grouped(written))]
+    out += [
         "",
+        "Commit and reconcile:",
         f"  cd {repo_label}",
         "  git add kubernetes/apps/observability .obs-wizard",
         '  git commit -m "feat(observability): kube-prometheus-stack, loki and alloy"',
@@ -26,11 +35,31 @@ def done_lines(repo_label: str, answers: Answers) -> list[str]:
         "To change a setting later, edit .obs-wizard/answers.yaml and run obs-wizard again.",
         *(["", f"⚠ {sizing.heartbeat_warning(answers)}"] if sizing.heartbeat_warning(answers) else []),
     ]
+    return out
+
+
+def _grouped(paths: list[str]) -> list[str]:
+    """``dir/: a.yaml, app/ (4 files)`` per top directory, so the list fits a screen."""
+    groups: dict[str, dict[str, int]] = {}
+    for path in paths:
+        parts = path.split("/")
+        top = "/".join(parts[:3]) + "/" if path.startswith("kubernetes/apps/") and len(parts) > 4 else "/".join(parts[:-1]) + "/"
+        rest = path.removeprefix(top)
+        entry = rest.split("/")[0] + ("/" if "/" in rest else "")
+        groups.setdefault(top, {})[entry] = groups.get(top, {}).get(entry, 0) + 1
+    return [f"{top}: " + ", ".join(f"{name} ({n} files)" if name.endswith("/") else name for name, n in entries.items())
+            for top, entries in groups.items()]
 
 
 class DonePane(VerticalScroll):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text: list[str] = []
+
     def compose(self) -> ComposeResult:
         yield Static(id="done-text")
 
-    def show(self, repo_label: str, answers: Answers) -> None:
-        self.query_one("#done-text", Static).update("\n".join(done_lines(repo_label, answers)))
+    def show(self, repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = ()) -> None:
+        self.text = done_lines(repo_label, answers, written, skipped)
+        first, *rest = self.text
+        self.query_one("#done-text", Static).update(lines(styled((first, "bold")), *rest))

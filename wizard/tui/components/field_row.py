@@ -1,4 +1,8 @@
-"""One question generated from the answers model: title, control (Input or Switch), help, and its error."""
+"""One question generated from the answers model: title, control (Input or Switch), help, and its error.
+
+The error shows only once the operator typed in the field or left it (or tried to go on), never on
+a step just entered. Everything shown is literal text: an operator's ``[`` is a bracket.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +11,59 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from wizard.form import OTHER, Question
-from wizard.tui.messages import FieldEdited
+from wizard.tui.messages import FieldEdited, FieldSubmitted
+from wizard.tui.text import literal, mark, styled
 
 
 class FieldRow(Vertical):
     """A question: title, the control (Input or Switch), one line of help, and the error beside it."""
 
-    def __init__(self, question: Question, text: str, placeholder: str = "") -> None:
+    def __init__(self, question: Question, text: str, placeholder: str = "", note: str = "") -> None:
         super().__init__(classes="field-row", id=f"row-{question.key.replace('.', '-')}")
         self.question = question
         self._text = text
         self._placeholder = placeholder
+        self.note = note  # e.g. "file says 45d" on a re-run
+        self.touched = False
 
     def compose(self) -> ComposeResult:
         q = self.question
         title = q.title + (" *" if q.required else "")
         with Horizontal(classes="field-line"):
-            yield Label(title, classes="field-title")
+            yield Label(literal(title), classes="field-title")
             if q.kind == "bool":
                 yield Switch(value=self._text == "true", id=f"input-{q.key.replace('.', '-')}")
             else:
                 if q.choices:  # values found in the repo; "other" shows the Input for any value
                     other = self._text not in q.choices
-                    yield Select([(c, c) for c in (*q.choices, OTHER)], value=OTHER if other else self._text,
+                    yield Select([(literal(c), c) for c in (*q.choices, OTHER)], value=OTHER if other else self._text,
                                  allow_blank=False, compact=True, id=f"pick-{q.key.replace('.', '-')}")
+                # Numbers are typed as text, so letters get a word from the model instead of vanishing.
                 yield Input(value=self._text, placeholder=self._placeholder or (str(q.default) if q.default is not None else ""),
-                            type="integer" if q.kind == "int" else "text", id=f"input-{q.key.replace('.', '-')}",
-                            compact=True).set_class(bool(q.choices) and self._text in q.choices, "-hidden")
-        yield Static(q.help + (" Other: say so in the advanced options (outside the repo)."
-                               if q.choices and q.outside_repo else ""), classes="field-help")
+                            id=f"input-{q.key.replace('.', '-')}", compact=True,
+                            select_on_focus=False).set_class(bool(q.choices) and self._text in q.choices, "-hidden")
+        yield Static(literal(q.help + (" Other: say so in the advanced options (outside the repo)."
+                                       if q.choices and q.outside_repo else "")), classes="field-help")
+        if self.note:
+            yield Static(styled((f"{mark('warn')} {self.note}", "bold")), classes="field-note")
         yield Static("", classes="field-error")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value != self._text:
+            self.touched = True
         self.post_message(FieldEdited(self.question, event.value))
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        if not self.touched:
+            self.touched = True
+            self.post_message(FieldEdited(self.question, event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.touched = True
+        self.post_message(FieldSubmitted(self.question))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -51,9 +74,11 @@ class FieldRow(Vertical):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
+        self.touched = True
         self.post_message(FieldEdited(self.question, "true" if event.value else "false"))
 
     def show_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)
-        error.update(f"✗ {message}" if message else "")
+        error.update(styled((f"{mark('fail')} {message}", "bold")) if message else "")
+        error.display = bool(message)
         self.set_class(bool(message), "-invalid")

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from wizard.tui.text import literal
+
 
 class SecretInput(Vertical):
     """A masked input for the Connect token: never echoed, never stored in the answers."""
@@ -17,6 +19,6 @@ class SecretInput(Vertical):
     def compose(self) -> ComposeResult:
         title, help_text, value, input_id, password = self._args
         with Horizontal(classes="field-line"):
-            yield Label(title, classes="field-title")
+            yield Label(literal(title), classes="field-title")
             yield Input(value=value, password=password, id=input_id, compact=True)
-        yield Static(help_text, classes="field-help")
+        yield Static(literal(help_text), classes="field-help")

@@ -10,6 +10,7 @@ from textual.widgets import Button, Collapsible, Static
 from wizard import form
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.secret_input import SecretInput
+from wizard.tui.text import styled
 
 
 class StepPane(VerticalScroll):
@@ -31,15 +32,15 @@ class StepPane(VerticalScroll):
         step, number = self.step, self.number
         rows = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if not q.advanced]
         advanced = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if q.advanced]
-        children: list = [Static(f"[b]{step.title}[/b]", classes="pane-title"), *rows]
+        children: list = [Static(styled((step.title, "bold")), classes="pane-title"), *rows]
         if advanced:
-            children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))
+            children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))  # our text only
         children.append(Static("", classes="step-error", id=f"step-error-{number}"))
         if "metrics" in step.sections:
             children.append(Static("", id="sizing"))
         if "secrets" in step.sections:
             children += [
-                Static("[b]1Password Connect[/b] (to check the items now; never saved)", classes="pane-title"),
+                Static(styled(("1Password Connect", "bold"), " (to check the items now; never saved)"), classes="pane-title"),
                 SecretInput("Connect host", "e.g. http://127.0.0.1:8080 (OP_CONNECT_HOST)", os.environ.get("OP_CONNECT_HOST", ""),
                             "connect-host", password=False),
                 SecretInput("Connect token", "masked; read from OP_CONNECT_TOKEN when set", os.environ.get("OP_CONNECT_TOKEN", ""),

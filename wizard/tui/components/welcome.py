@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from wizard.session import Session
+from wizard.tui.text import lines, mark, styled
 
 
 class WelcomePane(VerticalScroll):
@@ -19,11 +20,11 @@ class WelcomePane(VerticalScroll):
         found = self.session.found
         run = ("a re-run: your saved answers (.obs-wizard/answers.yaml) are filled in, and files you edited by hand "
                "are merged, not overwritten" if self.session.rerun else "a first run: nothing from obs-wizard is in this repo yet")
-        lines = [
-            "[b]obs-wizard[/b] adds kube-prometheus-stack, Loki and Alloy to your Flux repo as three apps in "
-            "[b]kubernetes/apps/observability/[/b].",
+        text = [
+            styled(("obs-wizard", "bold"), " adds kube-prometheus-stack, Loki and Alloy to your Flux repo as three apps in ",
+                   ("kubernetes/apps/observability/", "bold"), "."),
             "",
-            f"Repo: [b]{self.repo_label}[/b]",
+            styled("Repo: ", (self.repo_label, "bold")),
             f"This is {run}.",
             "",
             "You answer a few questions (each validated as you type), review every file change, and only then "
@@ -31,6 +32,6 @@ class WelcomePane(VerticalScroll):
         ]
         report = found.report()
         if report:
-            lines += ["", "[b]Found in the repo[/b] (used as defaults):", *(f"  • {line}" for line in report)]
-        lines += ["", "Keys: Ctrl+N next, Ctrl+B back, Ctrl+Q quit; the mouse works too."]
-        yield Static("\n".join(lines), id="welcome-text")
+            text += ["", styled(("Found in the repo", "bold"), " (used as defaults):"), *(f"  {mark('bullet')} {line}" for line in report)]
+        text += ["", "Keys: Ctrl+N next, Ctrl+B back, Enter next field, F1 help, Ctrl+Q quit; the mouse works too."]
+        yield Static(lines(*text), id="welcome-text")

@@ -1,6 +1,8 @@
 """The Write step: the log of the 1Password check, the validation and the write, line by line.
 
 It stays on screen until the operator moves on; skipped checks show as warnings, never as passed.
+Tool output is shown literally (``[crd-schema]`` stays). When Connect is down, a Skip button lets the
+operator write without the check; the skip is remembered and repeated on Review and Done.
 """
 
 from __future__ import annotations
@@ -8,12 +10,41 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Button, Static
+
+from wizard.tui.text import plain_marks
 
 
 class WritePane(VerticalScroll):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entries: list[tuple[str, str]] = []  # (line, style)
+
+    @property
+    def log_lines(self) -> list[str]:
+        return [line for line, _ in self.entries]
+
     def compose(self) -> ComposeResult:
         yield Static(id="write-log")
+        yield Button("Skip the 1Password check and write", id="skip-check", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#skip-check").display = False
+        self.anchor()  # stays scrolled to the newest line as the log grows
+
+    def clear(self) -> None:
+        self.entries = []
+        self.query_one("#write-log", Static).update("")
+        self.query_one("#skip-check").display = False
+
+    def say(self, line: str, style: str = "") -> None:
+        self.entries.append((plain_marks(line), style))
+        self.query_one("#write-log", Static).update(log_text(self.entries))
+
+    def offer_skip(self) -> None:
+        button = self.query_one("#skip-check", Button)
+        button.display = True
+        button.focus()
 
 
 def log_text(log: list[tuple[str, str]]) -> Text:

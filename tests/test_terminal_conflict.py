@@ -1,0 +1,55 @@
+"""End to end in a real terminal (tmux, 80x24): a conflict settled with the keyboard only."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+
+from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, run_cli
+from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
+
+KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
+
+
+def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory):  # noqa: F811
+    repo = tmp_path / "home-ops"
+    flux_repo(repo)
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    helmrelease = repo / KPS
+    helmrelease.write_text(helmrelease.read_text().replace("retention: 30d", "retention: 45d"))  # a hand edit
+    env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
+    term.wait_for("This is a re-run")
+    term.keys("C-n")
+    term.wait_for("Step 1 of")
+    term.keys("C-n")
+    term.wait_for("Step 2 of")
+    time.sleep(1)  # the step has mounted and focused its first field
+    term.keys("Enter", "Enter")  # Enter moves from field to field: scrape, evaluation, retention
+    term.keys("C-u")
+    term.type("60d")
+    for _ in range(4):
+        term.keys("C-n")
+    term.wait_for("1 file(s) in conflict")
+    term.wait_for("previous 30d | on disk 45d | new 60d")  # the row, at the top of Review
+    term.keys("Right", "Enter")  # the conflict's choices have the focus: move to "take new", pick it
+    screen = term.wait_for("every conflict settled")
+    assert "chosen: take new (60d)" in screen
+    term.keys("C-n")
+    term.wait_for("Write the files without checking")
+    term.keys("y")
+    deadline = time.monotonic() + 60
+    while "Done." not in term.screen() and time.monotonic() < deadline:
+        term.keys("C-n")  # Next is enabled once every file is written
+    term.wait_for("Done.", timeout=5)
+    term.keys("C-n")
+    assert exit_code(repo) == "EXIT=0"
+    assert "retention: 60d" in helmrelease.read_text()
+    after = term.history()  # the Done text stays in the terminal after the wizard's screen is gone
+    assert "git add kubernetes/apps/observability .obs-wizard" in after
+    assert "1Password items not checked" in after
