@@ -115,6 +115,10 @@ class FakeConnect:
         self.token = token
         self.scope = scope if scope is not None else {v.id for v in vaults}  # vault ids the token sees
         self.delay = 0.0
+        # Misbehaving modes: send each answer one byte every ``trickle`` seconds (a read timeout alone
+        # never fires); answer every /v1 request with a 500 whose message echoes the Authorization header.
+        self.trickle = 0.0
+        self.echo_auth = False
         self.forced: dict[str, Forced] = {}  # path prefix -> forced answer
         self.log: list[tuple[str, str, dict[str, str]]] = []  # (method, raw path, headers)
         self.in_flight = 0
@@ -163,10 +167,24 @@ class FakeConnect:
                     if server.delay:
                         time.sleep(server.delay)
                     status, body, content_type = server.answer(self.path, self.headers.get("Authorization", ""))
+                    if server.echo_auth and self.path.startswith("/v1/"):
+                        status, body, content_type = server._error(500, f"cannot use {self.headers.get('Authorization', '')}")
                 finally:
                     with server._lock:
                         server.in_flight -= 1
                 payload = body.encode("utf-8")
+                if server.trickle:
+                    head = (f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+                            f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
+                    try:
+                        for byte in head:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(server.trickle)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))

@@ -305,7 +305,8 @@ def test_a_symlink_cannot_redirect_writes_outside_the_repo(repo, tmp_path):
     before = snapshot_tree(elsewhere)
     result = write(repo)
     assert result.code == 2
-    assert "resolves outside --repo" in result.err
+    assert f"{NS}: is a symlink to {elsewhere.resolve()}, outside the repo" in result.err
+    assert "replace the link with the file or folder itself" in result.err
     assert snapshot_tree(elsewhere) == before
     assert sorted(p.name for p in repo.iterdir()) == ["kubernetes"]
 

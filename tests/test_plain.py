@@ -11,8 +11,8 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import (EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, SHARED, flux_repo, nothing_written, require_tool, run_cli,
-                            snapshot_tree)
+from tests.conftest import (EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, flux_repo, nothing_written, require_tool, run_cli,
+                            shared_data, snapshot_tree)
 from wizard import answers_file, form, plain, plan
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -37,7 +37,7 @@ def run_plain(repo: Path, typed: str) -> tuple[int, str]:
     with create_pipe_input() as pipe:
         pipe.send_text(typed)
         pipe.close()  # typing ends here: a question left unanswered is end of input (cancelled), never a hang
-        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out)
+        code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out)
     return code, out.getvalue()
 
 
@@ -49,7 +49,7 @@ def repo(tmp_path) -> Path:
 def test_a_full_plain_run_writes_the_expected_files(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, WRITE))  # write these files? write without checking?
     assert code == 0, out
-    assert "== Cluster ==" in out and "== Review ==" in out and "done: 20 file(s)" in out
+    assert "== Cluster ==" in out and "== Review ==" in out and "done: 21 file(s)" in out
     from wizard.sizing import NO_HEARTBEAT
 
     assert f"warning: {NO_HEARTBEAT}" in out.split("== Review ==")[1]  # said before "write these files?"

@@ -224,7 +224,7 @@ def test_a_broken_helmrelease_fails_check_and_validate_and_force_restores_it(rep
     assert run_cli("validate", "--repo", repo).code == 0
 
 
-def test_validation_reads_the_merged_bytes_not_the_render(repo, tmp_path):
+def test_validation_reads_the_merged_bytes_not_the_render(repo, tmp_path, crd_dir):
     """A hand edit that breaks a manifest is caught although the answers render a valid one."""
     assert write(repo).code == 0
     helmrelease = repo / LOKI

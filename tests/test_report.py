@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, run_cli, flux_repo, nothing_written
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, flux_repo, nothing_written, run_cli, shared_data
 from wizard.validate.findings import Finding, Report
 
 NS = "kubernetes/apps/observability"
@@ -121,7 +121,7 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
     out = io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(keystrokes(CLUSTER, WRITE))
-        code = plain.run(repo, SHARED / "crds", SHARED / "charts", input=pipe, output=DummyOutput(), out=out, strict=True)
+        code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out, strict=True)
     assert code == 3, out.getvalue()
     assert re.match(r"validation FAILED: \d+ passed, 3 failed", summary_line(out.getvalue()))
     assert "were not fully checked (--strict fails a skipped check); nothing was written" in out.getvalue()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED, need, flux_repo
+from tests.conftest import ROOT, flux_repo, need, shared_data
 
 
 class Terminal:
@@ -81,7 +81,8 @@ def terminal_factory():
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
     flux_repo(repo)
-    env = {"OBS_WIZARD_CRD_DIR": str(SHARED / "crds"), "OBS_WIZARD_CHARTS_DIR": str(SHARED / "charts"),
+    crds, charts = shared_data()
+    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
     for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
         if os.environ.get(key):
@@ -110,8 +111,7 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     term.wait_for("Done.", timeout=60)
     term.keys("C-n")
     assert exit_code(repo) == "EXIT=0"
-    after = subprocess.run([term.tmux, "capture-pane", "-p", "-S", "-300", "-t", term.name], capture_output=True, text=True,
-                           timeout=10).stdout  # with the scrollback
+    after = term.history()
     assert "validation: " in after and "✓ wrote " in after  # the same report, printed after the app exits
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
         assert (repo / golden.relative_to(ROOT)).read_text() == golden.read_text()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, snapshot_tree
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, shared_data, snapshot_tree
 from wizard import answers_file
 from wizard.form import steps
 from wizard.session import Session
@@ -28,7 +28,7 @@ def repo(tmp_path) -> Path:
 
 
 def make_app(repo: Path, **kwargs) -> WizardApp:
-    return WizardApp(Session.open(repo, SHARED / "crds", SHARED / "charts"), repo_label="~/home-ops", **kwargs)
+    return WizardApp(Session.open(repo, *shared_data()), repo_label="~/home-ops", **kwargs)
 
 
 async def fill(app: WizardApp, pilot, values: dict[str, str]) -> None:
@@ -316,6 +316,7 @@ def test_snapshot_each_step(snap_compare, tmp_path, index):
 def fixed_data_paths():
     """The Write log names the CRD and chart-defaults folders: point them at one fixed path so the
     snapshot is the same in every checkout (CI clones elsewhere than a developer's tree)."""
+    shared_data()  # the Write step validates with ../shared's data: without it the snapshot would differ
     link = Path("/tmp/obs-wizard-snapshot-shared")
     if link.is_symlink() or link.exists():
         link.unlink()

@@ -6,6 +6,8 @@ looks like a secret is refused. Missing values take the model's defaults.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from wizard.model import Answers
 #: Where the answers live in the target repo (relative to its root).
 ANSWERS_PATH = ".obs-wizard/answers.yaml"
 SCHEMA_PATH = ".obs-wizard/answers.schema.json"
+#: An answers file is a few hundred bytes; anything much larger is the wrong file or an attack.
+MAX_BYTES = 64 * 1024
+MAX_PROBLEMS = 50
 
 
 def _yaml():  # ruamel.yaml is imported only when a file has a problem to report
@@ -34,15 +39,34 @@ def load(path: Path, defaults: dict[str, dict[str, Any]] | None = None) -> Answe
     ``defaults`` (section -> field -> value, e.g. found in the target repo) fill what the file leaves
     unset; the file always wins.
     """
+    return parse(read_text(path), str(path), defaults)
+
+
+def read_text(path: Path) -> str:
+    """The answers file's text: a regular file of at most MAX_BYTES (a FIFO or /dev/zero is refused)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # O_NONBLOCK: a FIFO cannot hang the open
     except FileNotFoundError:
         raise BadInput(f"{path}: answers file not found; pass an existing file to --answers") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory; --answers needs a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read answers file ({exc.__class__.__name__}); check the path and permissions") from None
-    return parse(text, str(path), defaults)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read answers file ({exc.strerror or exc.__class__.__name__}); check the path and permissions") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise BadInput(f"{path}: is a directory; --answers needs a YAML file")
+        if not stat.S_ISREG(mode):
+            raise BadInput(f"{path}: is not a regular file (a pipe, socket or device); --answers needs a YAML file")
+        try:
+            data = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot read answers file ({exc.strerror or exc.__class__.__name__}); check the path and permissions") from None
+    if len(data) > MAX_BYTES:
+        raise BadInput(f"{path}: the answers file is larger than {MAX_BYTES // 1024} KiB; an answers file is a few "
+                       "hundred bytes: check that this is the right file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: is not UTF-8 text (byte {exc.start}); save the answers file as UTF-8") from None
 
 
 def with_defaults(data: dict[str, Any], defaults: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
@@ -60,6 +84,12 @@ def with_defaults(data: dict[str, Any], defaults: dict[str, dict[str, Any]] | No
 
 def parse(text: str, filename: str, defaults: dict[str, dict[str, Any]] | None = None) -> Answers:
     """Fast path with libyaml; any problem is re-read with ruamel.yaml to report file lines."""
+    try:
+        yamlio.check_plain(text)
+    except yamlio.UnsafeYAML as exc:
+        raise AnswersInvalid([f"{filename}:{exc.line}: {exc.message}"]) from None
+    except yamlio.YAMLError:
+        pass  # a syntax error: the line-numbered path below reports it
     try:
         data = yamlio.load_answers(text)
     except yamlio.YAMLError:
@@ -110,8 +140,10 @@ def _parse_reporting(text: str, filename: str, defaults: dict[str, dict[str, Any
         problems.extend(p for p in _validation_problems(exc, data, filename) if p[0] not in secret_paths)
         answers = None
     if problems:
-        ordered = sorted(problems, key=lambda p: int(p[1].split(":")[1]))
-        raise AnswersInvalid([text for _, text in ordered])
+        ordered = [text for _, text in sorted(problems, key=lambda p: int(p[1].split(":")[1]))]
+        if len(ordered) > MAX_PROBLEMS:
+            ordered = [*ordered[:MAX_PROBLEMS], f"{filename}: ... and {len(ordered) - MAX_PROBLEMS} more problem(s)"]
+        raise AnswersInvalid(ordered)
     assert answers is not None
     return answers
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -41,7 +43,10 @@ exit codes:
   6  the 1Password check failed (an item or field is missing, duplicated or invalid); nothing was written
   7  1Password Connect is not configured (OP_CONNECT_HOST, OP_CONNECT_TOKEN) and --skip-secret-check
      was not given; nothing was written
-  130 cancelled; nothing was written
+  8  another obs-wizard run is writing to the repo (it holds .obs-wizard/lock); nothing was written
+  70 internal error (a bug; please report it); nothing was written
+  130 cancelled (Ctrl+C, SIGINT or SIGTERM); nothing was written, or, when the files were already
+     being put in place, the write was completed first (the message says which)
 """
 
 
@@ -110,9 +115,61 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PipeSafe:
+    """A text stream whose reader may go away (`obs-wizard --check | head -1`): once the pipe is
+    broken, output is dropped and the run goes on to its own exit code."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._broke()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._broke()
+
+    def _broke(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError):  # the interpreter's own flush at exit must not fail
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _terminate(signum, frame):  # SIGTERM (CI cancelling, `timeout`) ends a run like Ctrl+C
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = stdout or _PipeSafe(sys.stdout)
+    err = stderr or _PipeSafe(sys.stderr)
+    previous_term = None
+    if threading.current_thread() is threading.main_thread():
+        previous_term = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv, out, err)
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+        for stream in (out, err):
+            with contextlib.suppress(Exception):
+                stream.flush()
+
+
+def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     parser = _parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -128,13 +185,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     except KeyboardInterrupt:
         print("obs-wizard: cancelled; nothing was written", file=err)
         return int(Exit.CANCELLED)
-    except BrokenPipeError:
-        return int(Exit.OK)
     except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
         print(f"obs-wizard: internal error ({exc.__class__.__name__}); nothing was written. Please report this.", file=err)
         if os.environ.get("OBS_WIZARD_DEBUG"):
             raise
-        return 70
+        return int(Exit.INTERNAL)
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -144,10 +199,12 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(answers_schema_text())
         return Exit.OK
 
-    from wizard import headless
+    from wizard import apply, headless, repo_paths
     from wizard.validate.findings import strict_from_env
 
     repo = _repo(args.repo)
+    repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
+    apply.recover(repo, err)  # an interrupted earlier write is undone before anything else
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
@@ -197,6 +254,7 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
             "no terminal for the interactive wizard; run headless with --answers FILE "
             "(`obs-wizard --init-answers` writes one pre-filled from the repo; `obs-wizard schema` describes every field)"
         )
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the front ends handle their own interrupts
     if plain:
         from wizard.plain import run as run_plain
 

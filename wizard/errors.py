@@ -14,7 +14,9 @@ class Exit(IntEnum):
     WRITE_FAILED = 5  # the filesystem refused; everything rolled back
     SECRETS = 6  # the 1Password check failed
     NOT_CONFIGURED = 7  # 1Password Connect not configured and --skip-secret-check not given
-    CANCELLED = 130
+    BUSY = 8  # another obs-wizard run holds the repo's lock
+    INTERNAL = 70  # a bug: an unexpected exception (EX_SOFTWARE); nothing was written
+    CANCELLED = 130  # Ctrl+C (SIGINT) or SIGTERM
 
 
 class WizardError(Exception):
@@ -66,3 +68,11 @@ class SecretsMissing(WizardError):
 
 class ConnectNotConfigured(WizardError):
     exit_code = Exit.NOT_CONFIGURED
+
+
+class Busy(WizardError):
+    exit_code = Exit.BUSY
+
+
+class Cancelled(WizardError):
+    exit_code = Exit.CANCELLED

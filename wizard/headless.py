@@ -51,7 +51,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
     if out is not None:
         for line in found.report():
             print(f"repo: {line}", file=out)
-        explicit = yamlio.load_answers(answers_at.read_text(encoding="utf-8")) or {}
+        explicit = yamlio.load_answers(answers_file.read_text(answers_at)) or {}
         for section, values in suggestions.items():
             for name, value in values.items():
                 if not isinstance(explicit.get(section), dict) or name not in explicit[section]:
@@ -140,6 +140,17 @@ def check_secrets(answers_at: Path, out: TextIO) -> int:
 def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
         dry_run: bool, check: bool, choose: plan.Side | None = None, adopt: bool = False, skip_secret_check: bool = False,
         init_layout: bool = False) -> int:
+    if dry_run or check:
+        return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
+                    skip_secret_check=skip_secret_check, init_layout=init_layout)
+    with apply.repo_lock(repo):  # a second run waits, or exits 8: it never plans against a write in progress
+        return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
+                    skip_secret_check=skip_secret_check, init_layout=init_layout)
+
+
+def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
+         dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool,
+         init_layout: bool) -> int:
     answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out, init_layout=init_layout)
 
     if check:

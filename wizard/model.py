@@ -7,21 +7,22 @@ from it. Fields marked ``advanced`` are not asked by default in interactive runs
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from wizard import units
 
 # --- reusable constrained types -------------------------------------------------------------
 
-_FQDN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS1123_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUB_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_SECRET_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_CHART_VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
-_SLACK_CHANNEL_RE = re.compile(r"^[#@][a-z0-9][-_.a-z0-9]{0,79}$")
+_FQDN_RE = re.compile(r"^(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_DNS1123_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUB_RE = re.compile(r"^(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_SECRET_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
+_CHART_VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?\Z")
+_SLACK_CHANNEL_RE = re.compile(r"^[#@][a-z0-9][-_.a-z0-9]{0,79}\Z")
 #: Flux variables the templates may carry through to postBuild substitution.
 FLUX_VARIABLES = ("SECRET_DOMAIN",)
 _FLUX_VAR_RE = re.compile(r"\$\{([^}]*)\}")
@@ -52,9 +53,18 @@ def _dns1123_subdomain(value: str) -> str:
     return value
 
 
+#: Upper bounds: far beyond any sane setting, well inside what Prometheus, Loki and Kubernetes parse.
+MAX_DURATION_S = 10 * 365 * 86400  # 10y
+MAX_QUANTITY = 2**50  # 1Pi
+MAX_TITLE = 200
+
+
 def _duration(value: str) -> str:
-    if units.parse_duration(value) <= 0:
+    seconds = units.parse_duration(value)
+    if seconds <= 0:
         raise ValueError("must be longer than 0s")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{value} is longer than 10 years (3650d); use a shorter duration")
     return value
 
 
@@ -67,13 +77,23 @@ def _whole_days(value: str) -> str:
 
 
 def _quantity(value: str) -> str:
-    if units.parse_quantity(value) <= 0:
+    size = units.parse_quantity(value)
+    if size <= 0:
         raise ValueError("must be larger than 0")
+    if size > MAX_QUANTITY:
+        raise ValueError(f"{value} is larger than 1Pi; use a real volume size such as 30Gi")
     return value
 
 
 def _bytesize(value: str) -> str:
-    units.parse_bytesize(value)
+    if units.parse_bytesize(value) > MAX_QUANTITY:
+        raise ValueError(f"{value} is larger than 1PB; use a size such as 25GB")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML `true` is not the number 1
+        raise ValueError("must be a whole number, not true or false")
     return value
 
 
@@ -93,6 +113,8 @@ def _secret_key(value: str) -> str:
 def _onepassword_title(value: str) -> str:
     if value != value.strip() or not value:
         raise ValueError("must not be empty or start or end with spaces")
+    if len(value) > MAX_TITLE:
+        raise ValueError(f"is {len(value)} characters long; at most {MAX_TITLE}")
     if '"' in value or any(ord(c) < 32 for c in value):
         raise ValueError(
             "must not contain '\"' or control characters (External Secrets cannot look such a title up); "
@@ -184,7 +206,7 @@ class Cluster(Section):
         description="DNS domain for grafana.<domain>; omit it (or write ${SECRET_DOMAIN}) where Flux substitutes it.",
         examples=["example.com", "${SECRET_DOMAIN}"],
     )
-    node_count: int = Field(
+    node_count: Annotated[int, BeforeValidator(_whole_number)] = Field(
         title="Node count",
         ge=1,
         le=500,
@@ -430,10 +452,18 @@ class Flux(Section):
 
     @model_validator(mode="after")
     def _check_paths(self) -> Flux:
+        if len(self.namespace_components) > 20:
+            raise ValueError("at most 20 namespace components")
         for component in self.namespace_components:
-            if not re.match(r"^(\.\./)+[-_./a-zA-Z0-9]+$", component) or component.endswith("/.."):
+            if len(component) > 253 or not re.match(r"^(\.\./)+[-_./a-zA-Z0-9]+\Z", component) or component.endswith("/.."):
                 raise ValueError(
                     f"namespace component {component!r} must be a relative path such as ../../components/sops"
+                )
+            # relative to kubernetes/apps/<namespace>/; it must not climb out of the repo
+            if posixpath.normpath(posixpath.join("kubernetes/apps", self.namespace, component)).split("/")[0] == "..":
+                raise ValueError(
+                    f"namespace component {component!r} leads outside the repo (it is relative to "
+                    f"kubernetes/apps/{self.namespace}/); use a path such as ../../components/sops"
                 )
         if self.secret_store_dependency is not None:
             parts = self.secret_store_dependency.split("/")

@@ -38,7 +38,7 @@ from wizard.model import Answers
 from wizard.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.merge import merge_texts as three_way
 from wizard.namespace_kustomization import KustomizationEditError, merge
-from wizard.state import STATE_PATH, State, digest
+from wizard.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest
 
 Action = Literal["create", "update", "merge", "unchanged", "keep", "conflict"]
 Choices = dict[str, dict[str, str]]  # file -> YAML path (or WHOLE_FILE) -> side
@@ -296,6 +296,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     tool_files = {
         answers_file.SCHEMA_PATH: schema.answers_schema_text(),
         STATE_PATH: new_state.to_text(),
+        GITIGNORE_PATH: GITIGNORE_TEXT,
     }
     answers_in_repo = (repo / answers_file.ANSWERS_PATH).resolve()
     if answers_source is None or answers_source.resolve() != answers_in_repo:

@@ -96,8 +96,8 @@ def apps(answers: Answers) -> tuple[App, ...]:
 ALL_APPS = ("kube-prometheus-stack", "loki", "alloy")
 
 
-_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./][-A-Za-z0-9_./]*$")
-_YAML_SPECIAL = re.compile(r"^(y|yes|n|no|true|false|on|off|null|~|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)$", re.I)
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./][-A-Za-z0-9_./]*\Z")
+_YAML_SPECIAL = re.compile(r"^(y|yes|n|no|true|false|on|off|null|~|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)\Z", re.I)
 
 
 def yaml_scalar(value: object) -> str:
@@ -218,7 +218,7 @@ _SUBST_RE = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 
 
 _SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute: disabled"
-_DOCUMENT_START = re.compile(r"^---\s*$")
+_DOCUMENT_START = re.compile(r"^---\s*\Z")
 
 
 def flux_variables(text: str) -> list[tuple[int, str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"hooks\.slack(-gov)?\.com/", re.I), "a Slack webhook URL"),
+    # the host also with a trailing root dot or a port (hooks.slack.com./services/..., hooks.slack.com:443/...)
+    (re.compile(r"hooks\.slack(-gov)?\.com\.?(:\d*)?/", re.I), "a Slack webhook URL"),
     (re.compile(r"(hc-ping\.com/|/api/push/|/ping/[0-9a-f]{8}-)", re.I), "a heartbeat push URL (healthchecks.io, Uptime Kuma)"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
     (re.compile(r"\bops_[A-Za-z0-9_-]{20,}"), "a 1Password service-account token"),

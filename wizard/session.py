@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import answers_file, apply, crosscheck, discovery, layout, plan, render, state
+from wizard import answers_file, apply, crosscheck, discovery, layout, plan, render, repo_paths, state
 from wizard.errors import BadInput, ValidationFailed
 from wizard.form import Draft
 from wizard.model import Answers
@@ -42,6 +42,7 @@ class Session:
     @classmethod
     def open(cls, repo: Path, crd_dir: Path | None = None, charts_dir: Path | None = None, *, strict: bool = False,
              init_layout: bool = False) -> Session:
+        repo_paths.refuse_outside_links(repo)
         try:
             previous = state.load(repo)
         except state.StateError as exc:
@@ -84,6 +85,7 @@ class Session:
 
         Answers that name objects the repo does not define are refused first (BadInput, exit 2).
         """
+        repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)
         self.check(answers)
         try:
             the_plan = plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)

@@ -16,6 +16,12 @@ from typing import Any
 from wizard import __version__
 
 STATE_PATH = ".obs-wizard/state.json"
+#: Keeps obs-wizard's scratch files (lock, journal, staged files; see wizard/apply.py) out of git.
+GITIGNORE_PATH = ".obs-wizard/.gitignore"
+GITIGNORE_TEXT = (
+    "# obs-wizard's scratch files: the lock, the journal of a write in progress, staged files.\n"
+    "/lock\n/journal.json\n/journal.json.new\n/tmp/\n"
+)
 
 
 def digest(text: str) -> str:

@@ -11,7 +11,7 @@ import re
 
 _DURATION_RE = re.compile(
     r"^(?:(?P<y>\d+)y)?(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?"
-    r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?$"
+    r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?\Z"
 )
 _DURATION_FACTORS = {
     "y": 365 * 86400.0,
@@ -23,7 +23,7 @@ _DURATION_FACTORS = {
     "ms": 0.001,
 }
 
-_QUANTITY_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+_QUANTITY_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 _QUANTITY_FACTORS = {
     None: 1,
     "k": 10**3,
@@ -41,7 +41,7 @@ _QUANTITY_FACTORS = {
 }
 
 # The prometheus-operator CRD pattern for retentionSize.
-_BYTESIZE_RE = re.compile(r"^(?P<num>(?:\d*\.)?\d+)(?P<unit>(?:K|M|G|T|P|E)i?)?B$")
+_BYTESIZE_RE = re.compile(r"^(?P<num>(?:\d*\.)?\d+)(?P<unit>(?:K|M|G|T|P|E)i?)?B\Z")
 _BYTESIZE_POWERS = {None: 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 
 

@@ -75,6 +75,48 @@ def _int12(loader: yaml.Loader, node: yaml.ScalarNode) -> int:
 _Core12Loader.add_constructor("tag:yaml.org,2002:int", _int12)
 
 
+class UnsafeYAML(yaml.YAMLError):
+    """YAML that an answers file has no use for and that could make reading it explode."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+MAX_DEPTH = 16
+MAX_SCALARS = 1000
+
+
+def check_plain(text: str) -> None:
+    """Refuse anchors and aliases (billion laughs, recursion), tags other than the plain ones
+    (``!!python/...``), merge keys and deep nesting, by scanning parser events: nothing is built.
+
+    Raises UnsafeYAML with the line; a syntax error is left to the loaders to report.
+    """
+    depth = scalars = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise UnsafeYAML(line, "YAML anchors and aliases (&name, *name) are not allowed in an answers file; write each value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _PLAIN_TAGS and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
+            raise UnsafeYAML(line, f"YAML tag {tag!r} is not allowed in an answers file; remove it")
+        if isinstance(event, yaml.ScalarEvent):
+            scalars += 1
+            if scalars > MAX_SCALARS:
+                raise UnsafeYAML(line, f"more than {MAX_SCALARS} values; an answers file has about 50: check that this is the right file")
+        if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and not event.style:
+            raise UnsafeYAML(line, "YAML merge keys (<<) are not allowed in an answers file; write each setting out")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise UnsafeYAML(line, f"nested more than {MAX_DEPTH} levels deep; an answers file has two")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def load_answers(text: str) -> Any:
     """Parse an answers file with YAML 1.2 semantics; raises yaml.YAMLError (incl. duplicates)."""
     return yaml.load(text, Loader=_Core12Loader)

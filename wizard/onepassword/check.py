@@ -20,8 +20,8 @@ from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField
 
 Status = Literal["ok", "fail", "warn", "skipped"]
 
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
+_WEBHOOK = re.compile(r"^https://hooks\.slack\.com/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)\Z")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Outcome:
 class SecretReport:
     outcomes: list[Outcome] = field(default_factory=list)
     on_outcome: Callable[[Outcome], None] | None = None  # told of each outcome as it is known
+    redact: Callable[[str], str] | None = None  # applied to every message: no token, no host password
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,8 @@ class SecretReport:
 
     def add(self, *outcomes: Outcome) -> None:
         for outcome in outcomes:
+            if self.redact is not None:
+                outcome = Outcome(outcome.check, outcome.status, self.redact(outcome.message))
             self.outcomes.append(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
@@ -220,7 +223,7 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
     ``on_outcome`` is told of each outcome as soon as it is known (the wizard shows them live).
     """
     s = answers.secrets
-    report = SecretReport(on_outcome=on_outcome)
+    report = SecretReport(on_outcome=on_outcome, redact=getattr(gateway, "redact", None))
     with ThreadPoolExecutor(max_workers=4) as pool:
         heartbeat: Future[None] = pool.submit(gateway.heartbeat)
         vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 from typing import Any
 
 import httpx
@@ -44,18 +47,111 @@ class ItemRef:
     title: str
 
 
+def _header_safe(value: str) -> bool:
+    return value.isascii() and all(32 <= ord(c) < 127 for c in value)
+
+
+def shown_host(host: str) -> str:
+    """``host`` as it may be printed: without user name or password (https://user:pass@host)."""
+    parts = urlsplit(host)
+    if "@" not in parts.netloc:
+        return host.rstrip("/")
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
+
+
+class _DeadlineStream:
+    """A network stream whose every read and write ends at one deadline for the whole check."""
+
+    def __init__(self, stream, deadline: float):
+        self._stream = stream
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None) -> float:
+        import httpcore
+
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("the deadline for the whole check passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout))
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, self._left(timeout)), self._deadline)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend:
+    def __init__(self, backend, deadline: float):
+        self._backend = backend
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None) -> float:
+        import httpcore
+
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the deadline for the whole check passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = self._backend.connect_tcp(host, port, self._left(timeout), local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _DeadlineStream(self._backend.connect_unix_socket(path, self._left(timeout), socket_options), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _deadline_transport(deadline: float) -> httpx.HTTPTransport:
+    """httpx's own transport, its sockets bounded by ``deadline`` (a read timeout alone is per read:
+    a server trickling a byte at a time would hold it for ever)."""
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+    return transport
+
+
 class ConnectGateway:
     def __init__(self, host: str, token: str, timeout: float = 5.0):
         if not host.startswith(("http://", "https://")):
             raise ConnectFailure("config", "OP_CONNECT_HOST must start with http:// or https://, e.g. http://onepassword-connect:8080")
         if not token:
             raise ConnectFailure("config", "OP_CONNECT_TOKEN is empty; set it to the Connect token")
+        if not _header_safe(token):
+            raise ConnectFailure("config", "OP_CONNECT_TOKEN contains characters an HTTP header cannot carry (non-ASCII, "
+                                           "spaces or control characters, often from copying it); copy the token again")
+        if not _header_safe(host):
+            raise ConnectFailure("config", "OP_CONNECT_HOST contains spaces, control or non-ASCII characters; set it to a "
+                                           "URL such as http://onepassword-connect:8080")
         from onepasswordconnectsdk.client import new_client
         from onepasswordconnectsdk.config import ClientConfig
 
-        self.host = host.rstrip("/")
+        self.host = shown_host(host)  # what messages show; the URL given is used as is
         self.timeout = timeout
-        self._client = new_client(self.host, token, config=ClientConfig(timeout=httpx.Timeout(timeout)))
+        self.deadline = time.monotonic() + timeout
+        self._secrets = _secret_parts(host, token)
+        self._client = new_client(host.rstrip("/"), token, config=ClientConfig(
+            timeout=httpx.Timeout(timeout), transport=_deadline_transport(self.deadline)))
+
+    def redact(self, text: str) -> str:
+        """``text`` without the token, any long part of it, or the host's user name and password."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return "".join(c if c.isprintable() else " " for c in text)
 
     def close(self) -> None:
         self._client.session.close()
@@ -66,7 +162,8 @@ class ConnectGateway:
         try:
             response = self._client.session.get(path, params=params)
         except httpx.TimeoutException:
-            raise ConnectFailure("timeout", f"1Password Connect at {self.host} did not answer within {self.timeout:g}s{what}") from None
+            raise ConnectFailure("timeout", f"1Password Connect at {self.host} did not answer within {self.timeout:g}s "
+                                            f"(OBS_WIZARD_CONNECT_TIMEOUT, the deadline for the whole check){what}") from None
         except httpx.ConnectError:
             raise ConnectFailure("unreachable", f"cannot connect to 1Password Connect at {self.host}; check OP_CONNECT_HOST and that Connect is running") from None
         except httpx.HTTPError as exc:
@@ -84,7 +181,7 @@ class ConnectGateway:
             raise ConnectFailure("forbidden", f"the Connect token has no access{what} (403); grant the token access to the vault in 1Password")
         if message is None:
             raise ConnectFailure("bad-response", f"unexpected answer from 1Password Connect ({status}, not JSON){what}; is a proxy in front of it?")
-        raise ConnectFailure("server", f"1Password Connect answered {status} ({message[:120]}){what}")
+        raise ConnectFailure("server", f"1Password Connect answered {status} ({self.redact(message)[:120]}){what}")
 
     def _json(self, response: httpx.Response, what: str) -> Any:
         try:
@@ -127,7 +224,8 @@ class ConnectGateway:
                 raise ConnectFailure("forbidden", f"item {item.title!r} vanished or is not readable ({status}){what}") from None
             raise ConnectFailure("server", f"1Password Connect failed ({status or 'error'}){what}") from None
         except httpx.TimeoutException:
-            raise ConnectFailure("timeout", f"1Password Connect at {self.host} did not answer within {self.timeout:g}s{what}") from None
+            raise ConnectFailure("timeout", f"1Password Connect at {self.host} did not answer within {self.timeout:g}s "
+                                            f"(OBS_WIZARD_CONNECT_TIMEOUT, the deadline for the whole check){what}") from None
         except httpx.HTTPError as exc:
             raise ConnectFailure("unreachable", f"1Password Connect at {self.host} failed ({exc.__class__.__name__}){what}") from None
         except ValueError:  # JSON decoding of a proxy's HTML, or a model value the SDK rejects
@@ -150,3 +248,19 @@ def _server_message(response: httpx.Response) -> str | None:
     if isinstance(body, dict):
         return str(body.get("message", ""))
     return ""
+
+
+def _secret_parts(host: str, token: str) -> list[str]:
+    """Every string whose appearance in a message would leak: the token and its JWT segments, the
+    host's user name and password (as given, percent-decoded, and as the Basic auth header carries
+    them). Longest first."""
+    parts = {token, *[p for p in token.split(".") if len(p) >= 12]}
+    netloc = urlsplit(host).netloc
+    if "@" in netloc:
+        userinfo = netloc.rpartition("@")[0]
+        for piece in (userinfo, *userinfo.split(":", 1)):
+            if piece:
+                parts.update({piece, unquote(piece)})
+        basic = base64.b64encode(unquote(userinfo).encode("utf-8")).decode("ascii")
+        parts.update({basic, basic.rstrip("=")})
+    return sorted((p for p in parts if p), key=len, reverse=True)
