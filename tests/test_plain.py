@@ -444,8 +444,18 @@ def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
     assert "kube-prometheus-stack/" not in review
 
 
-def off_keys() -> str:
+def test_with_kube_prometheus_stack_off_no_connect_is_asked_for(repo):
+    from wizard.onepassword.check import NOTHING_TO_CHECK
+
+    code, out = run_plain(repo, off_keys(WRITE.removesuffix("y")))  # "Write these files?" yes; nothing else is asked
+    assert code == 0, out
+    assert f"1Password check: {NOTHING_TO_CHECK}" in out and "Connect is not configured" not in out
+    assert (repo / "kubernetes/apps/observability/loki/ks.yaml").is_file()
+    assert not (repo / "kubernetes/apps/observability/kube-prometheus-stack").exists()
+
+
+def off_keys(confirmations: str = "no\r") -> str:
     """keystrokes(), but the kube-prometheus-stack switch is a yes/no answered by "n" alone (no Enter)."""
     keys = ["n" if q.key == "apps.kube_prometheus_stack" else CLUSTER.get(q.key, "") + "\r"
             for step in form.steps() for q in step.questions if not q.advanced]
-    return "".join(keys) + "n" + "no\r"
+    return "".join(keys) + "n" + confirmations

@@ -455,3 +455,25 @@ def test_check_secrets_without_connect_does_not_say_nothing_was_written(tmp_path
     result = check(tmp_path=tmp_path)
     assert result.code == 7 and "OP_CONNECT_HOST" in result.err
     assert "nothing was written" not in result.err and "--skip-secret-check" not in result.err
+
+
+# --- kube-prometheus-stack off: no ExternalSecret is written, so no item is needed ----------------------
+
+KPS_OFF = MINIMAL_ANSWERS + "apps:\n  kube_prometheus_stack: false\n"
+
+
+def test_no_item_is_asked_for_when_kube_prometheus_stack_is_off(connect, tmp_path, monkeypatch):
+    from wizard.onepassword.check import NOTHING_TO_CHECK
+
+    server = connect([Vault("Kubernetes", [])])  # none of the items exists
+    result = check(KPS_OFF, tmp_path=tmp_path)
+    assert result.code == 0, result
+    assert f"secret check: {NOTHING_TO_CHECK}" in result.out and server.requests_to("/v1/") == []
+    monkeypatch.delenv("OP_CONNECT_HOST")
+    monkeypatch.delenv("OP_CONNECT_TOKEN")
+    assert check(KPS_OFF, tmp_path=tmp_path).code == 0  # Connect is not needed either
+    repo = flux_repo(tmp_path / "repo")
+    written = run_cli("--answers", tmp_path / "answers.yaml", "--repo", repo)  # no --skip-secret-check
+    assert written.code == 0, written
+    assert f"secret check: {NOTHING_TO_CHECK}" in written.out
+    assert not (repo / "kubernetes/apps/observability/kube-prometheus-stack").exists()

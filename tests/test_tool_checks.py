@@ -383,3 +383,25 @@ def test_heartbeat_wiring_faults_are_caught(amtool, kps_defaults, old, new, expe
     findings = check_alertmanager(files, kps_defaults).findings
     assert any(expected in f.message for f in findings), [f.message for f in findings]
     assert all(f.file == KPS for f in findings)
+
+
+def test_every_self_monitoring_alert_has_a_unit_test_that_fires_it_and_one_that_holds_it_back():
+    """Each rendered alert is expected to fire at some eval_time and to be quiet at another (not before its time)."""
+    import yaml
+
+    from wizard.validate.extract import prometheus_rules
+    from wizard.validate.rules import timings
+
+    a = answers()
+    files = render.render(a)
+    names = {rule["alert"] for _, _, _, spec in prometheus_rules(files) for group in spec["groups"] for rule in group["rules"]
+             if "alert" in rule}
+    unit = yaml.safe_load(render.render_check("checks/self-monitoring.test.yaml.j2", a, rules_file="rules.yaml",
+                                              t=timings(a)))
+    fires, quiet = set(), set()
+    for test in unit["tests"]:
+        for case in test["alert_rule_test"]:
+            (fires if case["exp_alerts"] else quiet).add(case["alertname"])
+    assert names and names <= fires and names <= quiet, (names - fires, names - quiet)
+    assert "ObservabilityNodeDiskFillingUp" in {c["alertname"] for t in unit["tests"] if "kube-state-metrics merely down" in t["name"]
+                                                for c in t["alert_rule_test"]}

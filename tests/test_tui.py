@@ -150,6 +150,13 @@ async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo)
         flat = summary.replace("\n", " ")
         assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
         assert "is off: no Prometheus, Alertmanager" in flat
+        await pilot.press("ctrl+n")  # Write files: no ExternalSecret is written, so Connect is not asked for
+        await pilot.pause()
+        assert app.screen.__class__.__name__ != "Confirm"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = str(app.query_one("#write-log").render())
+        assert app.index == WRITE and "1Password check: not needed: kube-prometheus-stack is off" in log.replace("\n", " ")
 
 
 @pytest.mark.parametrize("key", ["ctrl+q", "escape"])

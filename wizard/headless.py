@@ -104,8 +104,11 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool
     ``writes``: a run that would write says "nothing was written"; check-secrets never writes.
     """
     tail = "; nothing was written" if writes else ""
-    from wizard.onepassword.check import NotConfigured, check_connect, connect_settings
+    from wizard.onepassword.check import NOTHING_TO_CHECK, NotConfigured, check_connect, connect_settings, needs_items
 
+    if not needs_items(answers):
+        print(f"secret check: {NOTHING_TO_CHECK}", file=out)
+        return
     try:
         host, token = connect_settings()
     except NotConfigured as exc:

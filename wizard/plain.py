@@ -222,9 +222,13 @@ def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Pr
         print("obs-wizard: nothing was written", file=out)
         return int(Exit.CANCELLED)
 
+    from wizard.onepassword.check import NOTHING_TO_CHECK, needs_items
+
     skipped: list[str] = []
     host, token = os.environ.get("OP_CONNECT_HOST", ""), os.environ.get("OP_CONNECT_TOKEN", "")
-    if host and token:
+    if not needs_items(answers):
+        print(f"1Password check: {NOTHING_TO_CHECK}", file=out)
+    elif host and token:
         from wizard.onepassword.check import check_connect
 
         report = check_connect(answers, host, token)

@@ -197,10 +197,21 @@ def _item_outcomes(gateway: ConnectGateway, vault: VaultRef, title: str, wanted:
     return [Outcome(check, "ok", f"found once in vault {vault.name!r}"), *field_outcomes(title, fields, wanted, validators=validators)]
 
 
+#: Said instead of a check when the answers write no ExternalSecret (they all belong to kube-prometheus-stack).
+NOTHING_TO_CHECK = "not needed: kube-prometheus-stack is off, so nothing written reads 1Password"
+
+
+def needs_items(answers: Answers) -> bool:
+    """Do the answers write an ExternalSecret? (Grafana's login, Slack's webhook and the heartbeat URL: kube-prometheus-stack's.)"""
+    return answers.apps.kube_prometheus_stack
+
+
 def wanted_items(answers: Answers) -> dict[str, tuple[list[str], dict[str, Validator]]]:
     """Item title -> (field labels the ExternalSecrets read, value checks by label); one entry per item."""
     s = answers.secrets
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
+    if not needs_items(answers):
+        return wanted
 
     def need(title: str, label: str, validator: Validator | None = None) -> None:
         labels, checks = wanted.setdefault(title, ([], {}))
@@ -224,6 +235,9 @@ def run_checks(answers: Answers, gateway: ConnectGateway, on_outcome: Callable[[
     """
     s = answers.secrets
     report = SecretReport(on_outcome=on_outcome, redact=getattr(gateway, "redact", None))
+    if not needs_items(answers):
+        report.add(Outcome("1Password items", "ok", NOTHING_TO_CHECK))
+        return report
     with ThreadPoolExecutor(max_workers=4) as pool:
         heartbeat: Future[None] = pool.submit(gateway.heartbeat)
         vaults: Future[list[VaultRef]] = pool.submit(gateway.vaults_named, s.vault)

@@ -313,7 +313,9 @@ class WizardApp(App[int]):
                         title="Write refused", markup=False)
             return
         host, token = self._connect()
-        if (host and token) or self.skipped:
+        from wizard.onepassword.check import needs_items
+
+        if (host and token) or self.skipped or not needs_items(self.draft.answers()):  # no ExternalSecret: nothing to check
             await self._start_write(host, token)
             return
 
@@ -387,7 +389,11 @@ class WizardApp(App[int]):
 
         answers = self.draft.answers()
         the_plan = self.plan
-        if host and token:
+        from wizard.onepassword.check import NOTHING_TO_CHECK, needs_items
+
+        if not needs_items(answers):
+            say(f"1Password check: {NOTHING_TO_CHECK}")
+        elif host and token:
             from wizard.onepassword.check import check_connect
 
             say("Checking the 1Password items through Connect…")
