@@ -167,7 +167,10 @@ def tui_startup(runs: int) -> tuple[float, float] | None:
         finally:
             subprocess.run([tmux, "kill-session", "-t", name], capture_output=True)
 
-    repo = tempfile.mkdtemp(prefix="obs-wizard-bench-")
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import flux_repo  # the wizard opens only a Flux repo (else it says so and exits)
+
+    repo = flux_repo(Path(tempfile.mkdtemp(prefix="obs-wizard-bench-")) / "home-ops")
     wizard = [once(f"{sys.executable} -m wizard --repo {repo}", "This is a first run") for _ in range(runs)]
     minimal = [once(f"{sys.executable} {ROOT / 'bench/minimal_textual.py'}", "minimal textual app ready") for _ in range(runs)]
     return statistics.median(wizard[1:] or wizard), statistics.median(minimal[1:] or minimal)

@@ -25,7 +25,7 @@ def test_the_wheel_ships_the_templates_and_renders_from_them(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     templates = sorted(p.relative_to(ROOT / "templates").as_posix() for p in (ROOT / "templates").rglob("*.j2"))
     assert templates and all(f"wizard/templates/{t}" in names for t in templates)
-    assert "wizard/tui/wizard.tcss" in names
+    assert "wizard/tui/wizard.tcss" in names and "wizard/tui/pictures.tcss" in names
     # Unpacked on its own, away from this checkout, it renders the golden tree.
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -86,7 +86,11 @@ def _quantity(value: str) -> str:
 
 
 def _bytesize(value: str) -> str:
-    if units.parse_bytesize(value) > MAX_QUANTITY:
+    size = units.parse_bytesize(value)
+    if size <= 0:  # Prometheus reads a 0 size as "no size cap"
+        raise ValueError("must be larger than 0 (0 switches the size cap off and Prometheus would fill the volume); "
+                         "leave it out for about 85% of the volume")
+    if size > MAX_QUANTITY:
         raise ValueError(f"{value} is larger than 1PB; use a size such as 25GB")
     return value
 

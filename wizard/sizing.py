@@ -127,6 +127,24 @@ def prometheus_disk(answers: Answers) -> DiskEstimate:
 
 
 @dataclass(frozen=True)
+class LokiDisk:
+    """Loki deletes by age only: how much stored (compressed) log data a day its volume holds."""
+
+    pvc_bytes: int
+    retention_days: float
+
+    @property
+    def bytes_per_day_fits(self) -> float:
+        """The most a day that still fits the volume for the whole retention (index and WAL included)."""
+        return self.pvc_bytes / self.retention_days
+
+
+def loki_disk(answers: Answers) -> LokiDisk:
+    return LokiDisk(pvc_bytes=units.parse_quantity(answers.logs.pvc_size),
+                    retention_days=units.parse_duration(answers.logs.retention) / 86400)
+
+
+@dataclass(frozen=True)
 class MemoryEstimate:
     request_bytes: int
     limit_bytes: int
@@ -304,11 +322,13 @@ NO_METRICS = ("kube-prometheus-stack is off: no Prometheus, Alertmanager, Grafan
 # --- what the front ends print ---------------------------------------------------------------------
 
 
-def _gib(n: float) -> str:
+def gib_text(n: float) -> str:
+    """Bytes as the front ends print them: 15.6Gi."""
     return f"{n / 2**30:.1f}Gi"
 
 
-def _days(d: float) -> str:
+def days_text(d: float) -> str:
+    """Days as the front ends print them: 30 days, or hours below a day and a half."""
     return f"{d:.0f} days" if d >= 1.5 else f"{d * 24:.0f} hours"
 
 
@@ -320,14 +340,14 @@ def warnings(answers: Answers) -> list[str]:
     disk = prometheus_disk(answers)
     if disk.too_small:
         out.append(
-            f"{label('metrics.pvc_size')} {answers.metrics.pvc_size} is below the estimated need of {_gib(disk.pvc_recommended_bytes)} "
+            f"{label('metrics.pvc_size')} {answers.metrics.pvc_size} is below the estimated need of {gib_text(disk.pvc_recommended_bytes)} "
             f"(~{disk.series:,} series for {answers.cluster.node_count} nodes at {answers.metrics.scrape_interval} "
             f"for {answers.metrics.retention}); raise it or shorten the {label('metrics.retention')}"
         )
     if disk.cap_binds:
         out.append(
             f"the {label('metrics.retention_size')} {answers.metrics.effective_retention_size} keeps only about "
-            f"{_days(disk.days_kept)} of the {answers.metrics.retention} {label('metrics.retention')}; "
+            f"{days_text(disk.days_kept)} of the {answers.metrics.retention} {label('metrics.retention')}; "
             f"raise the {label('metrics.pvc_size')} or shorten the retention"
         )
     budget = alert_latency(answers)
@@ -347,9 +367,9 @@ def summary(answers: Answers) -> list[str]:
         disk = prometheus_disk(answers)
         memory = prometheus_memory(answers)
         lines += [
-            f"Prometheus disk: ~{_gib(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
-            f"~{_gib(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
-            f"keeps ~{_days(disk.days_kept)}",
+            f"Prometheus disk: ~{gib_text(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
+            f"~{gib_text(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
+            f"keeps ~{days_text(disk.days_kept)}",
             f"Prometheus memory: request {memory.request}, limit {memory.limit}",
             f"Alert -> Slack: {alert_latency(answers).describe()}",
             f"  (this {latency_coverage(answers)})",
@@ -360,6 +380,7 @@ def summary(answers: Answers) -> list[str]:
     else:
         lines.append(NO_METRICS)
     if answers.apps.loki:
+        fits = gib_text(loki_disk(answers).bytes_per_day_fits)
         lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
-                     f"(no size cap): how much fits depends on how much your pods log")
+                     f"(no size cap): it holds at most ~{fits} of stored logs a day; how much your pods log decides")
     return lines

@@ -10,13 +10,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Static, Switch
 
-from wizard import form, sizing
+from wizard import form, platform_map, sizing
 from wizard.errors import Exit, WizardError
 from wizard.session import Session
 from wizard.tui.components.confirm import Confirm
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.done import DonePane
+from wizard.tui.components.disk_chart import DiskChart
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.latency_bar import LatencyBar
+from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.components.review import ReviewPane, changed_answers
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
@@ -31,7 +34,7 @@ NARROW_COLUMNS = 90  # below this the step sidebar folds away; the title still s
 class WizardApp(App[int]):
     """Walks the quickstart; writes nothing before the operator confirms on the Review step."""
 
-    CSS_PATH = "wizard.tcss"
+    CSS_PATH = ["wizard.tcss", "pictures.tcss"]  # pictures.tcss: the diagram and the charts
     TITLE = "obs-wizard"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", priority=True),
@@ -147,6 +150,21 @@ class WizardApp(App[int]):
             text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
         for widget in self.query("#sizing"):
             widget.update(literal(text))
+        self._refresh_pictures()
+
+    def _refresh_pictures(self) -> None:
+        """The platform diagram (Welcome, Review), the disk chart and the latency bar follow the answers as typed."""
+        pmap = platform_map.from_draft(self.draft)
+        for diagram in self.query(PlatformDiagram):
+            diagram.show(pmap)
+        try:
+            answers = self.draft.answers()
+        except ValueError:
+            answers = None  # the fields say what is wrong; the charts wait for valid answers
+        for chart in self.query(DiskChart):
+            chart.show(answers)
+        for chart in self.query(LatencyBar):
+            chart.show(answers)
 
     @on(FieldEdited)
     def _edited(self, event: FieldEdited) -> None:

@@ -17,6 +17,8 @@ from wizard.model import Answers
 from wizard.plan import FileChange, Plan
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.file_choice import FileChoice
+from wizard.tui.components.latency_bar import LatencyBar
+from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.messages import AllConflictsChosen
 from wizard.tui.text import lines, literal, mark, styled
 
@@ -58,6 +60,8 @@ class ReviewPane(VerticalScroll):
                 yield Button("Take all new", id="take-all-new")
         yield Static(id="review-counts")
         yield Static(id="review-summary")
+        yield LatencyBar(id="review-latency", classes="chart")
+        yield PlatformDiagram(id="review-diagram", classes="diagram")
         with Horizontal(id="review-files-diff"):
             with Vertical(id="review-files-box"):
                 yield OptionList(id="review-files")

@@ -8,7 +8,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Collapsible, Static
 
 from wizard import form
+from wizard.tui.components.disk_chart import DiskChart
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.secret_input import SecretInput
 from wizard.tui.text import styled
 
@@ -33,6 +35,10 @@ class StepPane(VerticalScroll):
         rows = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if not q.advanced]
         advanced = [FieldRow(q, draft.text(q), placeholder(draft, q)) for q in step.questions if q.advanced]
         children: list = [Static(styled((step.title, "bold")), classes="pane-title"), *rows]
+        if "metrics" in step.sections:  # the pictures right under the fields they draw
+            children.append(DiskChart(id="disk-chart", classes="chart"))
+        if "alerting" in step.sections:
+            children.append(LatencyBar(id="alerts-latency", classes="chart"))
         if advanced:
             children.append(Collapsible(*advanced, title=f"Advanced options ({len(advanced)})", collapsed=True))  # our text only
         children.append(Static("", classes="step-error", id=f"step-error-{number}"))

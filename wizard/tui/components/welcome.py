@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from wizard.session import Session
+from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.text import lines, mark, styled
 
 
@@ -35,3 +36,4 @@ class WelcomePane(VerticalScroll):
             text += ["", styled(("Found in the repo", "bold"), " (used as defaults):"), *(f"  {mark('bullet')} {line}" for line in report)]
         text += ["", "Keys: Ctrl+N next, Ctrl+B back, Enter next field, F1 help, Ctrl+Q quit; the mouse works too."]
         yield Static(lines(*text), id="welcome-text")
+        yield PlatformDiagram(id="welcome-diagram", classes="diagram")
