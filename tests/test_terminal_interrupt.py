@@ -18,7 +18,7 @@ KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
 
 def _wizard_pid(term) -> int:
     """The obs-wizard process in the tmux pane (the pane's shell runs it as its child)."""
-    shell = subprocess.run([term.tmux, "display-message", "-p", "-t", term.name, "#{pane_pid}"],
+    shell = subprocess.run([*term.tmux, "display-message", "-p", "-t", term.name, "#{pane_pid}"],
                            capture_output=True, text=True, timeout=10, check=True).stdout.strip()
     children = subprocess.run(["ps", "-o", "pid=", "--ppid", shell], capture_output=True, text=True, timeout=10).stdout.split()
     (pid,) = children
