@@ -41,6 +41,9 @@ DEADLINE_SECONDS = 240  # give up well after the 180 s target, so a slow run fai
 TARGET_SECONDS = 180
 
 
+HEARTBEAT_TOKEN = "gatus-token-from-1password"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -52,6 +55,7 @@ class Recorder(ThreadingHTTPServer):
 
     def __init__(self, answer: bytes = b"ok"):
         self.requests: list[tuple[float, str, bytes]] = []
+        self.authorizations: list[str | None] = []  # the Authorization header of each POST
         self.answer = answer
         recorder = self
 
@@ -74,6 +78,7 @@ class Recorder(ThreadingHTTPServer):
 
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                recorder.authorizations.append(self.headers.get("Authorization"))
                 recorder.requests.append((time.monotonic(), self.path, body))
                 self._reply(b"ok")
 
@@ -182,6 +187,13 @@ def run_pipeline(answers, tmp_path: Path, processes: list, deadline: float,
     (hb,) = [r for r in stand_in["receivers"] if r["name"] == "heartbeat"]
     assert hb["webhook_configs"][0]["url"] == URL_FILE_STAND_IN and hb["webhook_configs"][0]["send_resolved"] is False
     hb["webhook_configs"][0]["url"] = heartbeat_url
+    authorization = (hb["webhook_configs"][0].get("http_config") or {}).get("authorization")
+    if authorization:  # a gatus bearer token: read from a file as in the cluster, here a local one
+        assert authorization["credentials_file"].startswith("/etc/alertmanager/secrets/alertmanager-heartbeat/")
+        token_file = tmp_path / "secrets/alertmanager-heartbeat/heartbeat-token"
+        token_file.parent.mkdir(parents=True)
+        token_file.write_text(HEARTBEAT_TOKEN)
+        authorization["credentials_file"] = str(token_file)
     (tmp_path / "alertmanager.yaml").write_text(yaml.safe_dump(stand_in))
 
     # A scrape target standing in for Loki, labelled as the operator's ServiceMonitor labels it.
@@ -287,11 +299,11 @@ def check_delivery(answers, path: str, payload: dict) -> None:
 
 def test_pipeline_fast_settings(tmp_path: Path, processes):
     """The same pipeline at 1 s intervals: quick proof that rule, routing and delivery connect, and that
-    the heartbeat arrives, repeats, and stops when Prometheus dies."""
+    the heartbeat arrives (with a gatus-style bearer token), repeats, and stops when Prometheus dies."""
     answers = answers_file.parse(
         MINIMAL_ANSWERS + "metrics:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
         "alerting:\n  rule_for: 10s\n  group_wait: 1s\n  heartbeat_period: 3s\n"  # for > Prometheus's 5 s discovery delay
-        "secrets:\n  heartbeat_item: alertmanager\n", "fast.yaml")
+        "secrets:\n  heartbeat_item: alertmanager\n  heartbeat_token_field: HEARTBEAT_TOKEN\n", "fast.yaml")
     latency, stages, path, payload, pipeline = run_pipeline(answers, tmp_path, processes, deadline=60, resend_delay="1s")
     try:
         print(f"\nfast settings: alert -> Slack {latency:.1f} s; stages {stages}")
@@ -300,6 +312,8 @@ def test_pipeline_fast_settings(tmp_path: Path, processes):
         period = sizing.heartbeat_schedule(answers).period
         wait_for(lambda: len(pipeline.heartbeats()) >= 6, 12 * period, "six heartbeats")
         measured_heartbeat(pipeline, answers)
+        assert set(pipeline.heartbeat.authorizations) == {f"Bearer {HEARTBEAT_TOKEN}"}  # every ping carries the token
+        assert set(pipeline.slack.authorizations) == {None}  # and Slack never gets it
 
         # Prometheus dies (SIGKILL, as with its node): the pings must stop. Alertmanager keeps the last
         # Watchdog for 4 x max(resend delay, evaluation interval) = 4 s here, then one more period at most.

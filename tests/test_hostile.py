@@ -336,6 +336,7 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
     ("metrics", 'retention: "30d\\n"', "metrics.retention"),
     ("logs", "pvc_size: 999999999999Ei", "larger than 1Pi"),
     ("metrics", "retention_size: 999999999EB", "larger than 1PB"),
+    ("metrics", "retention_size: 0GB", "metrics.retention_size: must be larger than 0 (0 switches the size cap off"),
     ("secrets", "vault: " + "v" * 300, "at most 200"),
     ("secrets", 'grafana_password_field: "password\\n"', "secrets.grafana_password_field"),
     ("charts", 'loki: "18.11.0\\n"', "charts.loki"),

@@ -114,13 +114,13 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from tests.test_plain import CLUSTER, keystrokes
+    from tests.test_plain import CLUSTER, WRITE, keystrokes
     from wizard import plain
 
     repo = flux_repo(tmp_path / "home-ops")
     out = io.StringIO()
     with create_pipe_input() as pipe:
-        pipe.send_text(keystrokes(CLUSTER, "y" + "y"))
+        pipe.send_text(keystrokes(CLUSTER, WRITE))
         code = plain.run(repo, *shared_data(), input=pipe, output=DummyOutput(), out=out, strict=True)
     assert code == 3, out.getvalue()
     assert re.match(r"validation FAILED: \d+ passed, 3 failed", summary_line(out.getvalue()))

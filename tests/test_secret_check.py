@@ -421,8 +421,8 @@ def test_heartbeat_in_the_slack_item_is_one_item_read(connect, tmp_path):
         ({"HEARTBEAT_URL": WEBHOOK}, "FAIL    field heartbeat/HEARTBEAT_URL: is a Slack webhook"),
         ({"PING_URL": HEARTBEAT_URL}, "labels present: 'PING_URL', 'notesPlain'"),
         ({"HEARTBEAT_URL": "https://status.example.com/api/v1/endpoints/core_5f3c9a4e/external?success=true"},
-         "FAIL    field heartbeat/HEARTBEAT_URL: is a gatus external-endpoint URL; gatus also needs an 'Authorization: Bearer' "
-         "token, which the heartbeat webhook does not send (not supported): use a healthchecks.io check or an Uptime Kuma push monitor"),
+         "FAIL    field heartbeat/HEARTBEAT_URL: is a gatus external-endpoint URL; gatus accepts the push only with its token "
+         "as 'Authorization: Bearer': put the token in a field of the same item and set secrets.heartbeat_token_field to its label"),
     ],
     ids=["missing", "empty", "http", "no-scheme", "slack-url", "other-label", "gatus"],
 )
@@ -433,6 +433,38 @@ def test_heartbeat_field_faults(connect, tmp_path, fields, expected):
     assert expected in result.out
     assert_nothing_secret(result.out, result.err)
     assert "5f3c9a4e" not in result.out + result.err
+
+
+GATUS_URL = "https://status.example.com/api/v1/endpoints/core_5f3c9a4e/external?success=true"
+GATUS_ANSWERS = HEARTBEAT_ANSWERS + "  heartbeat_token_field: HEARTBEAT_TOKEN\n"
+
+
+def test_a_gatus_heartbeat_with_its_token_field_passes_and_neither_value_is_printed(connect, tmp_path):
+    connect([standard_vault(extra=[secure_note("heartbeat", HEARTBEAT_URL=GATUS_URL, HEARTBEAT_TOKEN="gatus-t0ken-5f3c9a4e")])])
+    result = check(GATUS_ANSWERS, tmp_path=tmp_path)
+    assert result.code == 0, result
+    assert ("OK      field heartbeat/HEARTBEAT_URL: a gatus external-endpoint URL on status.example.com, "
+            "sent with the bearer token from 'HEARTBEAT_TOKEN'") in result.out
+    assert "OK      field heartbeat/HEARTBEAT_TOKEN" in result.out
+    assert "5f3c9a4e" not in result.out + result.err and "t0ken" not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"HEARTBEAT_URL": GATUS_URL}, "FAIL    field heartbeat/HEARTBEAT_TOKEN: no field labelled 'HEARTBEAT_TOKEN'"),
+        ({"HEARTBEAT_URL": GATUS_URL, "HEARTBEAT_TOKEN": ""}, "FAIL    field heartbeat/HEARTBEAT_TOKEN: is empty"),
+        ({"HEARTBEAT_URL": GATUS_URL.removesuffix("?success=true"), "HEARTBEAT_TOKEN": "gatus-t0ken"},
+         "FAIL    field heartbeat/HEARTBEAT_URL: is a gatus external-endpoint URL without ?success=true"),
+    ],
+    ids=["no-token-field", "empty-token", "no-success"],
+)
+def test_gatus_heartbeat_faults(connect, tmp_path, fields, expected):
+    connect([standard_vault(extra=[secure_note("heartbeat", **fields)])])
+    result = check(GATUS_ANSWERS, tmp_path=tmp_path)
+    assert result.code == 6, result
+    assert expected in result.out
+    assert "5f3c9a4e" not in result.out + result.err and "t0ken" not in result.out + result.err
 
 
 def test_missing_heartbeat_item_fails_but_no_heartbeat_answer_asks_for_none(connect, tmp_path):

@@ -17,19 +17,20 @@ from tests.conftest import ROOT, flux_repo, need, shared_data
 
 class Terminal:
     def __init__(self, command: str, cwd: Path, env: dict[str, str]):
-        self.tmux = shutil.which("tmux")
         self.name = f"obs-wizard-{uuid.uuid4().hex[:8]}"
+        # A tmux server of its own (-L): runs in parallel (or an operator's own tmux) never share or stop it.
+        self.tmux = [shutil.which("tmux"), "-L", self.name]
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        subprocess.run([self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24",
                         f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$? > .exit-code; sleep 60"],
                        check=True, timeout=10)
 
     def screen(self) -> str:
-        return subprocess.run([self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10).stdout
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10).stdout
 
     def history(self) -> str:
         """The screen and the scrollback above it (what the wizard printed after exiting)."""
-        return subprocess.run([self.tmux, "capture-pane", "-p", "-S", "-500", "-t", self.name], capture_output=True,
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-S", "-500", "-t", self.name], capture_output=True,
                               text=True, timeout=10).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
@@ -43,15 +44,15 @@ class Terminal:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run([self.tmux, "send-keys", "-t", self.name, key], check=True, timeout=10)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, key], check=True, timeout=10)
             time.sleep(0.15)
 
     def type(self, text: str) -> None:
-        subprocess.run([self.tmux, "send-keys", "-t", self.name, "-l", text], check=True, timeout=10)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True, timeout=10)
         time.sleep(0.3)
 
     def close(self) -> None:
-        subprocess.run([self.tmux, "kill-session", "-t", self.name], capture_output=True, timeout=10)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True, timeout=10)
 
 
 def exit_code(repo: Path, timeout: float = 15) -> str:

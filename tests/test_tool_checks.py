@@ -385,6 +385,40 @@ def test_heartbeat_wiring_faults_are_caught(amtool, kps_defaults, old, new, expe
     assert all(f.file == KPS for f in findings)
 
 
+GATUS = HEARTBEAT + "  heartbeat_token_field: HEARTBEAT_TOKEN\n"
+
+
+def test_a_gatus_heartbeat_sends_its_token_from_the_mounted_secret(amtool, kps_defaults):
+    """The bearer token is a file of the mounted heartbeat Secret, a key its ExternalSecret creates from the token field."""
+    files = render.render(answers(GATUS))
+    report = check_alertmanager(files, kps_defaults)
+    assert report.findings == [] and [o.status for o in report.outcomes()] == ["passed"]
+    _, values = helmrelease_values(files, "kube-prometheus-stack")
+    (hb,) = [r for r in effective_config(values, kps_defaults)["receivers"] if r["name"] == "heartbeat"]
+    assert hb["webhook_configs"][0]["http_config"] == {"authorization": {
+        "type": "Bearer", "credentials_file": "/etc/alertmanager/secrets/alertmanager-heartbeat/heartbeat-token"}}
+    secret = files[f"{NS}/kube-prometheus-stack/app/externalsecret.yaml"]
+    assert "heartbeat-token: '{{ index . \"HEARTBEAT_TOKEN\" }}'" in secret
+    assert "heartbeat-token" not in "".join(render.render(answers(HEARTBEAT)).values())  # only when asked for
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("        heartbeat-token: ", "        heartbeat-tok: ",
+         "credentials_file reads key 'heartbeat-token' of Secret 'alertmanager-heartbeat', but its ExternalSecret creates only"),
+        ("credentials_file: /etc/alertmanager/secrets/", "credentials_file: /var/run/", "is not a file of a mounted Secret"),
+    ],
+    ids=["token-key-not-created", "token-outside-the-mount"],
+)
+def test_gatus_token_wiring_faults_are_caught(amtool, kps_defaults, old, new, expected):
+    files = render.render(answers(GATUS))
+    path = KPS if "credentials_file" in old else f"{NS}/kube-prometheus-stack/app/externalsecret.yaml"
+    files = broken(files, path, old, new)
+    findings = check_alertmanager(files, kps_defaults).findings
+    assert any(expected in f.message for f in findings), [f.message for f in findings]
+
+
 def test_every_self_monitoring_alert_has_a_unit_test_that_fires_it_and_one_that_holds_it_back():
     """Each rendered alert is expected to fire at some eval_time and to be quiet at another (not before its time)."""
     import yaml

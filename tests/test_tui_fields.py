@@ -167,3 +167,18 @@ async def test_the_sidebar_folds_below_90_columns(tmp_path):
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         assert app.query_one("#steps").region.width > 0
+
+
+async def test_keys_typed_before_the_step_settles_keep_their_field(tmp_path):
+    """A fast typist (or a loaded machine) moves into the step before its first-field focus runs:
+    that late focus must not yank the cursor back to the first field."""
+    app = make_app(flux_repo(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app._go(1)  # schedules the first-field focus for after the next refresh
+        app.query_one("#input-cluster-node_count", Input).focus()  # the operator already tabbed on
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused.id == "input-cluster-node_count"
+        await app._go(2)  # entering another step still starts at its first field
+        await pilot.pause()
+        assert app.focused.id == "input-metrics-scrape_interval"

@@ -34,15 +34,17 @@ def test_the_render_passes_every_check(files, crd_dir, charts_dir, charts_src, k
                                  *WIRING_CHECKS, "kustomize", "manifests"]
 
 
-def test_heartbeat_and_routes_render_passes_every_check(crd_dir, charts_dir, kubectl):
-    """The optional parts: the heartbeat ExternalSecret and route, HTTPRoutes for Prometheus and Alertmanager."""
+@pytest.mark.parametrize("token", ["", "  heartbeat_token_field: HEARTBEAT_TOKEN\n"], ids=["url-only", "gatus-token"])
+def test_heartbeat_and_routes_render_passes_every_check(crd_dir, charts_dir, kubectl, token):
+    """The optional parts: the heartbeat ExternalSecret and route (with a gatus bearer token too), HTTPRoutes for
+    Prometheus and Alertmanager."""
     from tests.conftest import MINIMAL_ANSWERS
     from wizard import answers_file
     from wizard.validate import validate_answers_render
 
     require_tool("promtool")
     require_tool("amtool")
-    answers = answers_file.parse(MINIMAL_ANSWERS + "secrets:\n  heartbeat_item: alertmanager\n"
+    answers = answers_file.parse(MINIMAL_ANSWERS + "secrets:\n  heartbeat_item: alertmanager\n" + token +
                                  "grafana:\n  expose_prometheus_alertmanager: true\n  hostname: grafana.${SECRET_DOMAIN}\n"
                                  "flux:\n  substitute_from: cluster-secrets\n", "a.yaml")
     report = validate_answers_render(answers, render.render(answers), repo=None, crd_dir=crd_dir, charts_dir=charts_dir)

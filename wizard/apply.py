@@ -59,7 +59,8 @@ _steps = 0
 
 
 def _checkpoint(name: str) -> None:
-    """``OBS_WIZARD_TEST_PAUSE=DIR:N`` pauses at step N (DIR/paused appears; DIR/resume releases it);
+    """``OBS_WIZARD_TEST_PAUSE=DIR:N`` pauses at step N, ``DIR:PREFIX`` at the first step whose name starts
+    with PREFIX (DIR/paused appears; DIR/resume releases it);
     every step's name is appended to DIR/steps. For the interrupt tests only."""
     global _steps
     setting = os.environ.get("OBS_WIZARD_TEST_PAUSE")
@@ -70,7 +71,8 @@ def _checkpoint(name: str) -> None:
     _steps += 1
     with open(os.path.join(folder, "steps"), "a", encoding="utf-8") as log:
         log.write(f"{step} {name}\n")
-    if number and int(number) == step:
+    if number and (int(number) == step if number.lstrip("-").isdigit()
+                   else name.startswith(number) and not os.path.exists(os.path.join(folder, "paused"))):
         Path(folder, "paused").write_text(name, encoding="utf-8")
         deadline = time.monotonic() + 60
         while not os.path.exists(os.path.join(folder, "resume")) and time.monotonic() < deadline:
@@ -89,12 +91,58 @@ class _Deferred:
         return bool(self.signals)
 
 
+#: Writes running in a worker thread (the wizard's), whose signals the main thread's relay holds back.
+_relayed: list[_Deferred] = []
+_relay_lock = threading.Lock()
+_before_relay: dict[int, object] = {}
+
+
+@contextlib.contextmanager
+def signals_held_for_writers() -> Iterator[None]:
+    """For a front end that writes in a worker thread (the wizard): only the main thread can set signal
+    handlers, so one set here holds SIGINT and SIGTERM back while such a write is committed, and acts
+    on them as before otherwise. A signal held back takes effect once the write is complete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        _before_relay[sig] = signal.signal(sig, _relay)
+    try:
+        yield
+    finally:
+        for sig, handler in _before_relay.items():
+            signal.signal(sig, handler)
+        _before_relay.clear()
+
+
+def _relay(signum: int, frame) -> None:
+    with _relay_lock:
+        if _relayed:
+            _relayed[-1].signals.append(signum)
+            return
+    previous = _before_relay.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:  # end the process as the signal would have
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
 @contextlib.contextmanager
 def _deferred_signals() -> Iterator[_Deferred]:
-    """SIGINT and SIGTERM are recorded instead of acted on (only the main thread can do this)."""
+    """SIGINT and SIGTERM are recorded instead of acted on: directly in the main thread, through the
+    relay of ``signals_held_for_writers`` in a worker thread (then acted on when the write is over)."""
     deferred = _Deferred()
     if threading.current_thread() is not threading.main_thread():
-        yield deferred
+        with _relay_lock:
+            _relayed.append(deferred)
+        try:
+            yield deferred
+        finally:
+            with _relay_lock:
+                _relayed.remove(deferred)
+            if deferred.pending and _before_relay:
+                signal.raise_signal(deferred.signals[0])  # the relay, in the main thread, acts on it now
         return
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -259,9 +259,11 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
         from wizard.plain import run as run_plain
 
         return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
+    from wizard.apply import signals_held_for_writers
     from wizard.tui.app import run as run_tui
 
-    return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
+    with signals_held_for_writers():  # the wizard writes in a worker thread: SIGINT/SIGTERM wait for the commit
+        return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
 
 
 if __name__ == "__main__":  # pragma: no cover

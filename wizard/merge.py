@@ -42,19 +42,22 @@ class Conflict:
     note: str = ""  # why this is a conflict although only one side changed it (a lost kind, name or spec)
 
     def describe(self) -> str:
-        def show(value: Any) -> str:
-            if value is MISSING:
-                return "(absent)"
-            if value is UNKNOWN:
-                return "(unknown)"
-            if isinstance(value, dict) and (value.get("kind") or value.get("apiVersion")):
-                meta = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
-                return f"(a {value.get('kind', 'document')} {meta.get('name', '')})".replace(" )", ")")
-            text = json.dumps(_plain(value), default=str)
-            return text if len(text) <= 80 else text[:77] + "..."
-
+        show = show_value
         note = f" ({self.note})" if self.note else ""
         return f"{self.path.removesuffix(':')}: previous render {show(self.base)}, on disk {show(self.ours)}, new render {show(self.theirs)}{note}"
+
+
+def show_value(value: Any) -> str:
+    """One side of a conflict on one line, as every front end shows it."""
+    if value is MISSING:
+        return "(absent)"
+    if value is UNKNOWN:
+        return "(unknown)"
+    if isinstance(value, dict) and (value.get("kind") or value.get("apiVersion")):
+        meta = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        return f"(a {value.get('kind', 'document')} {meta.get('name', '')})".replace(" )", ")")
+    text = json.dumps(_plain(value), default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 #: Why losing these is never taken as a hand edit: Flux would delete the object from the cluster.

@@ -86,7 +86,11 @@ def _quantity(value: str) -> str:
 
 
 def _bytesize(value: str) -> str:
-    if units.parse_bytesize(value) > MAX_QUANTITY:
+    size = units.parse_bytesize(value)
+    if size <= 0:  # Prometheus reads a 0 size as "no size cap"
+        raise ValueError("must be larger than 0 (0 switches the size cap off and Prometheus would fill the volume); "
+                         "leave it out for about 85% of the volume")
+    if size > MAX_QUANTITY:
         raise ValueError(f"{value} is larger than 1PB; use a size such as 25GB")
     return value
 
@@ -352,19 +356,27 @@ class Secrets(Section):
     heartbeat_item: OnePasswordTitle | None = Field(
         None,
         title="Heartbeat URL item",
-        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma; not "
-        "gatus, whose push needs a bearer token); empty: no heartbeat.",
+        description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma, or "
+        "gatus with heartbeat_token_field); empty: no heartbeat.",
         examples=["alertmanager"],
     )
     heartbeat_url_field: SecretKeyLabel = Field(
         "HEARTBEAT_URL", title="Heartbeat URL field",
-        description="Label of the field holding the heartbeat push URL (an https URL Alertmanager POSTs to, no token).",
+        description="Label of the field holding the heartbeat push URL (an https URL Alertmanager POSTs to).",
+    )
+    heartbeat_token_field: SecretKeyLabel | None = advanced(
+        default=None, title="Heartbeat token field",
+        description="Label of the field (in the heartbeat item) holding a bearer token the heartbeat service demands, "
+        "sent as 'Authorization: Bearer' (gatus external endpoints); empty: the URL alone (healthchecks.io, Uptime Kuma).",
+        examples=["HEARTBEAT_TOKEN"],
     )
 
     @model_validator(mode="after")
     def _distinct_grafana_fields(self) -> Secrets:
         if self.grafana_username_field == self.grafana_password_field:
             raise ValueError("grafana_username_field and grafana_password_field must be different fields")
+        if self.heartbeat_token_field is not None and self.heartbeat_token_field == self.heartbeat_url_field:
+            raise ValueError("heartbeat_token_field and heartbeat_url_field must be different fields of the heartbeat item")
         if self.heartbeat_item == self.slack_item and self.heartbeat_url_field == self.slack_webhook_field:
             raise ValueError("the heartbeat URL and the Slack webhook must be different fields of the item "
                              f"{self.slack_item!r}: set heartbeat_url_field (e.g. HEARTBEAT_URL)")

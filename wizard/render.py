@@ -30,6 +30,7 @@ SLACK_SECRET_KEY = "slack-webhook-url"
 SELF_MONITORING_RULE = "self-monitoring"
 HEARTBEAT_SECRET = "alertmanager-heartbeat"
 HEARTBEAT_SECRET_KEY = "heartbeat-url"
+HEARTBEAT_TOKEN_KEY = "heartbeat-token"  # only with secrets.heartbeat_token_field (gatus)
 #: Size of the Alertmanager volume (silences and notification log: small).
 ALERTMANAGER_PVC_SIZE = "1Gi"
 
@@ -159,6 +160,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "alertmanager_url": external_url(answers, "alertmanager"),
         "heartbeat_secret": HEARTBEAT_SECRET,
         "heartbeat_secret_key": HEARTBEAT_SECRET_KEY,
+        "heartbeat_token_key": HEARTBEAT_TOKEN_KEY,
         "loki_url": loki_url,
         "loki_push_url": f"{loki_url}/loki/api/v1/push",
         "apps_on": answers.apps.enabled,

@@ -6,6 +6,7 @@ appear in an outcome, an exception or a log line.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import urllib.parse
@@ -123,8 +124,9 @@ def webhook_outcome(check: str, value: str) -> Outcome:
                                   "to it: check that a test alert arrives")
 
 
-def heartbeat_outcome(check: str, value: str) -> Outcome:
-    """Is ``value`` a push URL Alertmanager can POST to (https, a host)? The value is never part of the message."""
+def heartbeat_outcome(check: str, value: str, token_field: str | None = None) -> Outcome:
+    """Is ``value`` a push URL Alertmanager can POST to (https, a host)? The value is never part of the message.
+    ``token_field``: the label of the bearer token sent with it (gatus demands one)."""
     try:
         parsed = urllib.parse.urlsplit(value.strip())
         host = parsed.hostname
@@ -136,14 +138,19 @@ def heartbeat_outcome(check: str, value: str) -> Outcome:
     if "hooks.slack.com" in host:
         return Outcome(check, "fail", "is a Slack webhook; the heartbeat needs the heartbeat service's push URL, not Slack")
     if _GATUS_EXTERNAL.search(parsed.path):
-        return Outcome(check, "fail", GATUS_UNSUPPORTED)
+        if token_field is None:
+            return Outcome(check, "fail", GATUS_NEEDS_TOKEN)
+        if "success=true" not in parsed.query:
+            return Outcome(check, "fail", "is a gatus external-endpoint URL without ?success=true; gatus would record each "
+                                          "ping as a failure: end the URL with ?success=true")
+        return Outcome(check, "ok", f"a gatus external-endpoint URL on {host}, sent with the bearer token from {token_field!r}")
     return Outcome(check, "ok", f"an https URL on {host}")
 
 
 #: gatus's external-endpoint push: POST /api/v1/endpoints/{key}/external?success=true with a bearer token.
 _GATUS_EXTERNAL = re.compile(r"/api/v1/endpoints/[^/]+/external/?$")
-GATUS_UNSUPPORTED = ("is a gatus external-endpoint URL; gatus also needs an 'Authorization: Bearer' token, which the heartbeat "
-                     "webhook does not send (not supported): use a healthchecks.io check or an Uptime Kuma push monitor")
+GATUS_NEEDS_TOKEN = ("is a gatus external-endpoint URL; gatus accepts the push only with its token as 'Authorization: Bearer': "
+                     "put the token in a field of the same item and set secrets.heartbeat_token_field to its label")
 
 
 Validator = Callable[[str, str], Outcome]
@@ -223,21 +230,28 @@ def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[
 
     Read from the render (``files``: the manifests as they will be on disk; default: ``answers``
     rendered), so the check asks for exactly what External Secrets will. The label that fills the Slack
-    webhook Secret is checked as a webhook, the heartbeat Secret's as a push URL."""
+    webhook Secret is checked as a webhook, the heartbeat Secret's URL label as a push URL."""
     from wizard import render
     from wizard.onepassword.needs import needed_items
 
     if files is None:
         files = render.render(answers)
-    by_secret: dict[str, Validator] = {render.SLACK_SECRET: webhook_outcome, render.HEARTBEAT_SECRET: heartbeat_outcome}
+    s = answers.secrets
+    # (Secret, label) -> how its value is checked: the webhook the Slack Secret gets, the heartbeat URL (with
+    # the label of its bearer token, which gatus needs); other labels (the token itself) only present and not empty.
+    by_secret: dict[tuple[str, str], Validator] = {
+        (render.SLACK_SECRET, s.slack_webhook_field): webhook_outcome,
+        (render.HEARTBEAT_SECRET, s.heartbeat_url_field): functools.partial(heartbeat_outcome, token_field=s.heartbeat_token_field),
+    }
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
     for item in needed_items(files):
         labels, checks = wanted.setdefault(item.title, ([], {}))
         for needed in item.fields:
             if needed.label not in labels:
                 labels.append(needed.label)
-            if needed.secret in by_secret:
-                checks[needed.label] = by_secret[needed.secret]
+            validator = by_secret.get((needed.secret, needed.label))
+            if validator is not None:
+                checks[needed.label] = validator
     return wanted
 
 

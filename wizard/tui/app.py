@@ -233,6 +233,8 @@ class WizardApp(App[int]):
         self.call_after_refresh(self._focus_first, pane)
 
     def _focus_first(self, pane) -> None:
+        if self.focused is not None and self.focused is not pane and pane in self.focused.ancestors:
+            return  # keys typed before this ran already moved into the step: never yank focus back
         focusable = [w for w in pane.query("Input, Switch, RadioSet") if w.focusable and w.display]
         (focusable[0] if focusable else self.query_one("#next", Button)).focus()
         if not focusable:

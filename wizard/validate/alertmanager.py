@@ -15,7 +15,8 @@ cluster will run is still checked, in two halves, and nothing is skipped:
 - the part amtool cannot see, the file path, is checked here: it must point into a Secret the
   Alertmanager mounts (``alertmanagerSpec.secrets`` -> /etc/alertmanager/secrets/NAME/KEY) and, when
   the render writes that Secret's ExternalSecret, at a key the ExternalSecret's template creates.
-The same path check covers the Slack ``api_url_file``.
+The same path check covers the Slack ``api_url_file`` and a heartbeat's bearer-token
+``http_config.authorization.credentials_file`` (gatus), which amtool 0.25 knows and checks too.
 """
 
 from __future__ import annotations
@@ -52,13 +53,19 @@ def route_expectations(config: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 
 def url_files(config: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(where, key, path) of every file-held URL in the receivers."""
+    """(where, key, path) of every file-held URL or bearer token in the receivers."""
     found = []
     for receiver in config.get("receivers") or []:
         for kind, key in (("webhook_configs", "url_file"), ("slack_configs", "api_url_file")):
             for index, entry in enumerate(receiver.get(kind) or []):
-                if isinstance(entry, dict) and isinstance(entry.get(key), str):
-                    found.append((f"receivers[{receiver.get('name')}].{kind}[{index}].{key}", key, entry[key]))
+                if not isinstance(entry, dict):
+                    continue
+                where = f"receivers[{receiver.get('name')}].{kind}[{index}]"
+                if isinstance(entry.get(key), str):
+                    found.append((f"{where}.{key}", key, entry[key]))
+                token = ((entry.get("http_config") or {}).get("authorization") or {}).get("credentials_file")
+                if isinstance(token, str):
+                    found.append((f"{where}.http_config.authorization.credentials_file", "credentials_file", token))
     return found
 
 

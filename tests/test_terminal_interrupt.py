@@ -1,0 +1,66 @@
+"""In a real terminal (tmux): SIGTERM while the wizard (whose write runs in a worker thread) is putting
+the files in place waits for the write to complete; the process then ends, leaving all the files new."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli, shared_data
+from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
+from wizard.apply import JOURNAL, LOCK, SCRATCH
+
+KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
+
+
+def _wizard_pid(term) -> int:
+    """The obs-wizard process in the tmux pane (the pane's shell runs it as its child)."""
+    shell = subprocess.run([*term.tmux, "display-message", "-p", "-t", term.name, "#{pane_pid}"],
+                           capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", shell], capture_output=True, text=True, timeout=10).stdout.split()
+    (pid,) = children
+    return int(pid)
+
+
+def test_sigterm_while_the_wizard_puts_files_in_place_waits_for_the_write(tmp_path, terminal_factory):  # noqa: F811
+    repo = tmp_path / "home-ops"
+    flux_repo(repo)
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    crds, charts = shared_data()
+    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "TERM": "xterm-256color", "OBS_WIZARD_TEST_PAUSE": f"{pause}:renamed "}  # after the first file is in place
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
+    term.wait_for("This is a re-run")
+    term.keys("C-n")
+    term.wait_for("Step 1 of")
+    term.keys("C-n")
+    term.wait_for("Step 2 of")
+    time.sleep(1)  # the step has mounted and focused its first field
+    term.keys("Enter", "Enter")  # scrape, evaluation, retention
+    term.keys("C-u")
+    term.type("60d")
+    for _ in range(5):
+        term.keys("C-n")
+    term.wait_for("Write the files without checking")
+    term.keys("y")
+    deadline = time.monotonic() + 90
+    while not (pause / "paused").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (pause / "paused").read_text().startswith("renamed "), term.screen()
+    os.kill(_wizard_pid(term), signal.SIGTERM)  # one file is in place, the others are not yet
+    time.sleep(0.5)
+    (pause / "resume").touch()
+    assert exit_code(repo, timeout=30) == f"EXIT={128 + signal.SIGTERM}"  # SIGTERM still ends the wizard ...
+    # ... once the write is complete: every file new, no journal, no staging area, no lock
+    assert "retention: 60d" in (repo / KPS).read_text()
+    for leftover in (JOURNAL, f"{JOURNAL}.new", SCRATCH, LOCK):
+        assert not (repo / leftover).exists(), leftover
+    assert run_cli("--check", "--repo", repo).code == 0  # the saved answers and the files agree
