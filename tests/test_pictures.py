@@ -158,6 +158,31 @@ def test_the_chart_draws_sizings_figures_and_the_cut_by_the_cap():
     assert max(len(line) for line in ascii.splitlines() if "#" in line) <= 60  # bar rows fit; sentences wrap
 
 
+def test_lokis_use_is_projected_only_from_the_operators_daily_estimate(tmp_path):
+    """No cited figure exists for how much pods log: without logs.daily_volume nothing is projected; with it,
+    the chart, the summary and the warnings agree on the use and on when the volume fills."""
+    plain = bars.plain(bars.disk_lines(parse(), 76))
+    assert "use after 7d" not in plain and "Stored logs a day" in plain
+    fits = parse("logs:\n  daily_volume: 1Gi\n")  # 7Gi over 7 days on 10Gi
+    chart = bars.plain(bars.disk_lines(fits, 76))
+    assert "your estimate: 1Gi a day" in chart and "use after 7d" in chart and "~7.0Gi" in chart and "fills" not in chart
+    assert any("Loki disk: ~7.0Gi for 7d at 1Gi a day (your estimate); volume 10Gi" in line for line in sizing.summary(fits))
+    assert not [w for w in sizing.warnings(fits) if "Loki" in w]
+    over = parse("logs:\n  daily_volume: 2Gi\n  retention: 14d\n")  # 28Gi over 14 days on 10Gi: full after 5 days
+    chart = bars.plain(bars.disk_lines(over, 76))
+    assert "~28.0Gi" in chart and "░" in chart and "the volume fills after ~5 days: Loki's writes then fail" in chart
+    (warning,) = [w for w in sizing.warnings(over) if "Loki" in w]
+    assert "fills after ~5 days" in warning and "Stored logs a day" in warning
+    off = parse("logs:\n  daily_volume: 2Gi\n  retention: 14d\napps:\n  kube_prometheus_stack: false\n")
+    assert [w for w in sizing.warnings(off) if "Loki" in w] == [warning]  # said with kube-prometheus-stack off too
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(MINIMAL_ANSWERS + "logs:\n  daily_volume: 2Gi\n  retention: 14d\n")
+    result = run_cli("--answers", answers, "--repo", flux_repo(tmp_path / "repo"), "--dry-run", "--skip-secret-check")
+    assert result.code == 0, result
+    flat = " ".join((result.out + result.err).split())
+    assert "Loki disk: ~28.0Gi for 14d at 2Gi a day" in flat and "fills after ~5 days" in flat
+
+
 def test_the_latency_bar_is_the_budgets_parts_against_the_target():
     for extra in ("", "alerting:\n  rule_for: 3m\n", "metrics:\n  scrape_interval: 5s\n"):
         budget = sizing.alert_latency(parse(extra))

@@ -67,12 +67,28 @@ def disk_lines(answers: Answers, width: int, ascii: bool = False) -> list[Line]:
             out.append([(f"  the volume is below the estimated need of {sizing.gib_text(disk.pvc_recommended_bytes)}", "warn")])
     if answers.apps.loki:
         loki = sizing.loki_disk(answers)
-        out += [
-            [("Loki disk", "heading"), (" (deleted by age only: no size cap)", "text")],
-            _row("volume", [(bar(1, 1, cells, ascii), "marker")], cells, f"{answers.logs.pvc_size} for {answers.logs.retention}"),
-            [(f"  holds at most ~{sizing.gib_text(loki.bytes_per_day_fits)} of stored logs a day; "
-              "how much your pods log decides", "text")],
-        ]
+        needed = loki.bytes_needed
+        if needed is None:
+            out += [
+                [("Loki disk", "heading"), (" (deleted by age only: no size cap)", "text")],
+                _row("volume", [(bar(1, 1, cells, ascii), "marker")], cells, f"{answers.logs.pvc_size} for {answers.logs.retention}"),
+                [(f"  holds at most ~{sizing.gib_text(loki.bytes_per_day_fits)} of stored logs a day; "
+                  "how much your pods log decides (Stored logs a day, in the advanced options, projects it)", "text")],
+            ]
+        else:
+            scale = max(needed, loki.pvc_bytes)
+            kept = min(needed, loki.pvc_bytes)
+            use = [(bar(kept, scale, cells, ascii), "fill")]
+            if loki.overflows:  # what does not fit: Loki's writes fail once the volume is full
+                beyond = len(bar(needed, scale, cells, ascii)) - len(use[0][0])
+                use.append((("x" if ascii else "░") * beyond, "over"))
+            out += [
+                [("Loki disk", "heading"), (f" (your estimate: {answers.logs.daily_volume} a day; deleted by age only)", "text")],
+                _row(f"use after {answers.logs.retention}", use, cells, f"~{sizing.gib_text(needed)}"),
+                _row("volume", [(bar(loki.pvc_bytes, scale, cells, ascii), "marker")], cells, answers.logs.pvc_size),
+            ]
+            if loki.overflows:
+                out.append([(f"  the volume fills after ~{sizing.days_text(loki.days_until_full)}: Loki's writes then fail", "warn")])
     return out
 
 

@@ -293,6 +293,13 @@ class Logs(Section):
         "7d", title="Log retention", description="How long Loki keeps logs; a whole number of days (24h periods)."
     )
     pvc_size: Quantity = Field("10Gi", title="Loki volume size", description="Size of the Loki PVC.")
+    daily_volume: Quantity | None = advanced(
+        default=None, title="Stored logs a day",
+        description="Your estimate of the log data Loki stores a day (compressed chunks; after a day of running, Grafana "
+        "Explore: sum(increase(loki_ingester_chunk_stored_bytes_total[1d]))). Given: the disk chart and summary project "
+        "Loki's use over the retention against its volume; empty: not projected (there is no honest default).",
+        examples=["300Mi"],
+    )
 
     @property
     def retention_hours(self) -> str:

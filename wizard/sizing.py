@@ -128,20 +128,48 @@ def prometheus_disk(answers: Answers) -> DiskEstimate:
 
 @dataclass(frozen=True)
 class LokiDisk:
-    """Loki deletes by age only: how much stored (compressed) log data a day its volume holds."""
+    """Loki deletes by age only: how much stored (compressed) log data a day its volume holds, and, when the
+    operator estimates the daily volume (logs.daily_volume; no cited figure exists for "a pod's logs"), the
+    use over the retention. Loki has no size cap: a full volume makes its writes fail."""
 
     pvc_bytes: int
     retention_days: float
+    bytes_per_day: int | None = None  # the operator's estimate; None: not projected
 
     @property
     def bytes_per_day_fits(self) -> float:
         """The most a day that still fits the volume for the whole retention (index and WAL included)."""
         return self.pvc_bytes / self.retention_days
 
+    @property
+    def bytes_needed(self) -> int | None:
+        return None if self.bytes_per_day is None else int(self.bytes_per_day * self.retention_days)
+
+    @property
+    def overflows(self) -> bool:
+        return self.bytes_needed is not None and self.bytes_needed > self.pvc_bytes
+
+    @property
+    def days_until_full(self) -> float | None:
+        return None if not self.bytes_per_day else self.pvc_bytes / self.bytes_per_day
+
 
 def loki_disk(answers: Answers) -> LokiDisk:
+    daily = answers.logs.daily_volume
     return LokiDisk(pvc_bytes=units.parse_quantity(answers.logs.pvc_size),
-                    retention_days=units.parse_duration(answers.logs.retention) / 86400)
+                    retention_days=units.parse_duration(answers.logs.retention) / 86400,
+                    bytes_per_day=units.parse_quantity(daily) if daily else None)
+
+
+def loki_overflow_warning(answers: Answers) -> str | None:
+    """Said when the operator's daily estimate does not fit the volume for the whole retention."""
+    loki = loki_disk(answers)
+    if not answers.apps.loki or not loki.overflows:
+        return None
+    return (f"at {answers.logs.daily_volume} a day ({label('logs.daily_volume')}), Loki needs ~{gib_text(loki.bytes_needed)} "
+            f"for {answers.logs.retention} but its {label('logs.pvc_size')} is {answers.logs.pvc_size}: the volume fills after "
+            f"~{days_text(loki.days_until_full)} and Loki's writes then fail (it deletes by age only); raise the volume or "
+            f"shorten the {label('logs.retention')}")
 
 
 @dataclass(frozen=True)
@@ -334,9 +362,10 @@ def days_text(d: float) -> str:
 
 def warnings(answers: Answers) -> list[str]:
     """Warnings about what the answers write: nothing about Prometheus or alerting when that app is off."""
+    loki = loki_overflow_warning(answers)
     if not answers.apps.kube_prometheus_stack:
-        return []
-    out = []
+        return [loki] if loki else []
+    out = [loki] if loki else []
     disk = prometheus_disk(answers)
     if disk.too_small:
         out.append(
@@ -380,7 +409,13 @@ def summary(answers: Answers) -> list[str]:
     else:
         lines.append(NO_METRICS)
     if answers.apps.loki:
-        fits = gib_text(loki_disk(answers).bytes_per_day_fits)
-        lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
-                     f"(no size cap): it holds at most ~{fits} of stored logs a day; how much your pods log decides")
+        loki = loki_disk(answers)
+        fits = gib_text(loki.bytes_per_day_fits)
+        if loki.bytes_needed is None:
+            lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
+                         f"(no size cap): it holds at most ~{fits} of stored logs a day; how much your pods log decides "
+                         f"(give {label('logs.daily_volume')} to project it)")
+        else:
+            lines.append(f"Loki disk: ~{gib_text(loki.bytes_needed)} for {answers.logs.retention} at {answers.logs.daily_volume} "
+                         f"a day (your estimate); volume {answers.logs.pvc_size}, holds at most ~{fits} a day, deleted by age only")
     return lines

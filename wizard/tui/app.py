@@ -33,6 +33,16 @@ NARROW_COLUMNS = 90  # below this the step sidebar folds away; the title still s
 SECRETS_SKIP = "1Password items not checked: you chose Skip on the Secrets step"
 
 
+def _shown(widget, pane) -> bool:
+    """Displayed, and so is every container up to the step pane (a folded Advanced options hides its fields)."""
+    node = widget
+    while node is not None and node is not pane:
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
 class WizardApp(App[int]):
     """Walks the quickstart; writes nothing before the operator confirms on the Review step."""
 
@@ -192,7 +202,7 @@ class WizardApp(App[int]):
     async def _submitted(self, event: FieldSubmitted) -> None:
         """Enter: the next field of this step, or on its last field the next step."""
         pane = self.query_one(f"#step-{self.index}")
-        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and w.display]
+        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and _shown(w, pane)]
         if self.focused in fields and fields.index(self.focused) + 1 < len(fields):
             fields[fields.index(self.focused) + 1].focus()
         else:
@@ -235,7 +245,7 @@ class WizardApp(App[int]):
     def _focus_first(self, pane) -> None:
         if self.focused is not None and self.focused is not pane and pane in self.focused.ancestors:
             return  # keys typed before this ran already moved into the step: never yank focus back
-        focusable = [w for w in pane.query("Input, Switch, RadioSet") if w.focusable and w.display]
+        focusable = [w for w in pane.query("Input, Switch, RadioSet") if w.focusable and _shown(w, pane)]
         (focusable[0] if focusable else self.query_one("#next", Button)).focus()
         if not focusable:
             pane.scroll_home(animate=False)
