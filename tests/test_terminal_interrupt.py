@@ -9,6 +9,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli, shared_data
 from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
 from wizard.apply import JOURNAL, LOCK, SCRATCH
@@ -25,7 +27,8 @@ def _wizard_pid(term) -> int:
     return int(pid)
 
 
-def test_sigterm_while_the_wizard_puts_files_in_place_waits_for_the_write(tmp_path, terminal_factory):  # noqa: F811
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_while_the_wizard_puts_files_in_place_waits_for_the_write(tmp_path, terminal_factory, sig):  # noqa: F811
     repo = tmp_path / "home-ops"
     flux_repo(repo)
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
@@ -55,10 +58,15 @@ def test_sigterm_while_the_wizard_puts_files_in_place_waits_for_the_write(tmp_pa
     while not (pause / "paused").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert (pause / "paused").read_text().startswith("renamed "), term.screen()
-    os.kill(_wizard_pid(term), signal.SIGTERM)  # one file is in place, the others are not yet
+    os.kill(_wizard_pid(term), sig)  # one file is in place, the others are not yet
     time.sleep(0.5)
     (pause / "resume").touch()
-    assert exit_code(repo, timeout=30) == f"EXIT={128 + signal.SIGTERM}"  # SIGTERM still ends the wizard ...
+    if sig == signal.SIGTERM:
+        assert exit_code(repo, timeout=30) == f"EXIT={128 + signal.SIGTERM}"  # SIGTERM still ends the wizard ...
+    else:  # Ctrl+C's signal ends it as cancelled, saying the truth: the write had completed
+        assert exit_code(repo, timeout=30) == "EXIT=130"
+        said = " ".join(term.history().split())
+        assert "cancelled after the write had completed: all" in said and "nothing was written" not in said, said
     # ... once the write is complete: every file new, no journal, no staging area, no lock
     assert "retention: 60d" in (repo / KPS).read_text()
     for leftover in (JOURNAL, f"{JOURNAL}.new", SCRATCH, LOCK):

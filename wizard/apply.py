@@ -166,6 +166,16 @@ class _Hold:
 
 
 _held: dict[Path, _Hold] = {}  # repo -> the lock this process holds (nested users share it)
+_completed: list[str] = []  # paths of the writes this run completed (an interrupt after them must say so)
+
+
+def completed_writes() -> list[str]:
+    """The paths this run has written (complete writes only: an interrupted write is undone or finished)."""
+    return list(_completed)
+
+
+def forget_completed_writes() -> None:
+    _completed.clear()
 
 
 def _lock_wait() -> float:
@@ -415,6 +425,7 @@ def apply(repo: Path, changes: list[FileChange], progress: Callable[[str], None]
             )
         _write(root, todo, progress, deferred)
         hold.wrote = True
+        _completed.extend(change.path for change, _ in todo)
         if deferred.pending:
             raise Cancelled(
                 f"interrupted while the files were being put in place: the write was completed first, "

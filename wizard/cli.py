@@ -176,6 +176,9 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed usage (exit 2) or --help/--version (exit 0)
         return int(exc.code or 0)
+    apply = sys.modules.get("wizard.apply")
+    if apply is not None:  # main() called again in one process (tests): this run has written nothing yet
+        apply.forget_completed_writes()
     try:
         return _dispatch(args, out, err)
     except WizardError as exc:
@@ -183,13 +186,24 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             print(f"obs-wizard: {line}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        print("obs-wizard: cancelled; nothing was written", file=err)
+        print(f"obs-wizard: {_cancelled()}", file=err)
         return int(Exit.CANCELLED)
     except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
         print(f"obs-wizard: internal error ({exc.__class__.__name__}); nothing was written. Please report this.", file=err)
         if os.environ.get("OBS_WIZARD_DEBUG"):
             raise
         return int(Exit.INTERNAL)
+
+
+def _cancelled() -> str:
+    """The truth about an interrupt: a write this run completed (the wizard writes, then an interrupt that
+    waited for the commit lands) is said, never "nothing was written"."""
+    apply = sys.modules.get("wizard.apply")
+    written = apply.completed_writes() if apply is not None else []
+    if written:
+        return (f"cancelled after the write had completed: all {len(written)} file(s) of the plan were written "
+                "(review them with `git diff`)")
+    return "cancelled; nothing was written"
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
