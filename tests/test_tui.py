@@ -14,6 +14,7 @@ from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.write_log import WritePane
 from wizard.tui.components.review import ReviewPane
 
 NS = "kubernetes/apps/observability"
@@ -342,6 +343,11 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, fixed_data_paths):
         await pilot.pause()
         await pilot.press("y")
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        # The log follows its newest line; settle that scroll before the picture (it otherwise lands a
+        # refresh earlier or later, and the scrollbar with it).
+        await pilot.wait_for_scheduled_animations()
+        app.query_one(WritePane).scroll_end(animate=False, immediate=True)
         await pilot.pause()
         _quiet_cursor(app)
 
