@@ -269,7 +269,8 @@ def test_snapshot_disk_chart(snap_compare, tmp_path, monkeypatch, theme):
     assert snap_compare(themed_app(tmp_path, monkeypatch, theme), run_before=run_before, terminal_size=(80, 24))
 
 
-def test_snapshot_latency_bar_on_the_alerts_step(snap_compare, tmp_path):
+@pytest.mark.parametrize("theme", THEMES)
+def test_snapshot_latency_bar_on_the_alerts_step(snap_compare, tmp_path, monkeypatch, theme):
     async def run_before(pilot) -> None:
         await pilot.press("ctrl+n")
         await fill(pilot.app, pilot, CLUSTER)
@@ -280,4 +281,4 @@ def test_snapshot_latency_bar_on_the_alerts_step(snap_compare, tmp_path):
         pilot.app.query_one("#alerts-latency").scroll_visible(top=True, animate=False)
         await pilot.pause()
 
-    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+    assert snap_compare(themed_app(tmp_path, monkeypatch, theme), run_before=run_before, terminal_size=(80, 24))

@@ -192,3 +192,22 @@ async def test_back_after_a_failed_write_goes_to_review_with_the_sidebar(tmp_pat
             assert str(steps.get_option(f"nav-{REVIEW}").prompt).startswith("▸ Review")
             assert str(steps.get_option(f"nav-{WRITE}").prompt).startswith("  Write")
     assert not (repo / "kubernetes/apps/observability").exists()
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "no_color"])
+def test_snapshot_conflicts_at_the_top_of_review(snap_compare, edited_repo, monkeypatch, theme):
+    from tests.test_tui import _quiet_cursor, snapshot_app
+
+    if theme == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = snapshot_app(edited_repo.parent)  # the hand-edited repo
+    if theme == "light":
+        app.theme = "textual-light"
+
+    async def run_before(pilot) -> None:
+        await review_with_conflicts(pilot.app, pilot)
+        pick(next(iter(pilot.app.query(ConflictPicker))), "ours")  # one settled, one still open
+        await pilot.pause()
+        _quiet_cursor(pilot.app)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

@@ -434,3 +434,9 @@ def test_snapshot_secrets_guidance_unreachable_no_color(snap_compare, tmp_path, 
         await _show_guide(pilot, check_unreachable=True)
 
     assert snap_compare(_secrets_snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_secrets_guidance_light_theme(snap_compare, tmp_path):
+    app = _secrets_snapshot_app(tmp_path)
+    app.theme = "textual-light"
+    assert snap_compare(app, run_before=_show_guide, terminal_size=(80, 24))
