@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
@@ -182,3 +183,23 @@ async def test_keys_typed_before_the_step_settles_keep_their_field(tmp_path):
         await app._go(2)  # entering another step still starts at its first field
         await pilot.pause()
         assert app.focused.id == "input-metrics-scrape_interval"
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "no_color"])
+def test_snapshot_help_for_the_focused_field(snap_compare, tmp_path, monkeypatch, theme):
+    from tests.test_tui import _quiet_cursor, snapshot_app
+
+    if theme == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = snapshot_app(tmp_path)
+    if theme == "light":
+        app.theme = "textual-light"
+
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        _quiet_cursor(pilot.app)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
