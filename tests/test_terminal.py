@@ -55,6 +55,18 @@ class Terminal:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True, timeout=10)
 
 
+def wizard_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of obs-wizard in the pane: the ../shared data (without it the wizard refuses the
+    missing folders), a private cache, a colour terminal, and the caller's PATH, HOME, PYTHONPATH, strictness."""
+    crds, charts = shared_data()
+    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color", **extra}
+    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    return env
+
+
 def exit_code(repo: Path, timeout: float = 15) -> str:
     """What the shell recorded when obs-wizard exited in the terminal."""
     deadline = time.monotonic() + timeout
@@ -82,12 +94,7 @@ def terminal_factory():
 def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
     repo = tmp_path / "home-ops"
     flux_repo(repo)
-    crds, charts = shared_data()
-    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
-    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
+    env = wizard_env(tmp_path)
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a first run")
     term.keys("C-n")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import time
 
-from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli, shared_data
-from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
+from tests.test_terminal import exit_code, terminal_factory, wizard_env  # noqa: F401 - the fixture
 
 KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
 
@@ -18,12 +17,7 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     helmrelease = repo / KPS
     helmrelease.write_text(helmrelease.read_text().replace("retention: 30d", "retention: 45d"))  # a hand edit
-    crds, charts = shared_data()  # without ../shared the wizard would refuse the missing folders
-    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "xterm-256color"}
-    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
+    env = wizard_env(tmp_path)
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a re-run")
     term.keys("C-n")

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli, shared_data
-from tests.test_terminal import exit_code, terminal_factory  # noqa: F401 - the fixture
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
+from tests.test_terminal import exit_code, terminal_factory, wizard_env  # noqa: F401 - the fixture
 from wizard.apply import JOURNAL, LOCK, SCRATCH
 
 KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
@@ -34,12 +34,7 @@ def test_an_interrupt_while_the_wizard_puts_files_in_place_waits_for_the_write(t
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     pause = tmp_path / "pause"
     pause.mkdir()
-    crds, charts = shared_data()
-    env = {"OBS_WIZARD_CRD_DIR": str(crds), "OBS_WIZARD_CHARTS_DIR": str(charts), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "TERM": "xterm-256color", "OBS_WIZARD_TEST_PAUSE": f"{pause}:renamed "}  # after the first file is in place
-    for key in ("PATH", "HOME", "OBS_WIZARD_STRICT_TOOLS", "PYTHONPATH"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
+    env = wizard_env(tmp_path, OBS_WIZARD_TEST_PAUSE=f"{pause}:renamed ")  # after the first file is in place
     term = terminal_factory(f"obs-wizard --repo {shlex.quote(str(repo))}", repo, env)
     term.wait_for("This is a re-run")
     term.keys("C-n")

@@ -11,10 +11,9 @@ chart renders and the Flux Alert in test_docs.py.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from wizard import render, sizing, units
+from wizard import docs_table, render, sizing, units
 from wizard.model import Answers
 from wizard.validate.extract import helmrelease_values
 
@@ -121,11 +120,8 @@ def table() -> str:
 
 
 def replace_block(document: str) -> str:
-    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
-    return document[:start] + "\n" + table() + document[end:]
+    return docs_table.replace_between(document, BEGIN, END, table())
 
 
 if __name__ == "__main__":  # regenerate quickstart.md in place
-    path = Path(__file__).resolve().parent.parent / "quickstart.md"
-    path.write_text(replace_block(path.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"updated {path}")
+    docs_table.regenerate_quickstart(replace_block)

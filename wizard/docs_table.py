@@ -72,12 +72,22 @@ def table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def replace_between(document: str, begin: str, end: str, body: str) -> str:
+    """``document`` with what lies between the ``begin`` and ``end`` markers replaced by ``body``."""
+    start, stop = document.index(begin) + len(begin), document.index(end)
+    return document[:start] + "\n" + body + document[stop:]
+
+
+def regenerate_quickstart(replace) -> None:
+    """Rewrite quickstart.md in place through ``replace`` (document -> document)."""
+    path = Path(__file__).resolve().parent.parent / "quickstart.md"
+    path.write_text(replace(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated {path}")
+
+
 def replace_block(document: str) -> str:
-    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
-    return document[:start] + "\n" + table() + document[end:]
+    return replace_between(document, BEGIN, END, table())
 
 
 if __name__ == "__main__":  # regenerate quickstart.md in place
-    path = Path(__file__).resolve().parent.parent / "quickstart.md"
-    path.write_text(replace_block(path.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"updated {path}")
+    regenerate_quickstart(replace_block)
