@@ -130,7 +130,7 @@ def secret_check(runs: int, latency: float = 0.1) -> tuple[float, int]:
     """The whole 1Password check against the local Connect with ``latency`` on every request."""
     sys.path.insert(0, str(ROOT))
     from tests.fake_connect import FakeConnect, Vault, login_item, secure_note
-    from wizard import answers_file
+    from wizard.answers import answers_file
     from wizard.onepassword.check import run_checks
     from wizard.onepassword.gateway import ConnectGateway
 
@@ -231,7 +231,8 @@ def main() -> None:
     if not args.no_e2e:
         measured = alert_margin()
         if measured:
-            from wizard import answers_file, sizing
+            from wizard.answers import answers_file
+            from wizard.render import sizing
 
             latency, margin, heartbeat = measured
             budget = sizing.alert_latency(answers_file.load(ANSWERS)).total

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard import answers_file, cli, tools
+from wizard import cli
+from wizard.answers import answers_file
+from wizard.validate import tools
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -31,7 +33,7 @@ def _hermetic_environment(monkeypatch, _cache_home, _assembled_charts_src):
     # Never the internet, never a developer's cluster: downloads go to a closed local port, kubectl has no context.
     monkeypatch.setenv("OBS_WIZARD_UPSTREAM_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("KUBECONFIG", str(_cache_home / "no-kubeconfig"))
-    monkeypatch.setattr("wizard.upstream._UNREACHABLE", {})
+    monkeypatch.setattr("wizard.validate.upstream._UNREACHABLE", {})
     if (SHARED / "crds").is_dir():
         monkeypatch.setenv("OBS_WIZARD_CRD_DIR", str(SHARED / "crds"))
     if (SHARED / "charts").is_dir():
@@ -93,7 +95,7 @@ STAND_INS = ROOT / "tests" / "charts"
 def _assembled_charts_src(tmp_path_factory) -> Path | None:
     """../shared/charts-src with tests/charts stand-ins for the kube-prometheus-stack subcharts it does
     not have unpacked, as a folder of symlinks (nothing is copied); None when ../shared lacks it."""
-    from wizard import charts
+    from wizard.render import charts
 
     shared = SHARED / "charts-src"
     if not shared.is_dir():

@@ -33,9 +33,10 @@ import pytest
 import yaml
 
 from tests.conftest import MINIMAL_ANSWERS, SHARED, need, require_tool
-from wizard import answers_file, render, sizing
+from wizard.answers import answers_file
+from wizard.render import render, sizing
+from wizard.render.extract import helmrelease_values, prometheus_rules
 from wizard.validate.alertmanager import URL_FILE_STAND_IN, amtool_copy, effective_config
-from wizard.validate.extract import helmrelease_values, prometheus_rules
 
 DEADLINE_SECONDS = 240  # give up well after the 180 s target, so a slow run fails instead of hanging
 TARGET_SECONDS = 180

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, flux_repo, nothing_written, run_cli
-from wizard import answers_file
-from wizard.errors import AnswersInvalid
-from wizard.model import Answers
+from wizard.answers import answers_file
+from wizard.answers.model import Answers
+from wizard.base.errors import AnswersInvalid
 
 MINIMAL = "cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
 
@@ -201,7 +201,7 @@ def test_schema_command_prints_the_model_schema():
 
 def test_the_interactive_front_ends_save_the_same_minimal_file_as_headless():
     """The wizard and the plain prompts save what their Draft holds; no empty sections like `logs: {}`."""
-    from wizard import form
+    from wizard.answers import form
 
     headless = answers_file.dump(answers_file.parse(MINIMAL_ANSWERS, "answers.yaml"))
     draft = form.Draft({"cluster": {"domain": "example.com", "node_count": 3, "storage_class": "local-path"}})

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL_ANSWERS, flux_repo, require_tool, run_cli
-from wizard import answers_file, render
+from wizard.answers import answers_file
+from wizard.render import render
 from wizard.validate import validate_files
 
 NS = "kubernetes/apps/observability"

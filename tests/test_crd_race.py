@@ -7,7 +7,8 @@ import re
 import pytest
 
 from tests.conftest import MINIMAL_ANSWERS, SHARED, need
-from wizard import answers_file, render
+from wizard.answers import answers_file
+from wizard.render import render
 from wizard.validate.crd_race import CHART_CRD_GROUPS, check_crd_race
 
 NS = "kubernetes/apps/observability"

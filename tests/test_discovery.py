@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import MINIMAL_ANSWERS, all_checks_passed, flux_repo, run_cli, snapshot_tree
-from wizard.discovery import discover
+from wizard.repo.discovery import discover
 
 NS = "kubernetes/apps/observability"
 
@@ -531,7 +531,7 @@ def test_a_repo_without_flux_is_refused_unless_init_layout(tmp_path, kubectl):
 
 
 def test_the_interactive_front_ends_refuse_a_non_flux_repo_too(tmp_path):
-    from wizard.errors import BadInput
+    from wizard.base.errors import BadInput
     from wizard.session import Session
 
     with pytest.raises(BadInput, match="not a Flux repo"):
@@ -647,7 +647,7 @@ def test_adopting_a_release_that_hands_off_grafana_and_alertmanager_is_refused_w
 
 
 def test_the_consistency_check_passes_obs_wizards_own_render(example_answers):
-    from wizard import render
+    from wizard.render import render
     from wizard.validate.consistency import check_release_consistency
 
     assert check_release_consistency(render.render(example_answers)).findings == []

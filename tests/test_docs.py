@@ -6,13 +6,13 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT, need
-from wizard import docs_table
-from wizard.model import SECTIONS
+from wizard.answers import docs_table
+from wizard.answers.model import SECTIONS
 
 
 def test_quickstart_variable_table_is_generated_from_the_model():
     text = (ROOT / "quickstart.md").read_text(encoding="utf-8")
-    assert docs_table.replace_block(text) == text, "run `python -m wizard.docs_table` to regenerate quickstart.md"
+    assert docs_table.replace_block(text) == text, "run `python -m wizard.answers.docs_table` to regenerate quickstart.md"
     for section, model in SECTIONS:
         for name in model.model_fields:
             assert f"| `{section}.{name}` |" in text
@@ -49,7 +49,7 @@ def test_golden_tree_passes_yamllint_with_the_cluster_template_style(tmp_path):
         import yamllint  # noqa: F401
     except ImportError:
         need(False, "yamllint is not installed (pip install yamllint)")
-    from wizard import answers_file
+    from wizard.answers import answers_file
 
     config = tmp_path / "yamllint.yaml"
     config.write_text(CLUSTER_TEMPLATE_YAMLLINT)
@@ -65,15 +65,16 @@ def test_golden_tree_passes_yamllint_with_the_cluster_template_style(tmp_path):
 
 # --- the alert table ("What each alert covers") ------------------------------------------------------
 
-from wizard import alerts_table, render, sizing, units  # noqa: E402
-from wizard.validate.extract import documents  # noqa: E402
+from wizard.answers import units  # noqa: E402
+from wizard.render import alerts_table, render, sizing  # noqa: E402
+from wizard.render.extract import documents  # noqa: E402
 
 APP_SETS = ({}, {"alloy": False}, {"loki": False, "alloy": False})
 
 
 def test_quickstart_alert_table_is_generated_from_the_render():
     text = (ROOT / "quickstart.md").read_text(encoding="utf-8")
-    assert alerts_table.replace_block(text) == text, "run `python -m wizard.alerts_table` to regenerate quickstart.md"
+    assert alerts_table.replace_block(text) == text, "run `python -m wizard.render.alerts_table` to regenerate quickstart.md"
     for rule in alerts_table.rules(alerts_table.answers()):
         assert f"| `{rule['alert']}` | {rule['labels']['severity']} |" in text
 

@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, all_checks_passed, flux_repo, nothing_written, run_cli, snapshot_tree
-from wizard import apply as apply_module
-from wizard.errors import BadInput
+from tests.conftest import (
+    EXAMPLE_ANSWERS,
+    MINIMAL_ANSWERS,
+    ROOT,
+    all_checks_passed,
+    flux_repo,
+    nothing_written,
+    run_cli,
+    snapshot_tree,
+)
+from wizard.base.errors import BadInput
+from wizard.write import apply as apply_module
 
 NS = "kubernetes/apps/observability"
 
@@ -207,7 +216,7 @@ def test_namespace_kustomization_is_edited_in_place_keeping_entries_order_and_co
 
 
 def test_namespace_kustomization_keeps_its_header_comment_and_list_style():
-    from wizard.namespace_kustomization import merge
+    from wizard.repo.namespace_kustomization import merge
 
     old = ("# owned by the platform team\n---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
            "namespace: observability\nresources:\n- ./namespace.yaml\n- ./headlamp/ks.yaml  # keep me\n")
@@ -362,7 +371,7 @@ def test_unreadable_state_is_a_clear_error_in_every_mode(repo):
     result = write(repo)
     assert result.code == 2
     assert "state.json: unreadable (JSONDecodeError); restore it from git" in result.err
-    from wizard.errors import BadInput
+    from wizard.base.errors import BadInput
     from wizard.session import Session
 
     with pytest.raises(BadInput, match="restore it from git"):

@@ -255,7 +255,7 @@ def test_two_runs_at_once_end_in_one_consistent_tree(trees, tmp_path):
 
 def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatch):
     from tests.conftest import run_cli
-    from wizard import apply as apply_module
+    from wizard.write import apply as apply_module
 
     repo = tmp_path / "repo"
     shutil.copytree(trees["before"], repo, symlinks=True)
@@ -547,7 +547,7 @@ def test_check_piped_into_head_keeps_the_drift_exit_code(tmp_path):
 def test_every_exit_code_is_documented_in_the_readme_and_the_help():
     import re
 
-    from wizard.errors import Exit
+    from wizard.base.errors import Exit
 
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
@@ -568,7 +568,7 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
     repo = flux_repo(tmp_path / "home-ops")
     before = set(snapshot_tree(repo))
     holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                               "from wizard.apply import repo_lock\nwith repo_lock(Path(sys.argv[1])):\n"
+                               "from wizard.write.apply import repo_lock\nwith repo_lock(Path(sys.argv[1])):\n"
                                "    print('held', flush=True); sys.stdin.readline()", str(repo)],
                               env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

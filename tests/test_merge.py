@@ -8,9 +8,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, run_cli, snapshot_tree, flux_repo
-from wizard import answers_file, render
-from wizard.merge import UNKNOWN, Conflict, merge_texts
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, flux_repo, run_cli, snapshot_tree
+from wizard.answers import answers_file
+from wizard.render import render
+from wizard.repo.merge import UNKNOWN, Conflict, merge_texts
 
 NS = "kubernetes/apps/observability"
 

@@ -31,7 +31,7 @@ def test_the_wheel_ships_the_templates_and_renders_from_them(tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-        "from wizard import answers_file, render; "
+        "from wizard.answers import answers_file; from wizard.render import render; "
         "assert render.TEMPLATES_DIR == Path(sys.argv[1]) / 'wizard' / 'templates', render.TEMPLATES_DIR; "
         "files = render.render(answers_file.load(Path(sys.argv[2]))); "
         "print(files['kubernetes/apps/observability/loki/app/helmrelease.yaml'], end='')"

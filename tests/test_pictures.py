@@ -1,7 +1,7 @@
 """The pictures (issue 13): the platform diagram, the disk chart and the alert-latency bar.
 
-Their data comes from the answers (wizard/platform_map.py, wizard/sizing.py), drawn without Textual
-(wizard/boxart.py) and shown by Textual widgets; Pilot tests change the answers and watch them follow.
+Their data comes from the answers (wizard/render/platform_map.py, wizard/render/sizing.py), drawn without Textual
+(wizard/render/boxart.py) and shown by Textual widgets; Pilot tests change the answers and watch them follow.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import MINIMAL_ANSWERS, ROOT, flux_repo, run_cli
 from tests.test_tui import CLUSTER, LAST_FORM, REVIEW, _quiet_cursor, fill, goto_review, make_app, snapshot_app
-from wizard import answers_file, bars, boxart, platform_map, sizing, units
+from wizard.answers import answers_file, units
+from wizard.render import bars, boxart, platform_map, sizing
 
 BOX_CHARS = set("╭╮╰╯─│┌┐└┘╌┆▶◀▼▲┬├")
 
@@ -75,14 +76,14 @@ def test_ascii_mode_draws_without_box_characters():
 
 
 def test_the_headless_path_stays_free_of_textual():
-    code = ("import sys; from wizard import platform_map, boxart, sizing, headless; "
+    code = ("import sys; from wizard import headless; from wizard.render import boxart, platform_map, sizing; "
             "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_a_first_run_draft_shows_what_is_known():
-    from wizard.form import Draft
+    from wizard.answers.form import Draft
 
     pmap = platform_map.from_draft(Draft({"grafana": {"gateway_name": "edge"}}))
     assert pmap.box("route").lines[:2] == ("grafana.<domain>", "kube-system/edge")

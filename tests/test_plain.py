@@ -11,9 +11,20 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import (EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT, flux_repo, nothing_written, require_tool, run_cli,
-                            shared_data, snapshot_tree)
-from wizard import answers_file, form, plain, plan
+from tests.conftest import (
+    EXAMPLE_ANSWERS,
+    MINIMAL_ANSWERS,
+    ROOT,
+    flux_repo,
+    nothing_written,
+    require_tool,
+    run_cli,
+    shared_data,
+    snapshot_tree,
+)
+from wizard.answers import answers_file, form
+from wizard.plain import prompts as plain
+from wizard.write import plan
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
 
@@ -50,7 +61,7 @@ def test_a_full_plain_run_writes_the_expected_files(repo):
     code, out = run_plain(repo, keystrokes(CLUSTER, WRITE))  # write these files? write without checking?
     assert code == 0, out
     assert "== Cluster ==" in out and "== Review ==" in out and "done: 21 file(s)" in out
-    from wizard.sizing import NO_HEARTBEAT
+    from wizard.render.sizing import NO_HEARTBEAT
 
     assert f"warning: {NO_HEARTBEAT}" in out.split("== Review ==")[1]  # said before "write these files?"
     for golden in (ROOT / "kubernetes").rglob("*.yaml"):
@@ -393,7 +404,7 @@ def test_no_heartbeat_and_skipped_checks_are_said_not_passed(repo, monkeypatch, 
     monkeypatch.setenv("PATH", str(empty))  # no kubectl, promtool, amtool: those checks are skipped
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
     monkeypatch.delenv("OBS_WIZARD_STRICT", raising=False)
-    from wizard.sizing import NO_HEARTBEAT
+    from wizard.render.sizing import NO_HEARTBEAT
 
     code, out = run_plain(repo, keystrokes(CLUSTER, WRITE))
     assert code == 0, out
@@ -434,7 +445,7 @@ def test_a_rule_across_sections_is_settled_after_the_advanced_question(repo, ask
 
 
 def test_review_with_kube_prometheus_stack_off_prints_no_prometheus_lines(repo):
-    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+    from wizard.render.sizing import NO_HEARTBEAT, NO_METRICS
 
     code, out = run_plain(repo, off_keys())  # "Write these files?" no
     assert code == 130 and nothing_written(repo)

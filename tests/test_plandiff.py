@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, require_tool, run_cli, snapshot_tree, flux_repo
-from wizard import apply, plan, state
-from wizard.answers_file import parse
+from tests.conftest import EXAMPLE_ANSWERS, flux_repo, require_tool, run_cli, snapshot_tree
+from wizard.answers.answers_file import parse
+from wizard.repo import state
+from wizard.write import apply, plan
 
 NS = "kubernetes/apps/observability"
 LOKI = f"{NS}/loki/app/helmrelease.yaml"
@@ -316,6 +317,6 @@ def test_a_keep_mine_pick_in_the_wizard_updates_the_answers_it_saves(repo, tmp_p
 
 
 def answers_file_load(path: Path):
-    from wizard import answers_file as module
+    from wizard.answers import answers_file as module
 
     return module.load(path)

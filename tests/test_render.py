@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT
-from wizard import answers_file, render
+from wizard.answers import answers_file
+from wizard.render import render
 
 NS = "kubernetes/apps/observability"
 
@@ -311,7 +312,7 @@ def _scalars(node):
 
 
 def test_nothing_secret_is_rendered(files):
-    from wizard.secret_guard import looks_secret
+    from wizard.answers.secret_guard import looks_secret
 
     for path in files:
         for doc in docs(files, path):

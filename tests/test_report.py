@@ -115,7 +115,7 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
     from prompt_toolkit.output import DummyOutput
 
     from tests.test_plain import CLUSTER, WRITE, keystrokes
-    from wizard import plain
+    from wizard.plain import prompts as plain
 
     repo = flux_repo(tmp_path / "home-ops")
     out = io.StringIO()

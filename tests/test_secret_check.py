@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, run_cli, snapshot_tree, flux_repo, nothing_written
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, flux_repo, nothing_written, run_cli, snapshot_tree
 from tests.fake_connect import FakeConnect, Field, Forced, Item, Vault, go_parse_query, login_item, secure_note
-from wizard import answers_file
+from wizard.answers import answers_file
 from wizard.onepassword.check import field_outcomes, run_checks, webhook_outcome
 from wizard.onepassword.gateway import ConnectGateway, ItemField
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from tests.conftest import MINIMAL_ANSWERS, flux_repo, run_cli
-from wizard import answers_file, render, sizing, yamlio
-from wizard.validate.extract import helmrelease_values
+from wizard.answers import answers_file
+from wizard.base import yamlio
+from wizard.render import render, sizing
+from wizard.render.extract import helmrelease_values
 
 HEARTBEAT = "secrets:\n  heartbeat_item: alertmanager\n"
 
@@ -17,7 +19,7 @@ def parse(extra: str = ""):
 
 def test_disk_estimate_follows_the_documented_formula():
     estimate = sizing.prometheus_disk(parse())
-    # platform + three control-plane nodes + three nodes of 30 pods (the figures cited in wizard/sizing.py)
+    # platform + three control-plane nodes + three nodes of 30 pods (the figures cited in wizard/render/sizing.py)
     series = 15_000 + 3 * 12_000 + 3 * (2_500 + 30 * 180)
     assert estimate.series == series == 74_700  # the old 31,000 left the control plane out
     assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~15.6Gi
@@ -44,7 +46,7 @@ def test_small_volume_warns_with_field_labels_and_keeps_the_answer():
 
 
 def units_cap(answers) -> int:
-    from wizard import units
+    from wizard.answers import units
 
     return units.parse_bytesize(answers.metrics.effective_retention_size)
 
@@ -183,7 +185,7 @@ def test_external_urls_are_pages_a_person_can_open():
 def test_heartbeat_and_slack_cannot_share_a_field():
     import pytest
 
-    from wizard.answers_file import AnswersInvalid
+    from wizard.answers.answers_file import AnswersInvalid
 
     with pytest.raises(AnswersInvalid) as caught:
         parse("secrets:\n  heartbeat_item: alertmanager\n  heartbeat_url_field: SLACK_WEBHOOK_URL\n")

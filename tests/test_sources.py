@@ -15,8 +15,9 @@ import pytest
 
 from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, need, run_cli
 from tests.fake_kube import FakeKube, Silent, kubeconfig
-from wizard import answers_file, render, upstream
-from wizard.validate import validate_files
+from wizard.answers import answers_file
+from wizard.render import render
+from wizard.validate import upstream, validate_files
 
 NS = "kubernetes/apps/observability"
 
@@ -104,7 +105,7 @@ def test_first_use_downloads_the_pinned_files_then_runs_from_the_cache(plain_ins
     cached = plain_install / "cache/obs-wizard/upstream"
     assert (cached / "crds/helmreleases.yaml").read_bytes() == (shared / "crds/helmreleases.yaml").read_bytes()
     # The mirror is gone: the cache answers, each file checked against its pin again.
-    monkeypatch.setattr("wizard.upstream._UNREACHABLE", {})
+    monkeypatch.setattr("wizard.validate.upstream._UNREACHABLE", {})
     report, outcome = checks(files)
     assert outcome["crd-schema"].status == "passed" and outcome["chart-values"].status == "passed"
     # A cached file that changed is not trusted: it is fetched again, and here that fails.

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
 from tests.test_terminal import exit_code, terminal_factory, wizard_env  # noqa: F401 - the fixture
-from wizard.apply import JOURNAL, LOCK, SCRATCH
+from wizard.write.apply import JOURNAL, LOCK, SCRATCH
 
 KPS = "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml"
 

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL_ANSWERS, require_tool
-from wizard import answers_file, render, yamlio
-from wizard.alloy_syntax import problems
+from wizard.answers import answers_file
+from wizard.base import yamlio
+from wizard.render import render
+from wizard.render.extract import helmrelease_values
 from wizard.validate import check_flux_variables
 from wizard.validate.alertmanager import URL_FILE_STAND_IN, amtool_copy, check_alertmanager, effective_config
+from wizard.validate.alloy_syntax import problems
 from wizard.validate.chart_values import FREE_FORM, check_chart_values
-from wizard.validate.extract import helmrelease_values
 from wizard.validate.rules import check_rules
 
 NS = "kubernetes/apps/observability"
@@ -423,7 +425,7 @@ def test_every_self_monitoring_alert_has_a_unit_test_that_fires_it_and_one_that_
     """Each rendered alert is expected to fire at some eval_time and to be quiet at another (not before its time)."""
     import yaml
 
-    from wizard.validate.extract import prometheus_rules
+    from wizard.render.extract import prometheus_rules
     from wizard.validate.rules import timings
 
     a = answers()

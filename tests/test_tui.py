@@ -7,15 +7,24 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Switch
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, all_checks_passed, flux_repo, nothing_written, shared_data, snapshot_tree
-from wizard import answers_file
-from wizard.form import steps
+from tests.conftest import (
+    EXAMPLE_ANSWERS,
+    ROOT,
+    SHARED,
+    all_checks_passed,
+    flux_repo,
+    nothing_written,
+    shared_data,
+    snapshot_tree,
+)
+from wizard.answers import answers_file
+from wizard.answers.form import steps
 from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.field_row import FieldRow
-from wizard.tui.components.write_log import WritePane
 from wizard.tui.components.review import ReviewPane
+from wizard.tui.components.write_log import WritePane
 
 NS = "kubernetes/apps/observability"
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -131,7 +140,7 @@ async def test_sizing_estimate_updates_live(repo):
 
 
 async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo):
-    from wizard.sizing import NO_HEARTBEAT, NO_METRICS
+    from wizard.render.sizing import NO_HEARTBEAT, NO_METRICS
 
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,7 +11,7 @@ from textual.widgets import Button, Collapsible, Input, Select, Switch
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
 from tests.test_tui import CLUSTER, LAST_FORM, NS, REVIEW, fill, make_app
-from wizard.form import OTHER
+from wizard.answers.form import OTHER
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.secrets_guide import SecretsGuide
 
@@ -176,8 +176,8 @@ async def test_the_list_is_what_the_rendered_external_secrets_read(tmp_path):
         assert rows(app)[2:4] == [("not checked", "field username"), ("not checked", "field GF_ADMIN_PASSWORD")]
         assert rows(app)[-2:] == [("not checked", "item uptime"), ("not checked", "field HEARTBEAT_URL")]
         # exactly what the render's ExternalSecrets read: every item key and every label their templates index
-        from wizard import render
-        from wizard.validate.extract import documents
+        from wizard.render import render
+        from wizard.render.extract import documents
 
         rendered = render.render(app.draft.answers())
         keys = [e["extract"]["key"] for _, doc in documents(rendered, "ExternalSecret") for e in doc["spec"]["dataFrom"]]
@@ -280,7 +280,7 @@ async def test_how_to_reach_connect_names_the_service_discovery_found(tmp_path, 
 
 
 def test_discovery_reads_the_connect_service_from_the_connect_host(tmp_path):
-    from wizard.discovery import ConnectService, discover
+    from wizard.repo.discovery import ConnectService, discover
 
     repo = flux_repo(tmp_path / "home-ops")
     base = repo / "kubernetes/apps/external-secrets"
@@ -337,7 +337,7 @@ async def test_skip_on_the_secrets_step_is_remembered_on_review_and_done(tmp_pat
 def test_the_check_asks_only_for_what_the_render_reads(tmp_path):
     from tests.conftest import MINIMAL_ANSWERS
     from tests.fake_connect import FakeConnect, Vault, login_item, secure_note
-    from wizard import answers_file
+    from wizard.answers import answers_file
     from wizard.onepassword.check import NOTHING_TO_CHECK, check_connect
 
     vault = Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD), secure_note("alertmanager", SLACK_WEBHOOK_URL=WEBHOOK)])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from wizard import render
+from wizard.render import render
 from wizard.validate import validate_files
 from wizard.validate.crd_schema import check_documents
 from wizard.validate.wiring import CHECKS as WIRING_CHECKS
@@ -39,7 +39,7 @@ def test_heartbeat_and_routes_render_passes_every_check(crd_dir, charts_dir, kub
     """The optional parts: the heartbeat ExternalSecret and route (with a gatus bearer token too), HTTPRoutes for
     Prometheus and Alertmanager."""
     from tests.conftest import MINIMAL_ANSWERS
-    from wizard import answers_file
+    from wizard.answers import answers_file
     from wizard.validate import validate_answers_render
 
     require_tool("promtool")
@@ -132,7 +132,7 @@ def test_missing_kubectl_is_skipped_with_a_reason_or_fails_in_strict_mode(files,
 
 
 def test_the_valid_document_cache_never_hides_an_error(files, crd_dir):
-    from wizard.validcache import _path
+    from wizard.validate.validcache import _path
 
     assert errors(files, crd_dir) == []  # validated, remembered as valid
     assert _path().is_file()

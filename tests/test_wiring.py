@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED, need
-from wizard import charts, render
-from wizard.model import Answers
-from wizard.validate import check_rendered, validate_files
-from wizard.validate import helm_render
+from wizard.answers.model import Answers
+from wizard.render import charts, render
+from wizard.validate import check_rendered, helm_render, validate_files
 from wizard.validate.findings import Report
 
 BASE = "kubernetes/apps/observability"

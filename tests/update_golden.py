@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 from tests.conftest import EXAMPLE_ANSWERS, ROOT
-from wizard import answers_file, render
+from wizard.answers import answers_file
+from wizard.render import render
 
 if __name__ == "__main__":
     shutil.rmtree(ROOT / "kubernetes", ignore_errors=True)

@@ -15,7 +15,7 @@ from typing import TextIO
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from wizard import __version__  # noqa: E402
-from wizard.errors import BadInput, Exit, WizardError  # noqa: E402
+from wizard.base.errors import BadInput, Exit, WizardError  # noqa: E402
 
 EPILOG = """\
 modes:
@@ -176,7 +176,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed usage (exit 2) or --help/--version (exit 0)
         return int(exc.code or 0)
-    apply = sys.modules.get("wizard.apply")
+    apply = sys.modules.get("wizard.write.apply")
     if apply is not None:  # main() called again in one process (tests): this run has written nothing yet
         apply.forget_completed_writes()
     try:
@@ -198,7 +198,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
 def _cancelled() -> str:
     """The truth about an interrupt: a write this run completed (the wizard writes, then an interrupt that
     waited for the commit lands) is said, never "nothing was written"."""
-    apply = sys.modules.get("wizard.apply")
+    apply = sys.modules.get("wizard.write.apply")
     written = apply.completed_writes() if apply is not None else []
     if written:
         return (f"cancelled after the write had completed: all {len(written)} file(s) of the plan were written "
@@ -208,13 +208,15 @@ def _cancelled() -> str:
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "schema":
-        from wizard.schema import answers_schema_text
+        from wizard.answers.schema import answers_schema_text
 
         out.write(answers_schema_text())
         return Exit.OK
 
-    from wizard import apply, headless, repo_paths
+    from wizard import headless
+    from wizard.repo import repo_paths
     from wizard.validate.findings import strict_from_env
+    from wizard.write import apply
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
@@ -270,11 +272,11 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
         )
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the front ends handle their own interrupts
     if plain:
-        from wizard.plain import run as run_plain
+        from wizard.plain.prompts import run as run_plain
 
         return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
-    from wizard.apply import signals_held_for_writers
     from wizard.tui.app import run as run_tui
+    from wizard.write.apply import signals_held_for_writers
 
     with signals_held_for_writers():  # the wizard writes in a worker thread: SIGINT/SIGTERM wait for the commit
         return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wizard import answers_file, apply, discovery, layout, plan, sizing, state, yamlio
-from wizard.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
-from wizard.model import Answers
+from wizard.answers import answers_file
+from wizard.answers.model import Answers
+from wizard.base import yamlio
+from wizard.base.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
+from wizard.render import sizing
+from wizard.repo import discovery, state
 from wizard.session import Session
 from wizard.validate import Report, validate_answers_render
+from wizard.write import apply, layout, plan
+
 
 @dataclass(frozen=True)
 class Sources:

@@ -11,8 +11,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
-from wizard import __version__, answers_file, discovery, layout, yamlio
-from wizard.errors import BadInput, Exit
+from wizard import __version__
+from wizard.answers import answers_file
+from wizard.base import yamlio
+from wizard.base.errors import BadInput, Exit
+from wizard.repo import discovery
+from wizard.write import layout
 
 
 def _node_count(repo: Path) -> int | None:

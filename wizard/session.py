@@ -10,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import answers_file, apply, crosscheck, discovery, layout, plan, render, repo_paths, state
-from wizard.errors import BadInput, ValidationFailed
-from wizard.form import Draft
-from wizard.model import Answers
+from wizard.answers import answers_file
+from wizard.answers.form import Draft
+from wizard.answers.model import Answers
+from wizard.base.errors import BadInput, ValidationFailed
+from wizard.render import render
+from wizard.repo import crosscheck, discovery, repo_paths, state
 from wizard.validate import Report, validate_answers_render
+from wizard.write import apply, layout, plan
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Session:
 
     def disk_notes(self) -> dict[str, str]:
         """A re-run: ``file says 45d`` per answer whose value on disk differs from the saved answer."""
-        from wizard.disk_notes import disk_notes
+        from wizard.write.disk_notes import disk_notes
 
         return disk_notes(self.saved, self.repo)
 

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from wizard.model import Answers
+from wizard.answers.model import Answers
 from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField, VaultRef
 
 Status = Literal["ok", "fail", "warn", "skipped"]
@@ -231,8 +231,8 @@ def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[
     Read from the render (``files``: the manifests as they will be on disk; default: ``answers``
     rendered), so the check asks for exactly what External Secrets will. The label that fills the Slack
     webhook Secret is checked as a webhook, the heartbeat Secret's URL label as a push URL."""
-    from wizard import render
     from wizard.onepassword.needs import needed_items
+    from wizard.render import render
 
     if files is None:
         files = render.render(answers)

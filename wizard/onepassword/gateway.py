@@ -14,8 +14,8 @@ import base64
 import json
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 

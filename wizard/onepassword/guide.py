@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from wizard.discovery import Discovery
-from wizard.model import Answers
+from wizard.answers.model import Answers
 from wizard.onepassword.check import Outcome
 from wizard.onepassword.needs import needed_items
+from wizard.repo.discovery import Discovery
 
 NOT_CHECKED = "not checked"
 #: Port on this machine that the suggested port-forward listens on.

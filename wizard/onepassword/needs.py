@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wizard.validate.extract import documents
+from wizard.render.extract import documents
 
 #: ``{{ index . "LABEL" }}`` or ``{{ .LABEL }}`` in a template value.
 _LABEL = re.compile(r'\{\{-?\s*(?:index\s+\.\s+"([^"]+)"|\.([A-Za-z_][A-Za-z0-9_]*))\s*-?\}\}')

@@ -10,13 +10,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Static, Switch
 
-from wizard import form, platform_map, sizing
-from wizard.errors import Exit, WizardError
+from wizard.answers import form
+from wizard.base.errors import Exit, WizardError
+from wizard.render import platform_map, sizing
 from wizard.session import Session
 from wizard.tui.components.confirm import Confirm
 from wizard.tui.components.conflict_picker import ConflictPicker
-from wizard.tui.components.done import DonePane
 from wizard.tui.components.disk_chart import DiskChart
+from wizard.tui.components.done import DonePane
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
@@ -183,7 +184,7 @@ class WizardApp(App[int]):
         """The Secrets step's list: what the current answers' ExternalSecrets read, and how to reach Connect."""
         for guide in self.query(SecretsGuide):
             from wizard.onepassword.guide import needs, reach_lines
-            from wizard.render import RenderError, render
+            from wizard.render.render import RenderError, render
 
             try:
                 answers = self.draft.answers()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from wizard.form import Question
+from wizard.answers.form import Question
 
 
 @dataclass

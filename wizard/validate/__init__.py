@@ -1,11 +1,17 @@
-"""Validation of a render before anything is written (also `obs-wizard validate`)."""
+"""Validation of a render before anything is written (also `obs-wizard validate`).
+
+Owns every check (kustomize, CRD schemas, chart values and render, promtool, amtool, Alloy,
+wiring, Flux variables), the tools they run and where their upstream data comes from.
+May import: ``wizard.base``, ``wizard.answers``, ``wizard.repo``, ``wizard.render``, ``wizard.write``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from wizard import render, staging, tools
-from wizard.model import Answers
+from wizard.answers.model import Answers
+from wizard.render import render
+from wizard.validate import tools
 from wizard.validate.alertmanager import check_alertmanager
 from wizard.validate.alloy import check_alloy
 from wizard.validate.chart_values import check_chart_values
@@ -16,6 +22,7 @@ from wizard.validate.findings import Finding, Outcome, Report, strict_from_env
 from wizard.validate.kustomize import check_kustomize
 from wizard.validate.manifests import check_manifests
 from wizard.validate.rules import check_rules
+from wizard.write import staging
 
 __all__ = ["Finding", "Outcome", "Report", "strict_from_env", "validate_answers_render", "validate_files"]
 
@@ -108,8 +115,8 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
 
 def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
     """The kube-prometheus-stack chart defaults for the pinned version, from the first source that has them."""
+    from wizard.render.extract import documents
     from wizard.validate.chart_values import chart_defaults
-    from wizard.validate.extract import documents
 
     for _, doc in documents(files, "OCIRepository"):
         if (doc.get("metadata") or {}).get("name") == "kube-prometheus-stack":

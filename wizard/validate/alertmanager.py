@@ -27,9 +27,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wizard import tools, yamlio
-from wizard.validate import toolrun
-from wizard.validate.extract import documents, helmrelease_values
+from wizard.base import yamlio
+from wizard.render.extract import documents, helmrelease_values
+from wizard.validate import toolrun, tools
 from wizard.validate.findings import Finding, Report
 
 ROUTE_EXPECTATIONS = (

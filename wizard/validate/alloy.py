@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wizard.alloy_syntax import problems
-from wizard.validate.extract import helmrelease_values
+from wizard.render.extract import helmrelease_values
+from wizard.validate.alloy_syntax import problems
 from wizard.validate.findings import Finding, Report
 
 

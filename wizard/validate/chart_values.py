@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from wizard import tools, upstream, yamlio
-from wizard.validcache import ValidCache, key
-from wizard.validate.extract import documents
+from wizard.base import yamlio
+from wizard.render.extract import documents
+from wizard.validate import tools, upstream
 from wizard.validate.findings import Finding, Report
+from wizard.validate.validcache import ValidCache, key
 
 #: chart -> {value path prefix: why its content is not in the chart's defaults}
 FREE_FORM: dict[str, dict[str, str]] = {
@@ -115,7 +116,7 @@ def find_chart(chart: str, version: str, charts_dir: Path | None, notes: list[st
 def _chart_at_hand(chart: str, version: str) -> ChartData | None:
     """The whole pinned chart from the chart cache or --charts-src, with its unpacked subcharts."""
     try:
-        from wizard import charts
+        from wizard.render import charts
     except ImportError:  # the chart cache arrives with the Helm render
         return None
     chart_dir = charts.locate(chart, version)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.validate.extract import documents
+from wizard.render.extract import documents
 from wizard.validate.findings import Finding, Report
 
 CHECK = "release-consistency"

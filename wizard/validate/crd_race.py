@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard import yamlio
+from wizard.base import yamlio
 from wizard.validate.findings import Finding, Report
 
 #: chart name -> (API groups of the CRDs it installs, the values switch that turns them off).

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard import tools, upstream
+from wizard.validate import tools, upstream
+from wizard.validate.crd_convert import load_crd_schemas, schemas_from_documents
 
 KUBECTL_TIMEOUT_ENV = "OBS_WIZARD_KUBECTL_TIMEOUT"
 NO_CLUSTER_ENV = "OBS_WIZARD_NO_CLUSTER"
@@ -50,8 +51,6 @@ def _group(api_version: str) -> str:
 
 
 def resolve(wanted: set[KindKey], crd_dir: Path | None, chart_versions: dict[str, str]) -> CrdSchemas:
-    from wizard.validate.crd_schema import load_crd_schemas, schemas_from_documents
-
     result = CrdSchemas()
     if crd_dir is not None:
         result.take(load_crd_schemas(str(crd_dir)), wanted, f"--crd-dir {crd_dir}")
@@ -137,7 +136,7 @@ def _kps_chart(chart_versions: dict[str, str], notes: list[str]) -> list[tuple[P
     if not version:
         return []
     try:
-        from wizard import charts
+        from wizard.render import charts
     except ImportError:  # the chart cache arrives with the Helm render
         return []
     chart_dir = charts.locate("kube-prometheus-stack", version)

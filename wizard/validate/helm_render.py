@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from wizard import charts, tools, yamlio
-from wizard.validate.extract import documents
+from wizard.base import yamlio
+from wizard.render import charts
+from wizard.render.extract import documents
+from wizard.validate import tools
 from wizard.validate.findings import Finding, Report
 
 CHECK = "chart-render"

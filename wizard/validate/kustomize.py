@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from wizard import tools
+from wizard.validate import tools
 from wizard.validate.findings import Finding, Report
 
 

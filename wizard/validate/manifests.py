@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard import yamlio
+from wizard.base import yamlio
 from wizard.validate.findings import Finding, Report
 
 CHECK = "manifests"

@@ -11,13 +11,13 @@ import math
 import tempfile
 from pathlib import Path
 
-from wizard import tools, units, yamlio
-from wizard.model import Answers
-from wizard.render import SELF_MONITORING_RULE  # the additionalPrometheusRulesMap key
-from wizard.validate import toolrun
-from wizard.validate.extract import prometheus_rules
+from wizard.answers import units
+from wizard.answers.model import Answers
+from wizard.base import yamlio
+from wizard.render.extract import prometheus_rules
+from wizard.render.render import SELF_MONITORING_RULE  # the additionalPrometheusRulesMap key
+from wizard.validate import toolrun, tools
 from wizard.validate.findings import Finding, Report
-
 
 
 def timings(answers: Answers) -> dict[str, int]:
@@ -77,7 +77,7 @@ def check_rules(files: dict[str, str], answers: Answers | None) -> Report:
 
 
 def _unit_tests(path: str, label: str, rules_file: Path, answers: Answers) -> Report:
-    from wizard import render
+    from wizard.render import render
 
     report = Report()
     test_file = rules_file.with_name("self-monitoring.test.yaml")

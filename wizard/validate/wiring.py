@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from wizard import units, yamlio
-from wizard.model import Answers
+from wizard.answers import units
+from wizard.answers.model import Answers
+from wizard.base import yamlio
 from wizard.validate.findings import Finding, Report
 from wizard.validate.helm_render import Rendered, namespace_of
 
@@ -403,7 +404,7 @@ def _claims(world: World) -> Iterator[tuple[Obj, str, dict[str, Any] | None]]:
 
 
 def _expected_size(obj: Obj, answers: Answers) -> tuple[str, str] | None:
-    from wizard.render import ALERTMANAGER_PVC_SIZE
+    from wizard.render.render import ALERTMANAGER_PVC_SIZE
 
     if obj.kind == "Prometheus":
         return answers.metrics.pvc_size, "metrics.pvc_size"

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RadioButton, RadioSet, Static
 
-from wizard.merge import MISSING, UNKNOWN, Conflict
+from wizard.repo.merge import MISSING, UNKNOWN, Conflict
 from wizard.tui.messages import ConflictChosen
 from wizard.tui.text import literal, mark, styled
 

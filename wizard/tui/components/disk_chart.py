@@ -1,12 +1,12 @@
 """The disk chart under the retention fields: Prometheus's projected use against its volume and size
-cap, the days the cap really keeps, and Loki's volume (``wizard.bars``: simple bars, and why).
+cap, the days the cap really keeps, and Loki's volume (``wizard.render.bars``: simple bars, and why).
 
-The figures are ``wizard.sizing``'s, the ones the headless summary prints; redrawn as fields change.
+The figures are ``wizard.render.sizing``'s, the ones the headless summary prints; redrawn as fields change.
 """
 
 from __future__ import annotations
 
-from wizard import bars
+from wizard.render import bars
 from wizard.tui.components.art_view import ArtView
 
 

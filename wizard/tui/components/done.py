@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from wizard import sizing
-from wizard.model import Answers
+from wizard.answers.model import Answers
+from wizard.render import sizing
 from wizard.tui.text import lines, mark, styled
 
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from wizard.form import OTHER, Question, title_of
+from wizard.answers.form import OTHER, Question, title_of
 from wizard.tui.messages import FieldEdited, FieldSubmitted
 from wizard.tui.text import literal, mark, styled
 

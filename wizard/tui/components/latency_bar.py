@@ -1,9 +1,9 @@
 """The alert -> Slack latency budget as a bar of its parts against the 3-minute target
-(``wizard.bars`` from ``sizing.alert_latency``: the numbers the summary prints). On Alerts and Review."""
+(``wizard.render.bars`` from ``sizing.alert_latency``: the numbers the summary prints). On Alerts and Review."""
 
 from __future__ import annotations
 
-from wizard import bars
+from wizard.render import bars
 from wizard.tui.components.art_view import ArtView
 
 

@@ -1,4 +1,4 @@
-"""The platform diagram with this run's names (``wizard.platform_map``, drawn by ``wizard.boxart``).
+"""The platform diagram with this run's names (``wizard.render.platform_map``, drawn by ``wizard.render.boxart``).
 
 Shown on Welcome and Review. It is redrawn for its own width (across at 80 columns, stacked when
 narrower) and in ASCII on the Linux console; parts switched off are dashed and say "(off)", so the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from wizard import boxart
+from wizard.render import boxart
 from wizard.tui.components.art_view import ArtView
 from wizard.tui.text import styled
 

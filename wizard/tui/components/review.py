@@ -12,15 +12,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wizard import form, sizing
-from wizard.model import Answers
-from wizard.plan import FileChange, Plan
+from wizard.answers import form
+from wizard.answers.model import Answers
+from wizard.render import sizing
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.file_choice import FileChoice
 from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.messages import AllConflictsChosen
 from wizard.tui.text import lines, literal, mark, styled
+from wizard.write.plan import FileChange, Plan
 
 SYMBOLS = {"create": "+", "update": "~", "merge": "~", "unchanged": "=", "keep": "=", "conflict": "!"}
 
@@ -85,7 +86,7 @@ class ReviewPane(VerticalScroll):
 
         With ``saved`` (a re-run) the changed answers are recomputed from each new plan's answers, so a
         value kept on disk ("keep mine") shows as the answer it becomes."""
-        from wizard.render import namespace_dir
+        from wizard.render.render import namespace_dir
 
         self.base = namespace_dir(answers) + "/"
         self._summary_of = (answers, list(changed), list(skipped), saved)

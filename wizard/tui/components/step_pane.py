@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Static
 
-from wizard import form
+from wizard.answers import form
 from wizard.tui.components.disk_chart import DiskChart
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.latency_bar import LatencyBar

@@ -1,0 +1,257 @@
+"""Rendering: a pure function from answers to the files of the observability namespace.
+
+``render(answers)`` returns an ordered mapping of repo-relative POSIX paths to file text. It reads
+only the packaged templates; it never touches the target repo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from wizard.answers import units
+from wizard.answers.model import FLUX_VARIABLES, Answers
+from wizard.render import sizing
+
+#: The packaged templates: wizard/templates in the wheel, templates/ at the top of a source checkout.
+TEMPLATES_DIR = next(
+    p for p in (Path(__file__).parents[1] / "templates", Path(__file__).parents[2] / "templates") if p.is_dir()
+)
+
+#: Names of the Secrets the ExternalSecrets create, and the Slack key the Alertmanager mounts.
+GRAFANA_SECRET = "grafana-admin"
+SLACK_SECRET = "alertmanager-slack"
+SLACK_SECRET_KEY = "slack-webhook-url"
+#: The additionalPrometheusRulesMap key of the self-monitoring rules in the kube-prometheus-stack values.
+SELF_MONITORING_RULE = "self-monitoring"
+HEARTBEAT_SECRET = "alertmanager-heartbeat"
+HEARTBEAT_SECRET_KEY = "heartbeat-url"
+HEARTBEAT_TOKEN_KEY = "heartbeat-token"  # only with secrets.heartbeat_token_field (gatus)
+#: Size of the Alertmanager volume (silences and notification log: small).
+ALERTMANAGER_PVC_SIZE = "1Gi"
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    chart_url: str
+    version: str
+    resources: tuple[str, ...]
+    depends_on: tuple[tuple[str, str], ...]
+    wait: bool
+    timeout: str
+
+
+class RenderError(Exception):
+    """The render would produce something Flux would silently break (e.g. a stray ``${...}``)."""
+
+
+def apps(answers: Answers) -> tuple[App, ...]:
+    """The apps switched on in the answers. None depends on another: each reconciles on its own.
+
+    kube-prometheus-stack brings the monitoring.coreos.com CRDs; Loki's and Alloy's ServiceMonitors
+    (and Loki's chart rules) are only rendered while it is on, inside their Helm charts, so a missing
+    CRD fails (and retries) one Helm install instead of blocking a Flux Kustomization (see ks.yaml.j2).
+    """
+    kps_deps: tuple[tuple[str, str], ...] = ()
+    if answers.flux.secret_store_dependency:
+        store_ns, store_name = answers.flux.secret_store_dependency.split("/")
+        kps_deps = ((store_ns, store_name),)
+    every = (
+        App(
+            name="kube-prometheus-stack",
+            chart_url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
+            version=answers.charts.kube_prometheus_stack,
+            resources=("externalsecret.yaml", "flux-alerts.yaml", "helmrelease.yaml", "httproute.yaml", "ocirepository.yaml"),
+            depends_on=kps_deps,
+            wait=True,
+            timeout="15m",
+        ),
+        App(
+            name="loki",
+            chart_url="oci://ghcr.io/grafana-community/helm-charts/loki",
+            version=answers.charts.loki,
+            resources=("helmrelease.yaml", "ocirepository.yaml"),
+            depends_on=(),
+            wait=False,
+            timeout="10m",
+        ),
+        App(
+            name="alloy",
+            chart_url="oci://ghcr.io/home-operations/charts-mirror/alloy",
+            version=answers.charts.alloy,
+            resources=("helmrelease.yaml", "ocirepository.yaml"),
+            depends_on=(),
+            wait=False,
+            timeout="10m",
+        ),
+    )
+    return tuple(app for app in every if app.name in answers.apps.enabled)
+
+
+#: Every app obs-wizard can write, switched on or not (a re-run reports the files of one switched off).
+ALL_APPS = ("kube-prometheus-stack", "loki", "alloy")
+
+
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./][-A-Za-z0-9_./]*\Z")
+_YAML_SPECIAL = re.compile(r"^(y|yes|n|no|true|false|on|off|null|~|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)\Z", re.I)
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar for ``value``: plain when unambiguous, else a double-quoted JSON string."""
+    text = str(value)
+    if _PLAIN_SCALAR.match(text) and not _YAML_SPECIAL.match(text):
+        return text
+    return json.dumps(text)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache dir (keyed by template source), to start fast."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "obs-wizard", "jinja")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(directory)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        bytecode_cache=_bytecode_cache(),
+        variable_start_string="{=",
+        variable_end_string="=}",
+        block_start_string="{%",
+        block_end_string="%}",
+        comment_start_string="{#",
+        comment_end_string="#}",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["q"] = yaml_scalar
+    return env
+
+
+def _context(answers: Answers) -> dict[str, object]:
+    ns = answers.flux.namespace
+    loki_url = f"http://loki.{ns}.svc.cluster.local:3100"
+    return {
+        "a": answers,
+        "ns": ns,
+        "hostname": answers.grafana_hostname,
+        "namespace_resources": namespace_resources(answers),
+        "grafana_secret": GRAFANA_SECRET,
+        "slack_secret": SLACK_SECRET,
+        "slack_secret_key": SLACK_SECRET_KEY,
+        "alertmanager_pvc_size": ALERTMANAGER_PVC_SIZE,
+        "heartbeat": sizing.heartbeat_schedule(answers),
+        "disk": sizing.prometheus_disk(answers),
+        "memory": sizing.prometheus_memory(answers),
+        "prometheus_url": external_url(answers, "prometheus"),
+        "alertmanager_url": external_url(answers, "alertmanager"),
+        "heartbeat_secret": HEARTBEAT_SECRET,
+        "heartbeat_secret_key": HEARTBEAT_SECRET_KEY,
+        "heartbeat_token_key": HEARTBEAT_TOKEN_KEY,
+        "loki_url": loki_url,
+        "loki_push_url": f"{loki_url}/loki/api/v1/push",
+        "apps_on": answers.apps.enabled,
+        "self_monitoring_rule": SELF_MONITORING_RULE,
+        "pvc_alarm_bytes": int(units.parse_quantity(answers.metrics.pvc_size) * 0.9),
+        "alertmanager_service_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
+    }
+
+
+def external_url(answers: Answers, name: str) -> str:
+    """A page a person can open: the app's own HTTPRoute when asked for, else Grafana's page for it."""
+    if answers.grafana.expose_prometheus_alertmanager:
+        return f"https://{answers.sibling_hostname(name)}"
+    page = {"prometheus": "explore", "alertmanager": "alerting/list"}[name]
+    return f"https://{answers.grafana_hostname}/{page}"
+
+
+def render_check(template: str, answers: Answers, **extra: object) -> str:
+    """A check artefact (e.g. promtool unit tests) rendered with the same context as the manifests."""
+    return _environment().get_template(template).render({**_context(answers), **extra})
+
+
+def namespace_dir(answers: Answers) -> str:
+    return f"kubernetes/apps/{answers.flux.namespace}"
+
+
+def namespace_resources(answers: Answers) -> list[str]:
+    own = ["./namespace.yaml"] if answers.flux.namespace_manifest else []
+    return [*own, *(f"./{app.name}/ks.yaml" for app in apps(answers))]
+
+
+def render(answers: Answers) -> dict[str, str]:
+    """Every file obs-wizard owns, keyed by repo-relative path, in a stable order."""
+    env = _environment()
+    base = namespace_dir(answers)
+    context = _context(answers)
+    context["alloy_config"] = env.get_template("alloy/config.alloy.j2").render(context).rstrip("\n")
+
+    files: dict[str, str] = {f"{base}/kustomization.yaml": env.get_template("namespace/kustomization.yaml.j2").render(context)}
+    if answers.flux.namespace_manifest:
+        files[f"{base}/namespace.yaml"] = env.get_template("namespace/namespace.yaml.j2").render(context)
+    for app in apps(answers):
+        app_context = {**context, "app": app}
+        files[f"{base}/{app.name}/ks.yaml"] = env.get_template("app/ks.yaml.j2").render(app_context)
+        files[f"{base}/{app.name}/app/kustomization.yaml"] = env.get_template("app/kustomization.yaml.j2").render(app_context)
+        for resource in app.resources:
+            shared = "app/ocirepository.yaml.j2" if resource == "ocirepository.yaml" else None
+            template = shared or f"{app.name}/{resource}.j2"
+            files[f"{base}/{app.name}/app/{resource}"] = env.get_template(template).render(app_context)
+
+    for path, text in files.items():
+        check_flux_substitution(path, text, allowed=FLUX_VARIABLES if answers.flux.substitute_from else ())
+    return files
+
+
+_SUBST_RE = re.compile(r"(?<!\$)\$\{([^}]*)\}")
+
+
+_SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute: disabled"
+_DOCUMENT_START = re.compile(r"^---\s*\Z")
+
+
+def flux_variables(text: str) -> list[tuple[int, str]]:
+    """(line, name) of every ``${name}`` Flux postBuild would substitute in ``text``.
+
+    ``$${name}`` is Flux's escape, and a document annotated ``kustomize.toolkit.fluxcd.io/substitute:
+    disabled`` is left alone by Flux, so neither is reported.
+    """
+    documents: list[list[tuple[int, str]]] = [[]]
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if _DOCUMENT_START.match(line):
+            documents.append([])
+        else:
+            documents[-1].append((lineno, line))
+    found = []
+    for document in documents:
+        if any(_SUBSTITUTE_DISABLED in line for _, line in document):
+            continue
+        found.extend((lineno, match.group(1)) for lineno, line in document for match in _SUBST_RE.finditer(line))
+    return found
+
+
+def substitution_problem(name: str, allowed: tuple[str, ...]) -> str:
+    return (f"${{{name}}} would be replaced by Flux postBuild substitution "
+            f"(allowed here: {', '.join(allowed) or 'none'}); escape it as $${{...}}")
+
+
+def check_flux_substitution(path: str, text: str, allowed: tuple[str, ...]) -> None:
+    """Refuse any ``${...}`` Flux postBuild would blank."""
+    for lineno, name in flux_variables(text):
+        if name not in allowed:
+            raise RenderError(f"{path}:{lineno}: {substitution_problem(name, allowed)}")

@@ -1,0 +1,421 @@
+"""Advice from the answers: Prometheus disk and memory, the alert latency budget, the heartbeat.
+
+Everything here is advice: it produces lines and warnings, never a silent change to the answers.
+Every front end (headless summary, the wizard's Review and Done, the plain prompts) prints
+``summary()`` and ``warnings()``; the templates take Prometheus's resources and the heartbeat's
+Alertmanager timings from the same functions, so no two places can disagree.
+
+Series estimate (the full kube-prometheus-stack as the wizard configures it), with its sources:
+    series = PLATFORM_SERIES
+           + min(node_count, CONTROL_PLANE_NODES) * PER_CONTROL_PLANE_SERIES
+           + node_count * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES)
+
+- Prometheus's own storage docs (prometheus.io/docs/prometheus/latest/storage, "Operational
+  aspects"): needed_disk_space = retention_time_seconds * ingested_samples_per_second *
+  bytes_per_sample, "an average of only 1-2 bytes per sample" -> BYTES_PER_SAMPLE = 2 (the high end).
+- node-exporter: "~977 different metrics per node ... easily 1000 time series" with its default
+  collectors (tanmay-bhat.github.io, "How to prevent metrics explosion in Prometheus", node exporter).
+  kubelet's own histograms (request, runtime-operation, storage-operation latencies) add about as
+  many again -> PER_NODE_SERIES = 2,500 with headroom.
+- Per pod: cAdvisor's container_* families (about 50 kept by the chart's cAdvisor relabelling) for the
+  pod cgroup and each container, kube-state-metrics' kube_pod_* and kube_pod_container_* families
+  (about 40), and node-exporter's netdev/netclass series of the pod's Cilium lxc interface (Cilium
+  gives every pod one; the chart's prometheus-node-exporter.extraArgs filter only filesystems, no
+  network devices) -> PER_POD_SERIES = 180.
+- Control plane (Talos: apiserver, etcd, controller-manager, scheduler on each control-plane node):
+  apiserver_request_duration_seconds alone has 37 buckets (Alibaba ACK and Tencent TKE apiserver
+  metric references) for each verb x resource x scope seen, a few hundred pairs -> about 10,000 per
+  apiserver after the chart drops some buckets; etcd and the rest about 2,000 -> 12,000 per
+  control-plane node, at most three counted (cluster-template's usual control-plane count).
+- The platform itself (Prometheus, operator, Alertmanager, Grafana, Loki, Alloy, kube-state-metrics'
+  cluster objects) and the chart's recording rules -> PLATFORM_SERIES = 15,000.
+  The old figure (31,000 series for three nodes) left the control plane out; this gives about 75,000.
+  These are estimates: after a day, `prometheus_tsdb_head_series` in Grafana tells the real count.
+
+Memory: "around 3kB per series in the head" as a rule of thumb since Prometheus 2.20
+(robustperception.io, "Why does Prometheus use so much RAM?"), plus a fixed base for queries and
+the Go runtime; the limit leaves twice the request (at least 1Gi) for WAL replay, compaction and heavy dashboards.
+
+Latency budget (worst case, from the moment a problem starts to the Slack POST):
+    scrape_interval + scrape_timeout + evaluation_interval + for + group_wait
+for the first alert of a group; an alert that joins a group Alertmanager has already notified waits
+for the group's next group_interval instead of group_wait. It covers the wizard's own rules whose
+``for:`` is the "Alert pending time" answer or that have none (BUDGET_ALERTS) and the heartbeat; the
+wizard's disk, log-pipeline and compactor rules have a fixed ``for:`` of 5 to 15 minutes, and the
+chart's default rules their own (in 88.5.3 most 5 to 15 minutes, some up to 4 hours): they take that much longer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from wizard.answers import units
+from wizard.answers.model import SECTIONS, Answers
+
+PLATFORM_SERIES = 15_000
+CONTROL_PLANE_NODES = 3
+PER_CONTROL_PLANE_SERIES = 12_000
+PER_NODE_SERIES = 2_500
+PODS_PER_NODE = 30
+PER_POD_SERIES = 180
+BYTES_PER_SAMPLE = 2.0  # Prometheus storage docs: 1-2 bytes per sample
+OVERHEAD = 1.3  # WAL, head chunks and compaction headroom on top of the blocks
+BYTES_PER_HEAD_SERIES = 3_000  # robustperception.io: ~3kB per series in the head
+MEMORY_BASE_BYTES = 256 * 2**20  # queries, rule evaluation, Go runtime
+LATENCY_TARGET_SECONDS = 180
+#: Prometheus's default scrape_timeout; the chart sets none, so every scrape may take this long to fail.
+SCRAPE_TIMEOUT_SECONDS = 10
+#: Prometheus's --rules.alert.resend-delay default; a firing alert is valid in Alertmanager for 4x
+#: max(resend delay, evaluation interval) after the last evaluation that sent it.
+RESEND_DELAY_SECONDS = 60
+
+
+def label(key: str) -> str:
+    """The answer's title as the wizard shows it ("Prometheus volume size"), for messages."""
+    section, name = key.split(".", 1)
+    field = dict(SECTIONS)[section].model_fields[name]
+    return field.title or key
+
+
+# --- Prometheus disk and memory ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiskEstimate:
+    series: int
+    bytes_per_day: float
+    bytes_needed: int  # for the whole retention
+    pvc_bytes: int
+    cap_bytes: int  # the size cap (retentionSize)
+    retention_days: float
+
+    @property
+    def pvc_recommended_bytes(self) -> int:
+        return int(self.bytes_needed / 0.85)
+
+    @property
+    def too_small(self) -> bool:
+        return self.pvc_bytes < self.pvc_recommended_bytes
+
+    @property
+    def days_kept(self) -> float:
+        """Days of data the size cap really keeps (Prometheus deletes the oldest blocks past it)."""
+        return min(self.retention_days, self.cap_bytes / self.bytes_per_day)
+
+    @property
+    def cap_binds(self) -> bool:
+        return self.days_kept < self.retention_days - 0.05
+
+
+def prometheus_disk(answers: Answers) -> DiskEstimate:
+    """The one disk estimate every front end shows."""
+    metrics = answers.metrics
+    nodes = answers.cluster.node_count
+    series = (PLATFORM_SERIES + min(nodes, CONTROL_PLANE_NODES) * PER_CONTROL_PLANE_SERIES
+              + nodes * (PER_NODE_SERIES + PODS_PER_NODE * PER_POD_SERIES))
+    per_day = series / units.parse_duration(metrics.scrape_interval) * 86400 * BYTES_PER_SAMPLE * OVERHEAD
+    retention_days = units.parse_duration(metrics.retention) / 86400
+    return DiskEstimate(
+        series=series,
+        bytes_per_day=per_day,
+        bytes_needed=int(per_day * retention_days),
+        pvc_bytes=units.parse_quantity(metrics.pvc_size),
+        cap_bytes=units.parse_bytesize(metrics.effective_retention_size),
+        retention_days=retention_days,
+    )
+
+
+@dataclass(frozen=True)
+class LokiDisk:
+    """Loki deletes by age only: how much stored (compressed) log data a day its volume holds, and, when the
+    operator estimates the daily volume (logs.daily_volume; no cited figure exists for "a pod's logs"), the
+    use over the retention. Loki has no size cap: a full volume makes its writes fail."""
+
+    pvc_bytes: int
+    retention_days: float
+    bytes_per_day: int | None = None  # the operator's estimate; None: not projected
+
+    @property
+    def bytes_per_day_fits(self) -> float:
+        """The most a day that still fits the volume for the whole retention (index and WAL included)."""
+        return self.pvc_bytes / self.retention_days
+
+    @property
+    def bytes_needed(self) -> int | None:
+        return None if self.bytes_per_day is None else int(self.bytes_per_day * self.retention_days)
+
+    @property
+    def overflows(self) -> bool:
+        return self.bytes_needed is not None and self.bytes_needed > self.pvc_bytes
+
+    @property
+    def days_until_full(self) -> float | None:
+        return None if not self.bytes_per_day else self.pvc_bytes / self.bytes_per_day
+
+
+def loki_disk(answers: Answers) -> LokiDisk:
+    daily = answers.logs.daily_volume
+    return LokiDisk(pvc_bytes=units.parse_quantity(answers.logs.pvc_size),
+                    retention_days=units.parse_duration(answers.logs.retention) / 86400,
+                    bytes_per_day=units.parse_quantity(daily) if daily else None)
+
+
+def loki_overflow_warning(answers: Answers) -> str | None:
+    """Said when the operator's daily estimate does not fit the volume for the whole retention."""
+    loki = loki_disk(answers)
+    if not answers.apps.loki or not loki.overflows:
+        return None
+    return (f"at {answers.logs.daily_volume} a day ({label('logs.daily_volume')}), Loki needs ~{gib_text(loki.bytes_needed)} "
+            f"for {answers.logs.retention} but its {label('logs.pvc_size')} is {answers.logs.pvc_size}: the volume fills after "
+            f"~{days_text(loki.days_until_full)} and Loki's writes then fail (it deletes by age only); raise the volume or "
+            f"shorten the {label('logs.retention')}")
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    request_bytes: int
+    limit_bytes: int
+
+    @staticmethod
+    def _mi(n: int) -> str:
+        return f"{math.ceil(n / 2**20 / 64) * 64}Mi"  # whole 64Mi steps: stable across small changes
+
+    @property
+    def request(self) -> str:
+        return self._mi(self.request_bytes)
+
+    @property
+    def limit(self) -> str:
+        return self._mi(self.limit_bytes)
+
+
+def prometheus_memory(answers: Answers) -> MemoryEstimate:
+    """Requests and limit for the Prometheus container, from the same series estimate."""
+    request = MEMORY_BASE_BYTES + prometheus_disk(answers).series * BYTES_PER_HEAD_SERIES
+    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, 2**30))
+
+
+# --- alert latency ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatencyBudget:
+    scrape: float
+    scrape_timeout: float
+    evaluation: float
+    pending: float
+    group_wait: float
+    group_interval: float
+
+    @property
+    def total(self) -> float:
+        """Worst case for the first alert of a group."""
+        return self.scrape + self.scrape_timeout + self.evaluation + self.pending + self.group_wait
+
+    @property
+    def joining_group(self) -> float:
+        """Worst case for an alert joining a group that Alertmanager has already notified."""
+        return self.total - self.group_wait + self.group_interval
+
+    @property
+    def within_target(self) -> bool:
+        return self.total <= LATENCY_TARGET_SECONDS
+
+    def parts(self) -> list[tuple[str, float]]:
+        return [("scrape", self.scrape), ("scrape timeout", self.scrape_timeout), ("evaluation", self.evaluation),
+                ("for", self.pending), ("group_wait", self.group_wait)]
+
+    def describe(self) -> str:
+        parts = " + ".join(f"{units.format_seconds(v)} {name}" for name, v in self.parts())
+        return (f"{units.format_seconds(self.total)} worst case ({parts}); target {units.format_seconds(LATENCY_TARGET_SECONDS)}; "
+                f"up to {units.format_seconds(self.joining_group)} when the alert joins a group already sent "
+                f"(group_interval {units.format_seconds(self.group_interval)} instead of group_wait)")
+
+
+def alert_latency(answers: Answers) -> LatencyBudget:
+    return LatencyBudget(
+        scrape=units.parse_duration(answers.metrics.scrape_interval),
+        scrape_timeout=min(SCRAPE_TIMEOUT_SECONDS, units.parse_duration(answers.metrics.scrape_interval)),
+        evaluation=units.parse_duration(answers.metrics.evaluation_interval),
+        pending=units.parse_duration(answers.alerting.rule_for),
+        group_wait=units.parse_duration(answers.alerting.group_wait),
+        group_interval=units.parse_duration(answers.alerting.group_interval),
+    )
+
+
+#: The wizard's own alerts the latency budget covers, with the app that writes each: their ``for:`` is the
+#: "Alert pending time" answer, or they have none. Its other alerts have a fixed ``for:`` of 5m to 15m.
+#: test_docs.py checks this list against the rules the render writes.
+BUDGET_ALERTS = (
+    ("PrometheusDown", "kube-prometheus-stack"), ("AlertmanagerDown", "kube-prometheus-stack"), ("LokiDown", "loki"),
+    ("AlloyDown", "alloy"), ("AlloyDroppingLogs", "alloy"), ("PrometheusRetentionCutBySize", "kube-prometheus-stack"),
+    ("NodeNotReady", "kube-prometheus-stack"), ("KubeStateMetricsDown", "kube-prometheus-stack"),
+)
+
+
+def latency_coverage(answers: Answers) -> str:
+    """Which alerts the latency budget is true for, and which it is not (said beside the budget)."""
+    names = [name for name, app in BUDGET_ALERTS if app in answers.apps.enabled]
+    heartbeat = " and the heartbeat" if answers.secrets.heartbeat_item else ""
+    return (f"covers {', '.join(names)}{heartbeat}; the wizard's other alerts have a fixed for: of 5m to 15m, and the "
+            f"chart's default alerts (KubePodCrashLooping, NodeFilesystemSpaceFillingUp, ...) their own, most 5m to 15m, "
+            f"some up to 4h: they arrive that much later (quickstart.md, \"What each alert covers\")")
+
+
+# --- heartbeat (dead-man's switch) ------------------------------------------------------------------
+
+
+def duration_text(seconds: float) -> str:
+    """A duration Alertmanager parses: 4m35s, 1m, 3500ms."""
+    ms = round(seconds * 1000)
+    if ms % 1000:
+        return f"{ms}ms"
+    return units.format_seconds(ms / 1000)
+
+
+@dataclass(frozen=True)
+class HeartbeatSchedule:
+    """The Watchdog route's timings: a ping every ``period`` seconds.
+
+    Alertmanager only sends on its group_interval tick, and re-sends an unchanged group once
+    repeat_interval has passed since the last send was logged (a moment after its tick; the ticks
+    themselves drift a little later each time). So the tick divides the period and repeat_interval
+    sits half a tick below the period: half a tick of margin on both sides, the send falls on exactly
+    every n-th tick (with repeat_interval one whole tick short, drift made it fire a tick early in the
+    end-to-end test), and repeat_interval >= group_interval, so Alertmanager logs no warning.
+    """
+
+    period: float
+    tick: float
+    evaluation: float
+
+    @property
+    def repeat(self) -> float:
+        exact = self.period - self.tick / 2
+        return float(round(exact)) if self.tick >= 4 else exact  # whole seconds where that keeps the margin
+
+    @property
+    def period_text(self) -> str:
+        return duration_text(self.period)
+
+    @property
+    def tick_text(self) -> str:
+        return duration_text(self.tick)
+
+    @property
+    def repeat_text(self) -> str:
+        return duration_text(self.repeat)
+
+    @property
+    def prometheus_silence(self) -> float:
+        """After Prometheus dies, Alertmanager keeps its last Watchdog (and pings) for this long."""
+        return 4 * max(RESEND_DELAY_SECONDS, self.evaluation)
+
+    def describe(self) -> str:
+        period = units.format_seconds(self.period) if self.period >= 1 else self.period_text
+        return (f"Heartbeat: Alertmanager pings the heartbeat URL every {period} (the first right after Prometheus's first "
+                f"rule evaluation); set the heartbeat service's period to {period} and its grace to at least {period}. "
+                f"A dead Alertmanager or node stops the pings at once; a dead Prometheus within "
+                f"{units.format_seconds(self.prometheus_silence)} (Alertmanager keeps its last Watchdog that long); "
+                f"the service pages one period plus its grace after the last ping")
+
+
+def heartbeat_schedule(answers: Answers) -> HeartbeatSchedule | None:
+    if not answers.secrets.heartbeat_item:
+        return None
+    period = units.parse_duration(answers.alerting.heartbeat_period)
+    ticks = max(2, math.ceil(period / 60))  # a tick of at most 1m, at least two per period
+    return HeartbeatSchedule(period=period, tick=period / ticks,
+                             evaluation=units.parse_duration(answers.metrics.evaluation_interval))
+
+
+#: Said by every front end when no heartbeat is configured (the one place this sentence lives).
+NO_HEARTBEAT = ("no heartbeat is configured: if Prometheus, Alertmanager or the node they run on dies, no alert reaches "
+                "Slack and nothing tells you. Set the Heartbeat URL item (Secrets) to a healthchecks.io or Uptime Kuma push URL")
+
+
+def heartbeat_warning(answers: Answers) -> str | None:
+    """NO_HEARTBEAT, said only where there is an Alertmanager to ping from (kube-prometheus-stack on)."""
+    if not answers.apps.kube_prometheus_stack:
+        return None
+    return NO_HEARTBEAT if heartbeat_schedule(answers) is None else None
+
+
+#: Said instead of the Prometheus and alerting lines when kube-prometheus-stack is switched off.
+NO_METRICS = ("kube-prometheus-stack is off: no Prometheus, Alertmanager, Grafana or alerts are written, so nothing "
+              "written here alerts on a failure")
+
+
+# --- what the front ends print ---------------------------------------------------------------------
+
+
+def gib_text(n: float) -> str:
+    """Bytes as the front ends print them: 15.6Gi."""
+    return f"{n / 2**30:.1f}Gi"
+
+
+def days_text(d: float) -> str:
+    """Days as the front ends print them: 30 days, or hours below a day and a half."""
+    return f"{d:.0f} days" if d >= 1.5 else f"{d * 24:.0f} hours"
+
+
+def warnings(answers: Answers) -> list[str]:
+    """Warnings about what the answers write: nothing about Prometheus or alerting when that app is off."""
+    loki = loki_overflow_warning(answers)
+    if not answers.apps.kube_prometheus_stack:
+        return [loki] if loki else []
+    out = [loki] if loki else []
+    disk = prometheus_disk(answers)
+    if disk.too_small:
+        out.append(
+            f"{label('metrics.pvc_size')} {answers.metrics.pvc_size} is below the estimated need of {gib_text(disk.pvc_recommended_bytes)} "
+            f"(~{disk.series:,} series for {answers.cluster.node_count} nodes at {answers.metrics.scrape_interval} "
+            f"for {answers.metrics.retention}); raise it or shorten the {label('metrics.retention')}"
+        )
+    if disk.cap_binds:
+        out.append(
+            f"the {label('metrics.retention_size')} {answers.metrics.effective_retention_size} keeps only about "
+            f"{days_text(disk.days_kept)} of the {answers.metrics.retention} {label('metrics.retention')}; "
+            f"raise the {label('metrics.pvc_size')} or shorten the retention"
+        )
+    budget = alert_latency(answers)
+    if not budget.within_target:
+        out.append(f"alert -> Slack latency {budget.describe()}: lower the intervals, the {label('alerting.rule_for')} "
+                   f"or {label('alerting.group_wait')}")
+    missing = heartbeat_warning(answers)
+    if missing:
+        out.append(missing)
+    return out
+
+
+def summary(answers: Answers) -> list[str]:
+    """The lines every front end prints: only about the apps switched on (apps.*)."""
+    lines = []
+    if answers.apps.kube_prometheus_stack:
+        disk = prometheus_disk(answers)
+        memory = prometheus_memory(answers)
+        lines += [
+            f"Prometheus disk: ~{gib_text(disk.bytes_needed)} for {answers.metrics.retention} (~{disk.series:,} series, "
+            f"~{gib_text(disk.bytes_per_day)} a day); volume {answers.metrics.pvc_size}, size cap {answers.metrics.effective_retention_size} "
+            f"keeps ~{days_text(disk.days_kept)}",
+            f"Prometheus memory: request {memory.request}, limit {memory.limit}",
+            f"Alert -> Slack: {alert_latency(answers).describe()}",
+            f"  (this {latency_coverage(answers)})",
+        ]
+        schedule = heartbeat_schedule(answers)
+        if schedule is not None:
+            lines.append(schedule.describe())
+    else:
+        lines.append(NO_METRICS)
+    if answers.apps.loki:
+        loki = loki_disk(answers)
+        fits = gib_text(loki.bytes_per_day_fits)
+        if loki.bytes_needed is None:
+            lines.append(f"Loki: logs kept {answers.logs.retention} on a {answers.logs.pvc_size} volume, deleted by age only "
+                         f"(no size cap): it holds at most ~{fits} of stored logs a day; how much your pods log decides "
+                         f"(give {label('logs.daily_volume')} to project it)")
+        else:
+            lines.append(f"Loki disk: ~{gib_text(loki.bytes_needed)} for {answers.logs.retention} at {answers.logs.daily_volume} "
+                         f"a day (your estimate); volume {answers.logs.pvc_size}, holds at most ~{fits} a day, deleted by age only")
+    return lines

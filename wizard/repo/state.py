@@ -1,0 +1,61 @@
+"""What obs-wizard records in the target repo about its last write.
+
+``.obs-wizard/state.json`` (tool-owned, committed): the tool version, the answers it rendered and
+a hash of each file as written. A file whose hash no longer matches was edited by hand and is never
+overwritten silently; the answers and version allow rebuilding the previous render later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+
+STATE_PATH = ".obs-wizard/state.json"
+#: Keeps obs-wizard's scratch files (lock, journal, staged files; see wizard/write/apply.py) out of git.
+GITIGNORE_PATH = ".obs-wizard/.gitignore"
+GITIGNORE_TEXT = (
+    "# obs-wizard's scratch files: the lock, the journal of a write in progress, staged files.\n"
+    "/lock\n/journal.json\n/journal.json.new\n/tmp/\n"
+)
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class State:
+    version: str = __version__
+    answers: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> digest as written
+
+    def to_text(self) -> str:
+        payload = {
+            "_comment": "Written by obs-wizard; do not edit. It records the last write so re-runs keep hand edits.",
+            "version": self.version,
+            "answers": self.answers,
+            "files": dict(sorted(self.files.items())),
+        }
+        return json.dumps(payload, indent=2, sort_keys=False) + "\n"
+
+
+class StateError(Exception):
+    pass
+
+
+def load(repo: Path) -> State | None:
+    path = repo / STATE_PATH
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return State(version=str(raw["version"]), answers=dict(raw["answers"]), files=dict(raw["files"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StateError(
+            f"{path}: unreadable ({exc.__class__.__name__}); restore it from git (git checkout -- {STATE_PATH})"
+        ) from None
