@@ -1,7 +1,7 @@
 """obs-wizard: bootstrap an observability platform into a Flux GitOps repository.
 
 One package per concern; imports run one way only, from a layer to the layers listed before it
-(``tests/test_package_layout.py`` holds the code to this):
+(a layout test holds the code to this):
 
 1. ``base``        errors and exit codes, YAML reading and round-trip writing
 2. ``answers``     the answers model, units, questions, JSON Schema, the answers file, the secret guard
