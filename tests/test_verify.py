@@ -212,7 +212,7 @@ def test_wait_polls_until_flux_is_ready(cluster, repo, monkeypatch):
     healthy = json.loads(json.dumps(hr))
     hr["status"]["conditions"] = _ready("False", "Running 'install' action with timeout of 10m0s", "Progressing")
     cluster.put(hr)
-    path = f"/apis/helm.toolkit.fluxcd.io/v2/namespaces/{NS}/helmreleases/alloy"
+    path = f"/apis/helm.toolkit.fluxcd.io/v2/namespaces/{NS}/helmreleases?"
 
     def heal():  # once verify has seen it failing: Flux finishes the install
         wait_for(lambda: any(r.startswith(path) for r in cluster.requests), 60, "verify to read the HelmRelease", step=0.1)

@@ -47,6 +47,8 @@ class Context:
     report: Report = field(default_factory=Report)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     nodes: list[str] = field(default_factory=list)
+    kustomizations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _events: list[dict[str, Any]] | None = None
 
     @property
     def ns(self) -> str:
@@ -81,10 +83,12 @@ def _ready(obj: dict[str, Any]) -> tuple[bool, str]:
 
 
 def _warnings(ctx: Context, kind: str, name: str) -> list[str]:
-    try:
-        events = ctx.kube.get_json(f"/api/v1/namespaces/{ctx.ns}/events").get("items") or []
-    except RequestFailed:
-        return []
+    if ctx._events is None:  # listed once per round
+        try:
+            ctx._events = ctx.kube.get_json(f"/api/v1/namespaces/{ctx.ns}/events").get("items") or []
+        except RequestFailed:
+            ctx._events = []
+    events = ctx._events
     mine = [e for e in events if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("kind") == kind
             and (e.get("involvedObject") or {}).get("name") == name]
     mine.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
@@ -101,15 +105,19 @@ def flux(ctx: Context) -> None:
         ("flux-helmreleases", HR_API, "helmreleases", "HelmRelease", "flux reconcile helmrelease {name} -n {ns} --force"),
     ):
         ready = []
+        try:  # one list, not a get per app: each kubectl call costs a process start
+            items = {o["metadata"]["name"]: o for o in ctx.kube.get_json(f"{api}/namespaces/{ctx.ns}/{plural}").get("items") or ()}
+        except RequestFailed as exc:
+            remedy = ("install Flux (its CRDs are missing)" if exc.reason == "NotFound" else None)
+            ctx.fail(check, f"the {kind}s in {ctx.ns} cannot be listed: {exc.message}", remedy=remedy)
+            continue
+        if kind == "Kustomization":
+            ctx.kustomizations = items
         for name in apps:
-            try:
-                obj = ctx.kube.get_json(f"{api}/namespaces/{ctx.ns}/{plural}/{name}")
-            except RequestFailed as exc:
-                if exc.reason == "NotFound":
-                    ctx.fail(check, "not found: Flux has not applied it", f"{kind} {ctx.ns}/{name}",
-                             "git push, then flux reconcile kustomization cluster-apps --with-source")
-                else:
-                    ctx.fail(check, f"cannot be read: {exc.message}", f"{kind} {ctx.ns}/{name}")
+            obj = items.get(name)
+            if obj is None:
+                ctx.fail(check, "not found: Flux has not applied it", f"{kind} {ctx.ns}/{name}",
+                         "git push, then flux reconcile kustomization cluster-apps --with-source")
                 continue
             ok, message = _ready(obj)
             if ok:
@@ -127,9 +135,8 @@ def _revision(ctx: Context) -> None:
     branch, head = gitref.head(ctx.repo)
     applied: dict[str, str] = {}
     for name in ctx.answers.apps.enabled:
-        try:
-            obj = ctx.kube.get_json(f"{KS_API}/namespaces/{ctx.ns}/kustomizations/{name}")
-        except RequestFailed:
+        obj = ctx.kustomizations.get(name)
+        if obj is None:
             continue
         revision = (obj.get("status") or {}).get("lastAppliedRevision")
         if revision:
