@@ -262,3 +262,14 @@ def test_the_command_line_documents_verify_and_its_exit_codes():
     assert "  9  verify: a check on the cluster failed" in cli.EPILOG and "  10 verify: the cluster cannot be reached" in cli.EPILOG
     done = subprocess.run([sys.executable, "-m", "wizard", "verify", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "--no-test-alert" in done.stdout and "--context NAME" in done.stdout
+
+
+def test_the_plain_prompts_end_with_the_verify_command(tmp_path):
+    """After the write, the plain front end prints the command that checks it on the cluster."""
+    from tests.test_plain import CLUSTER, WRITE, keystrokes, run_plain
+
+    home = flux_repo(tmp_path / "home ops")
+    code, out = run_plain(home, keystrokes(CLUSTER, WRITE))
+    assert code == 0, out
+    done = out.split("done: ", 1)[1]
+    assert f"obs-wizard verify --repo '{home}' --wait 10m" in done
