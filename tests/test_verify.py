@@ -71,6 +71,7 @@ def repo(tmp_path):
 
 @pytest.fixture
 def cluster(platform, repo, monkeypatch, tmp_path):
+    platform.ship_node_logs()  # what Alloy does on each node
     with FakeKube(objects=healthy_objects(platform.answers), services=platform.services()) as kube:
         monkeypatch.setenv("KUBECONFIG", str(kubeconfig(tmp_path / "kubeconfig", kube.url, "home")))
         yield kube
@@ -94,7 +95,7 @@ def test_all_healthy_passes_and_measures_both_targets(platform, cluster, repo):
     assert code == 0, out + err
     for check in ("flux-kustomizations", "flux-helmreleases", "flux-revision", "volumes", "pods", "node-count",
                   "alloy-daemonset", "prometheus-ready", "scrape-targets", "rule-groups", "alertmanager-discovered",
-                  "alertmanager-config", "test-alert", "loki-ready", "log-search", "grafana"):
+                  "alertmanager-config", "test-alert", "loki-ready", "node-logs", "log-search", "grafana"):
         assert any(line.startswith(f"  passed  {check}") for line in out.splitlines()), f"{check} not passed:\n{out}"
     assert "FAILED" not in out and "skipped" not in out
     assert f"applied main@sha1:{SHA[:12]}, the repo's HEAD" in out
@@ -187,6 +188,16 @@ def test_an_unhealthy_rule_fails(cluster, repo, platform):
     assert code == 9
     line = next(line for line in out.splitlines() if "[rule-groups]" in line)
     assert "rule verify:fixture in group verify.fixture is err:" in line and "many-to-many" in line or "duplicate" in line
+
+
+@pytest.mark.slow
+def test_a_node_without_log_lines_fails(cluster, repo, platform):
+    platform.forget_node_logs("node-b")
+    code, out, _ = verify(repo, "--no-test-alert")
+    assert code == 9
+    line = next(line for line in out.splitlines() if "[node-logs]" in line)
+    assert "Node node-b: no log line from node node-b in the last 5 minutes" in line
+    assert "node-a" not in line
 
 
 @pytest.mark.slow

@@ -310,6 +310,19 @@ class Platform:
             return mine and all(t["health"] == health for t in mine)
         wait_for(done, 30, f"targets {job or 'all'} {health}", step=0.25)
 
+    def ship_node_logs(self) -> None:
+        """A fresh line from a pod on each node, labelled as Alloy labels them (namespace, pod, container, node)."""
+        now = time.time_ns()
+        with self.loki.lock:
+            for node in NODES:
+                key = tuple(sorted({"namespace": "kube-system", "pod": f"cilium-{node}", "container": "cilium-agent", "node": node}.items()))
+                self.loki.streams.setdefault(key, []).append((now, f"level=info msg=\"endpoint regenerated\" node={node}"))
+
+    def forget_node_logs(self, node: str) -> None:
+        with self.loki.lock:
+            for key in [k for k in self.loki.streams if dict(k).get("node") == node]:
+                del self.loki.streams[key]
+
     def rule_health(self, group: str) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.prom_port}/api/v1/rules", timeout=5) as r:
             groups = json.loads(r.read())["data"]["groups"]

@@ -518,6 +518,29 @@ def loki(ctx: Context, poll: float = 0.5) -> None:
              remedy=f"kubectl logs -n {ctx.ns} loki-0")
 
 
+def node_logs(ctx: Context, minutes: int = 5) -> None:
+    """Log lines from every node (Alloy labels each line with its node) in the last ``minutes``."""
+    check = "node-logs"
+    if not ctx.nodes:
+        ctx.skip(check, "the nodes are not known (node-count above)")
+        return
+    start = str(time.time_ns() - minutes * 60 * 10**9)
+    silent, shipping = [], []
+    for node in ctx.nodes:
+        query = urllib.parse.urlencode({"query": f'{{node="{node}"}}', "start": start, "limit": "1", "direction": "backward"})
+        try:
+            result = ctx.kube.get_json(ctx.service(LOKI, f"/loki/api/v1/query_range?{query}"))["data"]["result"]
+        except (RequestFailed, KeyError, TypeError) as exc:
+            ctx.fail(check, f"the logs of node {node} cannot be queried: {getattr(exc, 'message', exc)}")
+            continue
+        (shipping if any(stream.get("values") for stream in result) else silent).append(node)
+    for node in silent:
+        ctx.fail(check, f"no log line from node {node} in the last {minutes} minutes", f"Node {node}",
+                 f"check the Alloy pod on {node}: kubectl get pods -n {ctx.ns} -o wide -l app.kubernetes.io/name=alloy, "
+                 "then its logs")
+    ctx.passed(check, f"lines from all {len(shipping)} nodes in the last {minutes} minutes" if not silent and shipping else None)
+
+
 # --- 6. Grafana ---------------------------------------------------------------------------------------
 
 

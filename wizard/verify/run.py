@@ -61,6 +61,8 @@ def _passive(ctx: checks.Context) -> None:
                      f"kubectl logs -n {ctx.ns} loki-0")
         else:
             ctx.passed("loki-ready", "through the API server's service proxy")
+            if apps.alloy:
+                checks.node_logs(ctx)
     if apps.kube_prometheus_stack:
         checks.grafana(ctx)
 
