@@ -95,7 +95,7 @@ def test_all_healthy_passes_and_measures_both_targets(platform, cluster, repo):
     assert code == 0, out + err
     for check in ("flux-kustomizations", "flux-helmreleases", "flux-revision", "volumes", "pods", "node-count",
                   "alloy-daemonset", "prometheus-ready", "scrape-targets", "rule-groups", "alertmanager-discovered",
-                  "alertmanager-config", "test-alert", "loki-ready", "node-logs", "log-search", "grafana"):
+                  "alertmanager-config", "test-alert", "loki-ready", "node-logs", "log-search", "grafana", "heartbeat"):
         assert any(line.startswith(f"  passed  {check}") for line in out.splitlines()), f"{check} not passed:\n{out}"
     assert "FAILED" not in out and "skipped" not in out
     assert f"applied main@sha1:{SHA[:12]}, the repo's HEAD" in out
@@ -103,6 +103,7 @@ def test_all_healthy_passes_and_measures_both_targets(platform, cluster, repo):
     assert "alert -> Slack:" in out and "measured delivery" in out and "the plan's target 3m: within" in out
     assert "targeted log search:" in out and "the plan's target 30s: within" in out
     assert "datasources answering: Prometheus, Loki" in out
+    assert "receivers slack, heartbeat loaded" in out and "Watchdog firing; " in out
     # The test alert reached "Slack", labelled as a test, severity info; the admin password never printed.
     new = platform.slack.payloads()[sent_before:]
     titles = [a["title"] for p in new for a in p["attachments"]]
@@ -214,6 +215,22 @@ def test_slack_answering_500_reports_the_test_alert_undelivered(cluster, repo, p
     assert "NOT delivered: Slack refused" in finding["message"]
     alert = {t["name"]: t for t in json.loads(out)["targets"]}["alert -> Slack"]
     assert "measured_delivery_seconds" not in alert  # nothing measured is claimed
+
+
+@pytest.mark.slow
+def test_a_failing_heartbeat_fails(cluster, repo, platform):
+    platform.heartbeat.status = 500
+    try:
+        failed_before = len(platform.heartbeat.stub.requests)
+        wait_for(lambda: len(platform.heartbeat.stub.requests) > failed_before, 30, "a refused ping")
+        code, out, _ = verify(repo, "--no-test-alert")
+    finally:
+        platform.heartbeat.status = 200
+        seen = len(platform.heartbeat.stub.requests)
+        wait_for(lambda: len(platform.heartbeat.stub.requests) > seen, 60, "a ping after the heartbeat service is back")
+    assert code == 9
+    line = next(line for line in out.splitlines() if "[heartbeat]" in line)
+    assert "the heartbeat webhook failed" in line and "during this run's" in line
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ from typing import Any, Callable
 import yaml
 
 from tests.conftest import SHARED, require_tool
-from tests.test_alert_pipeline import free_port, wait_for
+from tests.test_alert_pipeline import WATCHDOG_RULE, free_port, wait_for
 from wizard.render import render
 from wizard.render.extract import helmrelease_values, prometheus_rules
 from wizard.validate.alertmanager import amtool_copy, effective_config
@@ -42,7 +42,8 @@ ADMIN_USER, ADMIN_PASSWORD = "admin", "s3cret-grafana-pw"
 
 FAST_ANSWERS = ("cluster:\n  domain: example.com\n  node_count: 2\n  storage_class: local-path\n"
                 "metrics:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                "alerting:\n  rule_for: 10s\n  group_wait: 1s\n")
+                "alerting:\n  rule_for: 10s\n  group_wait: 1s\n  heartbeat_period: 4s\n"
+                "secrets:\n  heartbeat_item: alertmanager\n")
 
 
 class Stub(ThreadingHTTPServer):
@@ -244,7 +245,8 @@ class Platform:
         # The generated rules (prometheus_rules includes the HelmRelease's additionalPrometheusRulesMap).
         groups = list({g["name"]: g for _, _, _, spec in prometheus_rules(files) for g in spec.get("groups", [])}.values())
         _, values = helmrelease_values(files, "kube-prometheus-stack")
-        (tmp / "rules.yaml").write_text(yaml.safe_dump({"groups": [*groups, FIXTURE_RULES]}))
+        watchdog = {"name": "general.rules", "rules": [WATCHDOG_RULE]}  # the chart's, as in the alert-path test
+        (tmp / "rules.yaml").write_text(yaml.safe_dump({"groups": [*groups, watchdog, FIXTURE_RULES]}))
 
         chart_values = SHARED / "charts/kube-prometheus-stack-88.5.3/values.yaml"
         defaults = yaml.safe_load(chart_values.read_text()) if chart_values.is_file() else None
@@ -254,7 +256,12 @@ class Platform:
         url_file.write_text(f"http://{self.slack.stub.address}/services/T0FAKEFAK/B0FAKEFAK/notARealWebhookToken000\n")
         (receiver,) = [r for r in config["receivers"] if r["name"] == "slack"]
         receiver["slack_configs"][0]["api_url_file"] = str(url_file)
-        (tmp / "alertmanager.yaml").write_text(yaml.safe_dump(amtool_copy(config)))
+        # Alertmanager 0.25 has no url_file: the same one-key swap as the alert-path test, to the heartbeat stand-in.
+        self.heartbeat = Slack()  # any 2xx is a delivered ping; status 500 makes it fail
+        stand_in = amtool_copy(config)
+        (hb,) = [r for r in stand_in["receivers"] if r["name"] == "heartbeat"]
+        hb["webhook_configs"][0]["url"] = f"http://{self.heartbeat.stub.address}/ping/5f3c9a4e"
+        (tmp / "alertmanager.yaml").write_text(yaml.safe_dump(stand_in))
 
         def job(name, targets, **labels):
             return {"job_name": name, "static_configs": [{"targets": targets, "labels": {"namespace": NS, **labels}}]}
@@ -282,7 +289,9 @@ class Platform:
             stdout=self.logs["alertmanager"], stderr=subprocess.STDOUT))
         processes.append(subprocess.Popen(
             [prometheus, f"--config.file={tmp / 'prometheus.yaml'}", f"--storage.tsdb.path={tmp / 'prom-data'}",
-             f"--web.listen-address=127.0.0.1:{self.prom_port}", "--log.level=warn"],
+             f"--web.listen-address=127.0.0.1:{self.prom_port}", "--log.level=warn",
+             # The Watchdog fires at the first evaluation, before the 5 s Alertmanager discovery: resent after 1 s, not 1 m.
+             "--rules.alert.resend-delay=1s"],
             stdout=self.logs["prometheus"], stderr=subprocess.STDOUT))
         processes.append(subprocess.Popen(
             [node_exporter, f"--web.listen-address=127.0.0.1:{self.ne_port}", "--log.level=warn"],
@@ -290,6 +299,7 @@ class Platform:
         for port in (self.am_port, self.prom_port):
             wait_for(lambda p=port: urllib.request.urlopen(f"http://127.0.0.1:{p}/-/ready", timeout=2).status == 200, 30, f"port {port} ready")
         self.wait_scraped()
+        wait_for(lambda: self.heartbeat.payloads(), 30, "the first heartbeat", step=0.25)
 
     def services(self) -> dict[tuple[str, str, str], str]:
         return {
@@ -329,7 +339,7 @@ class Platform:
         return next(rule["health"] for g in groups if g["name"] == group for rule in g["rules"])
 
     def close(self) -> None:
-        for stub in (self.slack.stub, self.loki.stub, self.kubelet.stub, self.ksm.stub, self.alloy.stub, self.grafana.stub):
+        for stub in (self.slack.stub, self.heartbeat.stub, self.loki.stub, self.kubelet.stub, self.ksm.stub, self.alloy.stub, self.grafana.stub):
             stub.stop()
         for log in self.logs.values():
             log.close()

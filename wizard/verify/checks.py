@@ -401,6 +401,58 @@ def alertmanager_config(ctx: Context) -> None:
     ctx.passed(check, f"receivers {', '.join(n for n, _ in wanted)} loaded" if not ctx.failed(check) else None)
 
 
+def heartbeat(ctx: Context, before: dict[str, float] | None, since: float) -> None:
+    """The Watchdog firing in Alertmanager and the heartbeat webhook delivering, its failures not rising
+    during this run (``before``: the webhook counters when the run began)."""
+    check = "heartbeat"
+    if not ctx.answers.secrets.heartbeat_item:
+        ctx.skip(check, "no heartbeat is configured (secrets.heartbeat_item): a dead Prometheus or Alertmanager is silent",
+                 "set the Heartbeat URL item (quickstart.md, \"Heartbeat\")")
+        return
+    if ctx.failed("alertmanager-config"):
+        ctx.skip(check, "the Alertmanager config is not loaded (alertmanager-config above)")
+        return
+    query = urllib.parse.urlencode({"filter": 'alertname="Watchdog"', "active": "true", "silenced": "false", "inhibited": "false"})
+    try:
+        firing = ctx.kube.get_json(ctx.service(ALERTMANAGER, f"/api/v2/alerts?{query}"))
+        now = _counters(ctx, "webhook")
+    except RequestFailed as exc:
+        ctx.fail(check, f"Alertmanager cannot be asked: {exc.message}", f"Service {ctx.ns}/{ALERTMANAGER[0]}")
+        return
+    if not firing:
+        ctx.fail(check, "the Watchdog alert is not firing in Alertmanager: the heartbeat has nothing to send",
+                 remedy="check the chart's Watchdog rule (defaultRules.rules.general) and alertmanager-discovered above")
+    total = now.get("alertmanager_notification_requests_total", 0)
+    failed_total = now.get("alertmanager_notification_requests_failed_total", 0)
+    base = before or {}
+    sent = total - base.get("alertmanager_notification_requests_total", total)
+    failed = failed_total - base.get("alertmanager_notification_requests_failed_total", failed_total)
+    window = time.monotonic() - since
+    if failed > 0:
+        ctx.fail(check, f"the heartbeat webhook failed {failed:.0f} of {sent:.0f} request(s) during this run's {window:.0f} s "
+                        "(alertmanager_notification_requests_failed_total{integration=\"webhook\"} rose)",
+                 remedy=f"kubectl logs -n {ctx.ns} alertmanager-{ALERTMANAGER[0]}-0; check the heartbeat URL item in "
+                        "1Password and the heartbeat service")
+    elif total - failed_total < 1:
+        ctx.fail(check, "no heartbeat delivered since Alertmanager started",
+                 remedy=f"wait one heartbeat period ({ctx.answers.alerting.heartbeat_period}) and run again, or use --wait")
+    if ctx.failed(check):
+        return
+    if sent > 0:
+        ctx.passed(check, f"Watchdog firing; {sent:.0f} ping(s) delivered during this run's {window:.0f} s, none failed")
+    else:
+        ctx.passed(check, f"Watchdog firing; {total - failed_total:.0f} ping(s) delivered since Alertmanager started, none "
+                          f"failed during this run's {window:.0f} s (no ping fell in it: the period is "
+                          f"{ctx.answers.alerting.heartbeat_period})")
+
+
+def webhook_counters(ctx: Context) -> dict[str, float] | None:
+    try:
+        return _counters(ctx, "webhook")
+    except RequestFailed:
+        return None
+
+
 def _counters(ctx: Context, integration: str) -> dict[str, float]:
     text = ctx.kube.raw(ctx.service(ALERTMANAGER, "/metrics")).decode(errors="replace")
     sums: dict[str, float] = {}

@@ -67,7 +67,7 @@ def _passive(ctx: checks.Context) -> None:
         checks.grafana(ctx)
 
 
-def _probes(ctx: checks.Context, test_alert: bool) -> None:
+def _probes(ctx: checks.Context, test_alert: bool, webhooks: dict[str, float] | None, since: float) -> None:
     if ctx.answers.apps.kube_prometheus_stack:
         checks.test_alert(ctx, test_alert)
     if ctx.answers.apps.loki:
@@ -75,6 +75,8 @@ def _probes(ctx: checks.Context, test_alert: bool) -> None:
             ctx.skip("log-search", "Loki is not ready (loki-ready above)")
         else:
             _log_search(ctx)
+    if ctx.answers.apps.kube_prometheus_stack:
+        checks.heartbeat(ctx, webhooks, since)  # last: the whole run is the window its failures may not rise in
 
 
 def _log_search(ctx: checks.Context) -> None:
@@ -95,6 +97,10 @@ def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, 
         if not as_json:
             print(f"verify: kubectl context {kube.context_name} (Kubernetes {version}), namespace {answers.flux.namespace}, "
                   f"answers {answers_at}", file=out)
+        since = time.monotonic()
+        webhooks = None
+        if answers.apps.kube_prometheus_stack and answers.secrets.heartbeat_item:
+            webhooks = checks.webhook_counters(checks.Context(kube=kube, answers=answers, files=files, repo=repo))
         give_up = time.monotonic() + wait_seconds
         rounds = 0
         while True:
@@ -111,7 +117,7 @@ def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, 
             kube.reachable()
         if wait_seconds and failing:
             print(f"verify: --wait {wait} is over and {len(failing)} check(s) still fail", file=err)
-        _probes(ctx, test_alert)
+        _probes(ctx, test_alert, webhooks, since)
     report = ctx.report
     outcomes = report.outcomes()
     failed = [o for o in outcomes if o.status == "failed"]
