@@ -95,6 +95,23 @@ def _warnings(ctx: Context, kind: str, name: str) -> list[str]:
     return [f"{e.get('reason', '')}: {(e.get('message') or '').strip()}" for e in mine[-2:]]
 
 
+def round_reads(ctx: Context) -> list[str]:
+    """The reads every round makes whatever it finds, to be fetched side by side."""
+    ns, apps = ctx.ns, ctx.answers.apps
+    paths = [f"{KS_API}/namespaces/{ns}/kustomizations", f"{HR_API}/namespaces/{ns}/helmreleases",
+             f"/api/v1/namespaces/{ns}/persistentvolumeclaims", f"/api/v1/namespaces/{ns}/pods", "/api/v1/nodes",
+             f"/api/v1/namespaces/{ns}/events"]
+    if apps.alloy:
+        paths.append(f"/apis/apps/v1/namespaces/{ns}/daemonsets/alloy")
+    if apps.kube_prometheus_stack:
+        paths += [ctx.service(PROMETHEUS, p) for p in ("/-/ready", "/api/v1/targets?state=active", "/api/v1/rules",
+                                                       "/api/v1/alertmanagers")]
+        paths += [ctx.service(ALERTMANAGER, "/api/v2/status"), ctx.service(GRAFANA, "/api/health")]
+    if apps.loki:
+        paths.append(ctx.service(LOKI, "/ready"))
+    return paths
+
+
 # --- 1. Flux -----------------------------------------------------------------------------------------
 
 

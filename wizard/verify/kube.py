@@ -71,6 +71,7 @@ class Kube:
         self.timeout = timeout or request_timeout()
         self._proxy: subprocess.Popen | None = None
         self._proxy_url: str | None = None
+        self._prefetched: dict[str, bytes | Exception] = {}
         self.context_name = self._current_context()
 
     def _base(self) -> list[str]:
@@ -99,8 +100,31 @@ class Kube:
 
     # --- reads ----------------------------------------------------------------------------------
 
+    def prefetch(self, paths: list[str], workers: int = 4) -> None:
+        """Start ``raw`` for independent reads side by side (each kubectl call is a process start); the next
+        ``raw`` of each path takes its answer (or its error) once, later ones ask again."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(path: str) -> tuple[str, bytes | Exception]:
+            try:
+                return path, self._raw(path)
+            except (RequestFailed, ClusterUnreachable) as exc:
+                return path, exc
+
+        self._prefetched.clear()  # a read the last round did not take is stale now
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            self._prefetched.update(dict(pool.map(one, list(dict.fromkeys(paths)))))
+
     def raw(self, path: str) -> bytes:
         """``kubectl get --raw PATH``: the body, or RequestFailed with the API server's message."""
+        if path in self._prefetched:
+            answer = self._prefetched.pop(path)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return self._raw(path)
+
+    def _raw(self, path: str) -> bytes:
         timeout = self._timeout()
         argv = [*self._base(), f"--request-timeout={timeout:.0f}s" if timeout >= 1 else "--request-timeout=1s",
                 "get", "--raw", path]

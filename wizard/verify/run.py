@@ -46,6 +46,7 @@ def _deadline(wait: float) -> float:
 
 def _passive(ctx: checks.Context) -> None:
     apps = ctx.answers.apps
+    ctx.kube.prefetch(checks.round_reads(ctx))
     checks.flux(ctx)
     checks.storage(ctx)
     checks.pods(ctx)
