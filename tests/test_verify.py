@@ -301,3 +301,35 @@ def test_the_plain_prompts_end_with_the_verify_command(tmp_path):
     assert code == 0, out
     done = out.split("done: ", 1)[1]
     assert f"obs-wizard verify --repo '{home}' --wait 10m" in done
+
+
+def test_a_cluster_that_never_answers_times_out_per_request(repo, monkeypatch, tmp_path):
+    """A black hole behind the API server's address: the per-request timeout ends it, one line, exit 10."""
+    _need_tools()
+    from tests.fake_kube import Silent
+
+    monkeypatch.setenv("OBS_WIZARD_KUBECTL_TIMEOUT", "1")
+    with Silent() as hole:
+        monkeypatch.setenv("KUBECONFIG", str(kubeconfig(tmp_path / "kubeconfig", hole.url, "hole")))
+        code, out, err = verify(repo)
+    assert code == 10 and out == "" and len(err.splitlines()) == 1
+    assert "the cluster of kubectl context hole cannot be reached" in err
+
+
+@pytest.mark.slow
+def test_context_picks_the_cluster(cluster, repo, monkeypatch, tmp_path):
+    """--context NAME reaches that context's cluster though the current context is another, dead one."""
+    import yaml
+
+    from tests.test_alert_pipeline import free_port
+
+    config = yaml.safe_load(kubeconfig(tmp_path / "two", cluster.url, "home").read_text())
+    config["clusters"].append({"name": "old", "cluster": {"server": f"http://127.0.0.1:{free_port()}"}})
+    config["contexts"].append({"name": "old", "context": {"cluster": "old", "user": "home"}})
+    config["current-context"] = "old"
+    (tmp_path / "two").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "two"))
+    code, _, err = verify(repo, "--no-test-alert")
+    assert code == 10 and "context old cannot be reached" in err
+    code, out, _ = verify(repo, "--no-test-alert", "--context", "home", "--json")
+    assert code == 0 and json.loads(out)["context"] == "home"

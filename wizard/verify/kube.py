@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import time
@@ -81,8 +82,12 @@ class Kube:
     def _current_context(self) -> str:
         if self.context:
             return self.context
-        done = subprocess.run([*self._base(), "config", "current-context"], capture_output=True, text=True,
-                              timeout=self.timeout, stdin=subprocess.DEVNULL)
+        try:  # reads the kubeconfig only: the request timeout is not for this, a hung kubectl is
+            done = subprocess.run([*self._base(), "config", "current-context"], capture_output=True, text=True,
+                                  timeout=max(self.timeout, 30.0), stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise ClusterUnreachable("`kubectl config current-context` did not finish within 30 s; check that kubectl "
+                                     "runs (kubectl version --client)") from None
         name = done.stdout.strip()
         if done.returncode != 0 or not name:
             raise ClusterUnreachable("kubectl has no current context; pass --context NAME or point KUBECONFIG at your "
@@ -167,7 +172,8 @@ class Kube:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         self._proxy = proc
         assert proc.stdout is not None
-        line = proc.stdout.readline()  # "Starting to serve on 127.0.0.1:41234"
+        ready, _, _ = select.select([proc.stdout], [], [], max(self.timeout, 30.0))
+        line = proc.stdout.readline() if ready else ""  # "Starting to serve on 127.0.0.1:41234"
         match = re.search(r"127\.0\.0\.1:(\d+)", line)
         if not match:
             err = proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
