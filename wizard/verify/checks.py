@@ -164,7 +164,9 @@ def _revision(ctx: Context) -> None:
     if head is None:
         ctx.skip(check, f"the repo's HEAD cannot be read from {ctx.repo / '.git'}", "run verify with --repo pointing at your git checkout")
         return
-    stale = {name: rev for name, rev in applied.items() if not rev.rpartition(":")[2].startswith(head[:40])}
+    # "main@sha1:<sha>" (Flux v2.x), "main/<sha>" (older Flux): the commit is the 40 (or 64) hex digits in it.
+    stale = {name: rev for name, rev in applied.items()
+             if (m := re.search(r"\b([0-9a-f]{64}|[0-9a-f]{40})\b", rev)) is None or m[1] != head}
     if stale:
         for name, rev in stale.items():
             ctx.fail(check, f"applied revision {rev} is not the repo's HEAD {branch or 'HEAD'}@sha1:{head[:12]}",
