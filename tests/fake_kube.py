@@ -134,7 +134,7 @@ class FakeKube:
                 return self._proxy(req, method, parts[3], parts[5], "/" + "/".join(parts[7:]), query, body,
                                    trailing=path.endswith("/") and len(parts) > 7)
             if method != "GET":
-                return _send(req, 405, _status(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource"))
+                return _send(req, 405, _status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
             code, answer = self._read(parts, req)
             _send(req, code, answer)
         except (BrokenPipeError, ConnectionResetError):

@@ -14,12 +14,11 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import flux_repo, need
+from tests.conftest import flux_repo
 from tests.fake_kube import FakeKube, kubeconfig
 from tests.test_alert_pipeline import wait_for
 from tests.verify_cluster import FAST_ANSWERS, NS, SHA, Platform, _ready, git_repo, healthy_objects, pvc, warning

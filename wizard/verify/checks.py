@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -731,5 +731,3 @@ def target_lines(ctx: Context) -> list[str]:
                 lines.append(f"  targeted log search: not measured (the canary line was not found); the plan's target {plan}")
     return lines
 
-
-Step = Callable[[Context], None]
