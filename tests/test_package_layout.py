@@ -21,6 +21,7 @@ LAYERS = [
     ["write"],
     ["validate"],
     ["onepassword"],
+    ["verify"],
     ["session", "headless", "init_answers"],
     ["plain", "tui"],
     ["cli", "__main__"],

@@ -10,8 +10,9 @@ One package per concern; imports run one way only, from a layer to the layers li
 5. ``write``       the write plan and its journaled apply, staging, ``--init-layout``
 6. ``validate``    every check before a write, its tools and upstream data
 7. ``onepassword`` the 1Password Connect gateway and item checks
-8. ``session``, ``headless``, ``init_answers``: the pipeline the front ends drive
-9. ``plain``, ``tui``: the two interactive front ends; ``cli`` on top of all
+8. ``verify``      ``obs-wizard verify``: the live checks on the cluster through kubectl, the test alert
+9. ``session``, ``headless``, ``init_answers``: the pipeline the front ends drive
+10. ``plain``, ``tui``: the two interactive front ends; ``cli`` on top of all
 """
 
 __version__ = "0.1.0"

@@ -28,6 +28,9 @@ modes:
   obs-wizard validate [--answers FILE]       render and validate only
   obs-wizard check-secrets [--answers FILE]  check the 1Password items through 1Password Connect
   obs-wizard schema                          print the answers-file JSON Schema
+  obs-wizard verify [--context NAME] [--wait 10m] [--json] [--no-test-alert]
+                                             check on the live cluster (through kubectl) that the platform
+                                             runs, send a test alert, and measure the plan's targets
 
 Without --answers, --check, --dry-run, validate and check-secrets read DIR/.obs-wizard/answers.yaml.
 Before writing, the 1Password items are checked through Connect (OP_CONNECT_HOST, OP_CONNECT_TOKEN).
@@ -44,6 +47,8 @@ exit codes:
   7  1Password Connect is not configured (OP_CONNECT_HOST, OP_CONNECT_TOKEN) and --skip-secret-check
      was not given; nothing was written
   8  another obs-wizard run is writing to the repo (it holds .obs-wizard/lock); nothing was written
+  9  verify: a check on the cluster failed (each one is listed with its object, message and remedy)
+  10 verify: the cluster cannot be reached through kubectl (no context, refused, timed out); nothing was checked
   70 internal error (a bug; please report it); nothing was written
   130 cancelled (Ctrl+C, SIGINT or SIGTERM); nothing was written, or, when the files were already
      being put in place, the write was completed first (the message says which)
@@ -112,6 +117,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
     sub.add_parser("check-secrets", parents=[after], help="check the 1Password items through 1Password Connect")
     sub.add_parser("schema", help="print the answers-file JSON Schema")
+    verify = sub.add_parser("verify", parents=[after], help="check the platform on the live cluster through kubectl",
+                            description="Check on the live cluster, through kubectl, that what the answers describe runs: "
+                                        "Flux, volumes, pods, Prometheus, Alertmanager (with a test alert), Loki (with a "
+                                        "canary line), Grafana; and measure the plan's targets. Exit 9 when a check "
+                                        "fails, 10 when the cluster cannot be reached.")
+    verify.add_argument("--context", metavar="NAME", default=None, help="kubectl context (default: the current one)")
+    verify.add_argument("--wait", metavar="DURATION", default=None,
+                        help="poll until every check passes or DURATION (e.g. 10m) is over; for right after a push")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON (for CI)")
+    verify.add_argument("--no-test-alert", action="store_true",
+                        help="send no test alert (the alert -> Slack delivery is then not measured)")
     return parser
 
 
@@ -220,6 +236,11 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
+    if args.command == "verify":  # read-only: not even an interrupted write is undone
+        from wizard.verify.run import verify
+
+        return verify(repo, headless.answers_path(args.answers, repo), args.context, args.wait, args.json,
+                      not args.no_test_alert, out, err)
     apply.recover(repo, err)  # an interrupted earlier write is undone before anything else
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),

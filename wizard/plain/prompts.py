@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -262,6 +263,8 @@ def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Pr
         return int(exc.exit_code)
     print(f"done: {len(written)} file(s). Next: git add kubernetes/apps/observability .obs-wizard && git commit && git push, "
           "then flux reconcile kustomization cluster-apps --with-source", file=out)
+    print(f"Then check it on the cluster (through kubectl; one test alert reaches Slack): "
+          f"obs-wizard verify --repo {shlex.quote(str(repo))} --wait 10m", file=out)
     if skipped:
         print(f"not checked: {'; '.join(skipped)} (skipped, not passed)", file=out)
     if sizing.heartbeat_warning(answers):
