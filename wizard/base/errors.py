@@ -15,6 +15,8 @@ class Exit(IntEnum):
     SECRETS = 6  # the 1Password check failed
     NOT_CONFIGURED = 7  # 1Password Connect not configured and --skip-secret-check not given
     BUSY = 8  # another obs-wizard run holds the repo's lock
+    VERIFY_FAILED = 9  # verify: a check on the live cluster failed
+    UNREACHABLE = 10  # verify: kubectl cannot reach the cluster (or has no context); nothing was checked
     INTERNAL = 70  # a bug: an unexpected exception (EX_SOFTWARE); nothing was written
     CANCELLED = 130  # Ctrl+C (SIGINT) or SIGTERM
 

@@ -19,14 +19,14 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from wizard.base.errors import WizardError
+from wizard.base.errors import Exit, WizardError
 
 TIMEOUT_ENV = "OBS_WIZARD_KUBECTL_TIMEOUT"
 
-#: ``obs-wizard verify`` found failures (its own code, beside those in wizard.base.errors).
-EXIT_FAILURES = 9
+#: ``obs-wizard verify`` found failures.
+EXIT_FAILURES = Exit.VERIFY_FAILED
 #: kubectl could not reach the cluster (or has no context); nothing was checked.
-EXIT_UNREACHABLE = 10
+EXIT_UNREACHABLE = Exit.UNREACHABLE
 
 _UNREACHABLE = re.compile(
     r"Unable to connect to the server|connection to the server .* was refused|dial tcp|i/o timeout|"
@@ -38,7 +38,7 @@ _SERVER_ERROR = re.compile(r"^Error from server \((?P<reason>[A-Za-z]+)\): (?P<m
 
 
 class ClusterUnreachable(WizardError):
-    exit_code = EXIT_UNREACHABLE  # type: ignore[assignment]
+    exit_code = Exit.UNREACHABLE
 
 
 class RequestFailed(Exception):
