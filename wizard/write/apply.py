@@ -313,8 +313,9 @@ def _release(root: Path, fd: int, hold: _Hold) -> None:
     if not hold.wrote and hold.created_ignore:
         with contextlib.suppress(OSError):
             (root / GITIGNORE).unlink()
+    kept = _safe_lstat(root / JOURNAL) is not None  # a failed rollback's journal names this lock file: keep it
     with contextlib.suppress(OSError):
-        if os.lstat(root / LOCK).st_ino == hold.lock_ino:
+        if not kept and os.lstat(root / LOCK).st_ino == hold.lock_ino:
             os.unlink(root / LOCK)
     if not hold.wrote and hold.created_dir:
         with contextlib.suppress(OSError):  # only when empty: a run that created its lock in it keeps it
@@ -637,6 +638,11 @@ def recover(repo: Path, err: TextIO | None = None) -> None:
         return
     if not legacy and not any(_safe_lstat(root / p) is not None for p in (JOURNAL, PENDING, SCRATCH)):
         return
+    try:  # decided before the lock is taken too: a journal that came with the repo is not even locked under
+        lock = _lstat(root / LOCK)
+        _inspect_or_foreign(root, lock.st_ino if _is_file(lock) else None)
+    except _Foreign as exc:
+        raise BadInput(f"{_foreign_line(*exc.args)}; nothing was written") from None
     with repo_lock(root):
         for path in legacy:
             with contextlib.suppress(OSError):
@@ -766,6 +772,7 @@ def _undo(root: Path, journal: dict) -> int:
                     target.unlink()
                     restored += 1
                     touched.add(target.parent)
+            _checkpoint(f"restored {entry['path']}")
         except (OSError, _Foreign) as exc:
             failed.append((entry["path"], exc if isinstance(exc, OSError) else OSError(str(exc))))
     for folder in touched:
