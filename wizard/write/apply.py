@@ -263,6 +263,9 @@ def repo_lock(repo: Path) -> Iterator[None]:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
             except FileNotFoundError:  # the holder we waited for removed the folder it had created
+                if time.monotonic() >= deadline:
+                    raise WriteFailed(f"{root / TOOL_DIR}: keeps disappearing while obs-wizard creates its lock in it; "
+                                      "nothing was written. Run again") from None
                 continue
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
