@@ -428,7 +428,7 @@ def _load(path: Path) -> dict:
         finally:
             os.close(fd)
         journal = json.loads(data.decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         raise _Foreign("it is unreadable or cut short") from None
     if not isinstance(journal, dict) or journal.get("format") != _JOURNAL_FORMAT:
         raise _Foreign("it is not in the format this obs-wizard writes")
@@ -479,7 +479,7 @@ def _check_path(root: Path, rel: object, directory: bool = False) -> None:
         raise _Foreign(f"it names {rel!r}, a path obs-wizard never writes")
     try:
         target = safe_target(root, rel)
-    except BadInput:
+    except (BadInput, OSError, RuntimeError):
         raise _Foreign(f"it names {rel!r}, which leads outside the repo") from None
     if not owned(str(target.relative_to(root)), directory):
         raise _Foreign(f"it names {rel!r}, which a symlink leads to {target.relative_to(root)}")
