@@ -485,10 +485,12 @@ def _check_path(root: Path, rel: object, directory: bool = False) -> None:
         raise _Foreign(f"it names {rel!r}, which a symlink leads to {target.relative_to(root)}")
 
 
-def _foreign_line(what: str, reason: str) -> str:
+def _foreign_line(root: Path, what: str, reason: str) -> str:
+    present = [f"{rel}/" if rel == SCRATCH else rel for rel in (JOURNAL, PENDING, SCRATCH) if _safe_lstat(root / rel) is not None]
+    names = ", ".join(present[:-1]) + (" and " if len(present) > 1 else "") + present[-1] if present else what
     return (f"{what}: left alone, not the record of an interrupted obs-wizard write in this repo on this machine "
-            f"({reason}); if it came with the repo, delete {JOURNAL}, {PENDING} and {SCRATCH}/ "
-            "(`git rm -r` them if git tracks them), after restoring by hand anything an interrupted write left half done")
+            f"({reason}); if it came with the repo, delete {names} (`git rm -r` if git tracks them), after "
+            "restoring by hand anything an interrupted write left half done")
 
 
 def _inspect(root: Path, lock_ino: int | None) -> tuple[Path, dict] | None:
@@ -591,14 +593,14 @@ def refuse_pending(repo: Path, err: TextIO | None = None) -> None:
         found = _inspect_or_foreign(root, lock.st_ino if _is_file(lock) else None)
     except _Foreign as exc:
         if err is not None:
-            print(f"obs-wizard: {_foreign_line(*exc.args)}", file=err)
+            print(f"obs-wizard: {_foreign_line(root, *exc.args)}", file=err)
         return
     if found is None or not found[1]:
         return
     holder = _live_holder(root)
     if holder is not None:
         raise Busy(f"{root}: another obs-wizard run{holder} is writing to this repo right now (it holds {LOCK}); "
-                   "nothing was read or written. Run again when it has finished")
+                   "this command only reads and changed nothing: run it again when that run has finished")
     raise Busy(f"{root}: an earlier obs-wizard run was interrupted while writing ({JOURNAL} is left); this command "
                "only reads, so it changes nothing: run a writing one (obs-wizard --answers FILE, or the wizard) to "
                "undo the interrupted write, then run this again")
@@ -645,7 +647,7 @@ def recover(repo: Path, err: TextIO | None = None) -> None:
         lock = _lstat(root / LOCK)
         _inspect_or_foreign(root, lock.st_ino if _is_file(lock) else None)
     except _Foreign as exc:
-        raise BadInput(f"{_foreign_line(*exc.args)}; nothing was written") from None
+        raise BadInput(f"{_foreign_line(root, *exc.args)}; nothing was written") from None
     with repo_lock(root):
         for path in legacy:
             with contextlib.suppress(OSError):
@@ -661,7 +663,7 @@ def _recover_held(root: Path, hold: _Hold, err: TextIO | None) -> None:
     try:
         found = _inspect_or_foreign(root, hold.lock_ino)
     except _Foreign as exc:
-        raise BadInput(f"{_foreign_line(*exc.args)}; nothing was written") from None
+        raise BadInput(f"{_foreign_line(root, *exc.args)}; nothing was written") from None
     if found is None:
         return
     which, journal = found
