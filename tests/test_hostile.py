@@ -286,7 +286,7 @@ def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatc
     def failing(src, dst):
         if str(repo) in str(dst):  # caches elsewhere rename files too
             calls.append(dst)
-        if len(calls) == 3 and str(repo) in str(dst):  # the journal, a first rename, then the disk is full
+        if len(calls) == 4 and str(repo) in str(dst):  # two journals, a first rename, then the disk is full
             raise OSError(28, "No space left on device", str(dst))
         return real_replace(src, dst)
 

@@ -351,3 +351,23 @@ def test_a_rollback_that_fails_names_what_to_restore_by_hand(written, tmp_path, 
     assert result.code == 7, result
     assert "undid it" in result.err
     assert snapshot_tree(repo) == before
+
+
+def test_a_copy_of_a_repo_with_an_interrupted_write_does_not_carry_its_journal(written, tmp_path):
+    """The journal names the inodes of its lock file and staging folder: a copy (cp -a, rsync, a clone) has
+    other ones, so only the repo where the write was interrupted recovers it."""
+    repo, copy = tmp_path / "repo", tmp_path / "copy"
+    shutil.copytree(written, repo, symlinks=True)
+    before = snapshot_tree(repo)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(CHANGED)
+    _kill_at(repo, tmp_path, "renamed ", changed)
+    shutil.copytree(repo, copy, symlinks=True)
+    copied = snapshot_tree(copy)
+    code, out, err = finish(obs_wizard(*write_args(copy, changed)))
+    assert code == 2, (out, err)
+    assert "it was not written under this repo's .obs-wizard/lock" in err and "nothing was written" in err
+    assert snapshot_tree(copy) == copied
+    code, out, err = finish(obs_wizard("--answers", changed, "--repo", repo, env=_no_connect()))
+    assert code == 7, (out, err)
+    assert "undid it" in err and snapshot_tree(repo) == before
