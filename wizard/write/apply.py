@@ -256,7 +256,7 @@ def repo_lock(repo: Path) -> Iterator[None]:
     fd = -1
     try:
         while True:
-            created_dir, created_ignore = _ensure_tool_dir(root, ignore=False)
+            created_dir, _ = _ensure_tool_dir(root, ignore=False)
             hold.created_dir |= created_dir
             if created_dir:  # nobody else is in a folder this run just made: keep its lock out of git at once
                 hold.created_ignore |= _ensure_ignore(root)
@@ -485,7 +485,9 @@ def _check_path(root: Path, rel: object, directory: bool = False) -> None:
         raise _Foreign(f"it names {rel!r}, which a symlink leads to {target.relative_to(root)}")
 
 
-def _foreign_line(root: Path, what: str, reason: str) -> str:
+def _foreign_line(root: Path, what: str, reason: str | None = None) -> str:
+    if reason is None:  # a reason alone: about the folder as a whole
+        what, reason = TOOL_DIR, what
     present = [f"{rel}/" if rel == SCRATCH else rel for rel in (JOURNAL, PENDING, SCRATCH) if _safe_lstat(root / rel) is not None]
     names = ", ".join(present[:-1]) + (" and " if len(present) > 1 else "") + present[-1] if present else what
     return (f"{what}: left alone, not the record of an interrupted obs-wizard write in this repo on this machine "
