@@ -140,7 +140,7 @@ def _check_signal(trees, tmp_path, step: int, sig: int) -> None:
     else:
         assert "the write was completed first" in err and "nothing was written" not in err
     name = trees["steps"][step]
-    expected = "after" if name.startswith("renamed") or name in ("journal written", "journal removed") else "before"
+    expected = "after" if name.startswith("renamed") or name in ("journal written", "write done", "journal removed") else "before"
     assert state == expected, (name, state)
 
 
@@ -157,20 +157,38 @@ def test_sigint_and_sigterm_at_every_step(trees, tmp_path, sig):
         _check_signal(trees, tmp_path / f"{step}", step, sig)
 
 
+def _without_connect() -> dict[str, str]:
+    env = _env()
+    for name in ("OP_CONNECT_HOST", "OP_CONNECT_TOKEN"):
+        env.pop(name, None)
+    return env
+
+
 def _check_kill(trees, tmp_path, step: int) -> None:
     repo, code, _ = interrupt_at(trees, tmp_path, step, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    # The next run, whatever it is, first undoes the interrupted write: never taken as hand edits.
-    code, out, err = finish(obs_wizard("--check", "--answers", trees["answers"], "--repo", repo))
+    killed = snapshot_tree(repo)
     name = trees["steps"][step]
-    if name == "journal removed":  # the write had completed; only the staging area was left to remove
-        assert snapshot_tree(repo) == trees["after_files"] and code == 0, (out, err)
+    # A read-only command never undoes it (issue 18): it says so, exits 8 and changes nothing.
+    code, out, err = finish(obs_wizard("--check", "--answers", trees["answers"], "--repo", repo))
+    if name == "journal removed":  # the write had completed and was cleaned up: nothing is pending
+        left = snapshot_tree(repo)
+        left.pop(".obs-wizard/lock")  # the killed run's lock file (git ignores it; stale by construction)
+        assert left == trees["after_files"] and code == 0, (out, err)
         return
-    assert snapshot_tree(repo) == trees["before_files"]
-    assert code == 1, (out, err)
+    assert code == 8, (out, err)
+    assert "an earlier obs-wizard run was interrupted while writing" in err and "Traceback" not in err
+    assert snapshot_tree(repo) == killed
+    # The next writing run, whatever it is, first undoes the interrupted write: never taken as hand edits.
+    # (This one then stops: 1Password Connect is not configured, exit 7.)
+    code, out, err = finish(obs_wizard("--answers", trees["answers"], "--repo", repo, env=_without_connect()))
+    assert code == 7, (out, err)
+    completed = name == "write done"  # the journal said the write was complete: only its staging was left
+    assert snapshot_tree(repo) == trees["after_files" if completed else "before_files"]
     if name == "journal written" or name.startswith("renamed"):
         assert "an earlier run was interrupted while writing; undid it" in err
-    assert not (repo / ".obs-wizard/lock").exists() and not (repo / ".obs-wizard/tmp").exists()
+    for leftover in (".obs-wizard/lock", ".obs-wizard/tmp", ".obs-wizard/journal.json", ".obs-wizard/journal.json.new"):
+        assert not (repo / leftover).exists(), leftover
     code, _, err = finish(obs_wizard(*write_args(repo, trees["answers"])))
     assert code == 0, err
     assert snapshot_tree(repo) == trees["after_files"]
@@ -268,7 +286,7 @@ def test_rollback_and_new_files_keep_the_repos_modes(trees, tmp_path, monkeypatc
     def failing(src, dst):
         if str(repo) in str(dst):  # caches elsewhere rename files too
             calls.append(dst)
-        if len(calls) == 3 and str(repo) in str(dst):  # the journal, a first rename, then the disk is full
+        if len(calls) == 4 and str(repo) in str(dst):  # two journals, a first rename, then the disk is full
             raise OSError(28, "No space left on device", str(dst))
         return real_replace(src, dst)
 
@@ -600,7 +618,12 @@ def test_temp_files_an_older_version_left_are_removed(trees, tmp_path):
     shutil.copytree(trees["before"], repo, symlinks=True)
     stray = repo / "kubernetes/apps/observability/loki/app/.helmrelease.yaml.k2j3h4.obs-wizard-tmp"
     stray.write_text("half")
+    # a read-only command names them and leaves them (issue 18: it writes and deletes nothing) ...
     code, out, err = finish(obs_wizard("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo))
+    assert code == 0, (out, err)
+    assert "1 temporary file(s) an older obs-wizard left" in err and "left alone" in err and stray.exists()
+    # ... the next writing run removes them
+    code, out, err = finish(obs_wizard(*write_args(repo, EXAMPLE_ANSWERS)))
     assert code == 0, (out, err)
     assert "removed 1 temporary file(s) an older obs-wizard left" in err and not stray.exists()
     assert snapshot_tree(repo) == trees["before_files"]

@@ -38,15 +38,18 @@ Before writing, the 1Password items are checked through Connect (OP_CONNECT_HOST
 exit codes:
   0  success (or in sync for --check)
   1  --check: the repo differs from what the answers render
-  2  bad input: answers file, option or path, or no terminal for the interactive wizard
+  2  bad input: answers file, option or path, or no terminal for the interactive wizard; or a journal
+     in .obs-wizard/ this machine's obs-wizard did not write (committed, copied): left alone
   3  the rendered manifests failed validation, or --strict and a check was skipped; nothing was written
   4  conflicts: a value changed both by hand and by the answers, a file deleted by hand, or a file
      obs-wizard did not write; every one is listed and nothing was written (see --conflicts, --adopt)
-  5  writing failed; every file was restored
+  5  writing failed; every file was restored, or the message names each file to restore by hand
   6  the 1Password check failed (an item or field is missing, duplicated or invalid); nothing was written
   7  1Password Connect is not configured (OP_CONNECT_HOST, OP_CONNECT_TOKEN) and --skip-secret-check
      was not given; nothing was written
-  8  another obs-wizard run is writing to the repo (it holds .obs-wizard/lock); nothing was written
+  8  another obs-wizard run is writing to the repo (it holds .obs-wizard/lock); nothing was written.
+     A read-only command (--check, --dry-run, validate, check-secrets) also exits 8 when an earlier
+     write was interrupted: it changes nothing; a writing run undoes that write first
   9  verify: a check on the cluster failed (each one is listed with its object, message and remedy)
   10 verify: the cluster cannot be reached through kubectl (no context, refused, timed out); nothing was checked
   70 internal error (a bug; please report it); nothing was written
@@ -236,12 +239,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
-    if args.command == "verify":  # read-only: not even an interrupted write is undone
-        from wizard.verify.run import verify
-
-        return verify(repo, headless.answers_path(args.answers, repo), args.context, args.wait, args.json,
-                      not args.no_test_alert, out, err)
-    apply.recover(repo, err)  # an interrupted earlier write is undone before anything else
+    if args.command in ("validate", "check-secrets") or args.check or args.dry_run:
+        apply.refuse_pending(repo, err)  # read-only: never writes or deletes; an unfinished write is exit 8
+    else:
+        apply.recover(repo, err)  # a writing run undoes an interrupted earlier write before anything else
     sources = headless.Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
