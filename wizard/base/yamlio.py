@@ -87,6 +87,10 @@ class UnsafeYAML(yaml.YAMLError):
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 MAX_DEPTH = 16
 MAX_SCALARS = 1000
+#: The longest number an answers file may hold (node_count is at most 500): a 5000-digit one would
+#: exceed Python's integer-string limit while it is read.
+MAX_NUMBER_CHARS = 100
+_NUMBER = re.compile(r"[-+]?(?:0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)\Z")
 
 
 def check_plain(text: str) -> None:
@@ -96,6 +100,7 @@ def check_plain(text: str) -> None:
     Raises UnsafeYAML with the line; a syntax error is left to the loaders to report.
     """
     depth = scalars = 0
+    frames: list[list[Any]] = []  # [is_mapping, expecting_key, key or index]: where the parser is, to name a value
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -104,17 +109,40 @@ def check_plain(text: str) -> None:
         if tag is not None and tag not in _PLAIN_TAGS and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
             raise UnsafeYAML(line, f"YAML tag {tag!r} is not allowed in an answers file; remove it")
         if isinstance(event, yaml.ScalarEvent):
+            if frames and frames[-1][0] and frames[-1][1]:
+                frames[-1][1:] = [False, event.value]
+            else:
+                if not event.style and len(event.value) > MAX_NUMBER_CHARS and _NUMBER.match(event.value):
+                    where = ".".join(str(f[2]) for f in frames if f[2] is not None)
+                    raise UnsafeYAML(line, f"{where + ': ' if where else ''}a number {len(event.value)} characters long; "
+                                           "no answer needs more than a few digits: fix the value")
+                _next_in(frames)
             scalars += 1
             if scalars > MAX_SCALARS:
                 raise UnsafeYAML(line, f"more than {MAX_SCALARS} values; an answers file has about 50: check that this is the right file")
         if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and not event.style:
             raise UnsafeYAML(line, "YAML merge keys (<<) are not allowed in an answers file; write each setting out")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            frames.append([isinstance(event, yaml.MappingStartEvent), True, None if isinstance(event, yaml.MappingStartEvent) else -1])
+            if not frames[-1][0]:
+                _next_in(frames)
             depth += 1
             if depth > MAX_DEPTH:
                 raise UnsafeYAML(line, f"nested more than {MAX_DEPTH} levels deep; an answers file has two")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frames.pop()
+            _next_in(frames)
             depth -= 1
+
+
+def _next_in(frames: list[list[Any]]) -> None:
+    """A value ended: a mapping now expects its next key, a sequence its next item."""
+    if not frames:
+        return
+    if frames[-1][0]:
+        frames[-1][1:] = [True, None]
+    else:
+        frames[-1][2] += 1
 
 
 def load_answers(text: str) -> Any:

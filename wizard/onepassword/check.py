@@ -244,7 +244,7 @@ def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[
         (render.HEARTBEAT_SECRET, s.heartbeat_url_field): functools.partial(heartbeat_outcome, token_field=s.heartbeat_token_field),
     }
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
-    for item in needed_items(files):
+    for item in needed_items(files, substituted=bool(answers.flux.substitute_from)):
         labels, checks = wanted.setdefault(item.title, ([], {}))
         for needed in item.fields:
             if needed.label not in labels:
