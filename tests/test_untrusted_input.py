@@ -84,3 +84,220 @@ def test_non_ascii_digits_are_refused(tmp_path, section, field, value):
     assert result.code == 2, result
     (line,) = _one_line_each(result)
     assert line.startswith(f"obs-wizard: {answers}:6: {section}.{field}: "), result
+
+
+# --- item 8, 11, 15: Connect payloads, settings, sizes, echoes --------------------------------------
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+import zlib  # noqa: E402
+
+from tests.fake_connect import FakeConnect, Field, Forced, Vault, login_item, secure_note  # noqa: E402
+from tests.test_secret_check import PASSWORD, TOKEN, WEBHOOK, assert_nothing_secret, connect, standard_vault  # noqa: E402, F401
+from wizard.onepassword import gateway as gateway_module  # noqa: E402
+from wizard.onepassword.gateway import ConnectFailure, ConnectGateway  # noqa: E402
+
+
+def _check_secrets(tmp_path, text: str = MINIMAL_ANSWERS):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(text)
+    result = run_cli("check-secrets", "--answers", answers)
+    assert "Traceback" not in result.err + result.out and "internal error" not in result.err, result
+    assert_nothing_secret(result.out, result.err)
+    return result
+
+
+@pytest.mark.parametrize("host", ["http://[::1", "http://127.0.0.1:abc", "http://127.0.0.1:99999", "http://", "https://:8080",
+                                  "http://user:hunter2-secret@[::1", "ftp://127.0.0.1"])
+def test_an_unusable_connect_host_is_one_line(monkeypatch, tmp_path, host):
+    monkeypatch.setenv("OP_CONNECT_HOST", host)
+    monkeypatch.setenv("OP_CONNECT_TOKEN", TOKEN)
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert "OP_CONNECT_HOST" in result.out + result.err and "hunter2-secret" not in result.out + result.err, result
+
+
+@pytest.mark.parametrize("timeout", ["inf", "-inf", "1e300", "nan", "-1", "0", "five", "1e-9"])
+def test_an_unusable_connect_timeout_is_one_line(connect, tmp_path, timeout, monkeypatch):
+    server = connect([standard_vault()])
+    monkeypatch.setenv("OBS_WIZARD_CONNECT_TIMEOUT", timeout)
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert "OBS_WIZARD_CONNECT_TIMEOUT must be a number of seconds from 0.1 to 600" in result.out + result.err, result
+    assert not server.log  # nothing was asked with a nonsense deadline
+
+
+def _items_path(vault: Vault) -> str:
+    return f"/v1/vaults/{vault.id}/items"
+
+
+def _item_json(item, vault: Vault, **changes) -> str:
+    data = item.full(vault.id)
+    data.update(changes)
+    return json.dumps(data)
+
+
+# Each is (where, what Connect answers there): shapes no Connect sends, but a proxy, a bug or an attacker can.
+_LIST_SHAPES = ["null", "{}", '"vaults"', "5", "true", "[null]", "[5]", "[[]]", '[{"id": 5, "name": "Kubernetes"}]',
+                '[{"name": "Kubernetes"}]', '[{"id": "x", "name": null}]', '[{"id": "x", "name": ["Kubernetes"]}]',
+                '{"id": "x", "name": "Kubernetes"}', "[" * 100_000 + "]" * 100_000, '[{"id": "x", "name": "Kubernetes"}' * 2,
+                '{"status": 200}']
+
+
+@pytest.mark.parametrize("body", _LIST_SHAPES, ids=lambda b: b[:30])
+@pytest.mark.parametrize("where", ["vaults", "items"])
+def test_connect_list_payloads_of_every_wrong_shape_fail_cleanly(connect, tmp_path, where, body):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced["/v1/vaults" if where == "vaults" else _items_path(vault)] = Forced(200, body)
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert any(line.startswith("  FAIL    ") and "1Password Connect" in line for line in result.out.splitlines()), result
+
+
+def _item_shapes(vault: Vault) -> list[tuple[str, str]]:
+    grafana = vault.items[0]
+    fields = [f.to_json() for f in grafana.fields]
+    return [
+        ("null", "null"), ("list", "[]"), ("number", "5"), ("string", '"grafana"'),
+        ("fields [null]", _item_json(grafana, vault, fields=[None])),
+        ("fields [null, field]", _item_json(grafana, vault, fields=[None, *fields])),
+        ("fields a number", _item_json(grafana, vault, fields=5)),
+        ("fields a string", _item_json(grafana, vault, fields="username")),
+        ("fields a mapping", _item_json(grafana, vault, fields={"label": "username"})),
+        ("fields [[]]", _item_json(grafana, vault, fields=[[]])),
+        ("fields [5]", _item_json(grafana, vault, fields=[5])),
+        ("field label a list", _item_json(grafana, vault, fields=[{**fields[0], "label": ["username"]}, *fields[1:]])),
+        ("field value a mapping", _item_json(grafana, vault, fields=[{**fields[0], "value": {"a": 1}}, *fields[1:]])),
+        ("another title", _item_json(grafana, vault, title="grafana-old")),
+        ("no title", _item_json(grafana, vault, title=None)),
+        ("another id", _item_json(grafana, vault, id="a" * 26)),
+        ("no id", json.dumps({k: v for k, v in json.loads(_item_json(grafana, vault)).items() if k != "id"})),
+        ("nested deep", "[" * 100_000 + "]" * 100_000),
+        ("not JSON", "<html>proxy</html>"),
+        ("an error body that is a list", None),
+    ]
+
+
+@pytest.mark.parametrize("index", range(20))
+def test_connect_item_payloads_of_every_wrong_shape_fail_cleanly(connect, tmp_path, index):
+    vault = standard_vault()
+    server = connect([vault])
+    name, body = _item_shapes(vault)[index]
+    path = f"{_items_path(vault)}/{vault.items[0].id}"
+    server.forced[path] = Forced(500, "[1, 2]") if body is None else Forced(200, body)
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, (name, result)
+    (line,) = [line for line in result.out.splitlines() if "item grafana:" in line]
+    assert line.startswith("  FAIL    item grafana: ") and "1Password Connect" in line, (name, result)
+
+
+def test_an_item_fetched_by_id_with_another_title_is_refused(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    grafana = vault.items[0]
+    server.forced[f"{_items_path(vault)}/{grafana.id}"] = Forced(200, _item_json(grafana, vault, title="grafana-staging"))
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert ("FAIL    item grafana: 1Password Connect answered with a different item than the one asked for reading item "
+            "'grafana'") in result.out, result
+    assert "grafana-staging" not in result.out  # what the server claims is not repeated
+
+
+def test_a_huge_answer_is_refused_at_the_cap(connect, tmp_path, monkeypatch):
+    monkeypatch.setattr(gateway_module, "MAX_RESPONSE_BYTES", 256 * 1024)
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced[_items_path(vault)] = Forced(200, json.dumps([{"id": "x" * 26, "title": "t" * 1000}] * 1000))
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert "1Password Connect at http://127.0.0.1" in result.out and "sent more than 256 KiB looking up item" in result.out, result
+
+
+def _gzip_bomb(inflated: int) -> bytes:
+    """A gzip body of ``inflated`` bytes of JSON-ish spaces, built without holding them."""
+    pack = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b" " * (1024 * 1024)
+    parts = [pack.compress(b"[")]
+    parts += [pack.compress(chunk) for _ in range(inflated // len(chunk))]
+    parts.append(pack.compress(b"]") + pack.flush())
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("where", ["vaults", "item"])
+def test_a_gzip_bomb_is_read_only_up_to_the_cap(connect, where, monkeypatch):
+    import tracemalloc
+
+    cap = 1024 * 1024
+    monkeypatch.setattr(gateway_module, "MAX_RESPONSE_BYTES", cap)
+    vault = standard_vault()
+    server = connect([vault])
+    bomb = _gzip_bomb(256 * 1024 * 1024)  # 256 MiB inflated, a few hundred KiB on the wire
+    assert len(bomb) < 2 * 1024 * 1024
+    path = "/v1/vaults" if where == "vaults" else f"{_items_path(vault)}/{vault.items[0].id}"
+    server.forced[path] = Forced(200, bomb, headers={"Content-Encoding": "gzip"})
+    gateway = ConnectGateway(server.url, TOKEN, timeout=30)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConnectFailure) as failure:
+            if where == "vaults":
+                gateway.vaults_named("Kubernetes")
+            else:
+                from wizard.onepassword.gateway import ItemRef, VaultRef
+
+                gateway.item_fields(VaultRef(vault.id, vault.name), ItemRef(vault.items[0].id, "grafana"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        gateway.close()
+    assert failure.value.kind == "bad-response"
+    assert "sent more than 1024 KiB" in failure.value.message and "nothing more was read" in failure.value.message
+    assert peak < 16 * cap, peak  # the answer was never inflated whole (256 MiB)
+    assert gzip.decompress(_gzip_bomb(2 * 1024 * 1024))[:1] == b"["  # the bomb is real gzip
+
+
+def test_an_encoding_not_asked_for_is_refused(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced["/v1/vaults"] = Forced(200, b"\x00" * 64, headers={"Content-Encoding": "br"})
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert "sent an answer in the 'br' encoding, which was not asked for" in result.out, result
+    assert all(h.get("Accept-Encoding") == "gzip" for _, _, h in server.log), server.log
+
+
+def test_a_secret_pasted_into_a_label_is_never_printed(connect, tmp_path):
+    vault = standard_vault(slack=secure_note("alertmanager", **{WEBHOOK: "x", "ops_" + "A" * 30: "y", "notes": "z"}))
+    connect([vault])
+    result = _check_secrets(tmp_path)  # asserts the webhook is nowhere in the output
+    assert result.code == 6, result
+    assert "ops_" + "A" * 30 not in result.out
+    line = next(line for line in result.out.splitlines() if "field alertmanager/SLACK_WEBHOOK_URL" in line)
+    assert "labels present: 'notes', 'notesPlain', 2 label(s) not shown because they look like a secret value" in line, line
+    invalid = next(line for line in result.out.splitlines() if "labels of alertmanager" in line)
+    assert "1 label(s) not shown" in invalid and "cannot become Secret keys" in invalid, invalid
+
+
+@pytest.mark.parametrize("echo", [str.lower, str.upper, lambda t: t[3:40], lambda t: t.split(".")[1][:14].swapcase()])
+def test_a_token_echoed_re_cased_or_in_part_is_redacted(connect, tmp_path, echo):
+    vault = standard_vault()
+    server = connect([vault])
+    server.forced["/v1/vaults"] = Forced(500, json.dumps({"status": 500, "message": f"bad token {echo(TOKEN)} given"}))
+    result = _check_secrets(tmp_path)
+    assert result.code == 6, result
+    assert "answered 500 (bad token [redacted] given)" in result.out, result
+    assert echo(TOKEN) not in result.out
+
+
+def test_an_escaped_title_is_looked_up_as_flux_leaves_it(connect, tmp_path):
+    """``a$${X}`` in the ExternalSecret is ``a${X}`` once Flux has substituted: that is the item to find."""
+    vault = Vault("Kubernetes", [login_item("a${X}", "admin", PASSWORD), secure_note("alertmanager", SLACK_WEBHOOK_URL=WEBHOOK)])
+    server = connect([vault])
+    text = MINIMAL_ANSWERS.replace("  domain: example.com\n", "") + "secrets:\n  grafana_item: a$${X}\nflux:\n  substitute_from: cluster-secrets\n"
+    result = _check_secrets(tmp_path, text)
+    assert result.code == 0, result
+    assert "OK      item a${X}: found once" in result.out, result
+    assert any('title eq "a${X}"' in gateway_module.unquote(p.replace("+", " ")) for p in server.requests_to("/v1/vaults/")), server.log
+    # Without postBuild substitution the title stays as written: a$${X}, which this vault lacks.
+    result = _check_secrets(tmp_path, MINIMAL_ANSWERS + "secrets:\n  grafana_item: a$${X}\n")
+    assert result.code == 6 and "no item titled 'a$${X}'" in result.out, result
