@@ -301,3 +301,55 @@ def test_an_escaped_title_is_looked_up_as_flux_leaves_it(connect, tmp_path):
     # Without postBuild substitution the title stays as written: a$${X}, which this vault lacks.
     result = _check_secrets(tmp_path, MINIMAL_ANSWERS + "secrets:\n  grafana_item: a$${X}\n")
     assert result.code == 6 and "no item titled 'a$${X}'" in result.out, result
+
+
+# --- item 13: CRLF manifests keep their line ends ------------------------------------------------------
+
+from tests.conftest import EXAMPLE_ANSWERS  # noqa: E402
+
+LOKI_RELEASE = "kubernetes/apps/observability/loki/app/helmrelease.yaml"
+NAMESPACE_KUSTOMIZATION = "kubernetes/apps/observability/kustomization.yaml"
+
+
+def _diff_of(out: str, rel: str) -> list[str]:
+    """The changed lines of ``rel``'s diff in a dry run's output, line ends included."""
+    start = out.index(f"--- a/{rel}\n")
+    end = out.find("\n--- ", start + 1)
+    body = out[start:end if end != -1 else None].splitlines(keepends=True)[2:]
+    return [line for line in body if line[:1] in "+-"]
+
+
+def _all_crlf(data: bytes) -> bool:
+    return b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_a_crlf_manifest_keeps_its_line_ends_through_update_and_merge(tmp_path):
+    repo = flux_repo(tmp_path / "repo")
+    assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
+    release, namespace = repo / LOKI_RELEASE, repo / NAMESPACE_KUSTOMIZATION
+    for path in (release, namespace):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # as an editor or core.autocrlf leaves it
+    assert run_cli("--check", "--answers", EXAMPLE_ANSWERS, "--repo", repo).code == 0  # the same content: in sync
+
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE_ANSWERS.read_text().replace("pvc_size: 10Gi", "pvc_size: 12Gi"))
+    dry = run_cli("--answers", changed, "--repo", repo, "--skip-secret-check", "--dry-run")
+    assert dry.code == 0, dry
+    assert _diff_of(dry.out, LOKI_RELEASE) == ["-        size: 10Gi\r\n", "+        size: 12Gi\r\n"], dry.out
+    expected = release.read_bytes().replace(b"size: 10Gi\r\n", b"size: 12Gi\r\n")  # the diff is the bytes written
+    assert run_cli("--answers", changed, "--repo", repo, "--skip-secret-check").code == 0
+    assert release.read_bytes() == expected
+    assert _all_crlf(namespace.read_bytes())
+    assert run_cli("--check", "--answers", changed, "--repo", repo).code == 0
+
+    # A hand edit in the CRLF file and a new answer: the three-way merge keeps both, and the CRLF.
+    release.write_bytes(release.read_bytes().replace(b"        size: 12Gi\r\n", b"        size: 12Gi  # mine\r\n"))
+    again = tmp_path / "again.yaml"
+    again.write_text(changed.read_text().replace("retention: 7d", "retention: 14d"))
+    result = run_cli("--answers", again, "--repo", repo, "--skip-secret-check")
+    assert result.code == 0, result
+    data = release.read_bytes()
+    assert _all_crlf(data) and b"size: 12Gi  # mine\r\n" in data and b"retention_period: 336h\r\n" in data
+    check = run_cli("--check", "--answers", again, "--repo", repo)
+    assert check.code == 0, check
+
