@@ -8,8 +8,9 @@ import pytest
 from tests.conftest import MINIMAL_ANSWERS, flux_repo, nothing_written, run_cli
 
 
-def _dry_run(tmp_path, text: str, folder: str = "answers"):
-    repo = flux_repo(tmp_path / "repo")
+def _write_run(tmp_path, text: str, folder: str = "answers", repo=None):
+    """A writing run (not --dry-run: a bad input must stop it before anything is written)."""
+    repo = repo or flux_repo(tmp_path / "repo")
     answers = tmp_path / folder / "answers.yaml"
     answers.parent.mkdir(parents=True, exist_ok=True)
     answers.write_text(text, encoding="utf-8")
@@ -30,14 +31,14 @@ def _one_line_each(result) -> list[str]:
 
 def test_problems_in_a_file_whose_path_has_colons_are_sorted_by_line(tmp_path):
     text = MINIMAL_ANSWERS + "metrics:\n  retention: bogus\n  pvc_size: x\nlogs:\n  retention: 12\n"
-    result, answers = _dry_run(tmp_path, text, folder="a:12:b")
+    result, answers = _write_run(tmp_path, text, folder="a:12:b")
     assert result.code == 2, result
     lines = _one_line_each(result)
     assert [line.split(f"{answers}:", 1)[1].split(":", 1)[0] for line in lines] == ["6", "7", "9"], result
 
 
 def test_a_5000_digit_node_count_is_a_clear_error(tmp_path):
-    result, answers = _dry_run(tmp_path, MINIMAL_ANSWERS.replace("node_count: 3", "node_count: " + "9" * 5000))
+    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS.replace("node_count: 3", "node_count: " + "9" * 5000))
     assert result.code == 2, result
     (line,) = _one_line_each(result)
     assert line.startswith(f"obs-wizard: {answers}:3: cluster.node_count: a number 5000 characters long"), result
@@ -52,7 +53,7 @@ def test_a_5000_digit_node_count_is_a_clear_error(tmp_path):
     ("metrics", "retention", "9" * 400 + "d"),
 ])
 def test_a_400_digit_size_or_duration_is_a_clear_error(tmp_path, section, field, value):
-    result, answers = _dry_run(tmp_path, MINIMAL_ANSWERS + f"{section}:\n  {field}: {value}\n")
+    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS + f"{section}:\n  {field}: {value}\n")
     assert result.code == 2, result
     (line,) = _one_line_each(result)
     assert line.startswith(f"obs-wizard: {answers}:6: {section}.{field}: "), result
@@ -61,7 +62,7 @@ def test_a_400_digit_size_or_duration_is_a_clear_error(tmp_path, section, field,
 
 
 def test_a_flux_variable_in_an_item_title_names_the_answers_line(tmp_path):
-    result, answers = _dry_run(tmp_path, MINIMAL_ANSWERS + "secrets:\n  vault: V${X}\n  grafana_item: a${X}\n")
+    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS + "secrets:\n  vault: V${X}\n  grafana_item: a${X}\n")
     assert result.code == 2, result
     (line,) = _one_line_each(result)  # the vault title is never written into a manifest: only the item is refused
     assert line.startswith(f"obs-wizard: {answers}:7: secrets.grafana_item: ${{X}} would be replaced by Flux"), result
@@ -80,7 +81,7 @@ def test_a_flux_variable_in_an_item_title_names_the_answers_line(tmp_path):
     ("charts", "loki", "１.2.3"),
 ])
 def test_non_ascii_digits_are_refused(tmp_path, section, field, value):
-    result, answers = _dry_run(tmp_path, MINIMAL_ANSWERS + f"{section}:\n  {field}: {value}\n")
+    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS + f"{section}:\n  {field}: {value}\n")
     assert result.code == 2, result
     (line,) = _one_line_each(result)
     assert line.startswith(f"obs-wizard: {answers}:6: {section}.{field}: "), result
@@ -353,3 +354,26 @@ def test_a_crlf_manifest_keeps_its_line_ends_through_update_and_merge(tmp_path):
     check = run_cli("--check", "--answers", again, "--repo", repo)
     assert check.code == 0, check
 
+
+
+# --- item 15: discovery names the manifests it cannot read -------------------------------------------
+
+STORAGE_CLASS = "kubernetes/apps/kube-system/local-path/app/storageclass.yaml"
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (lambda b: b.replace(b"provisioner:", b"<<<<<<< HEAD\nprovisioner:") + b"=======\nprovisioner: x\n>>>>>>> theirs\n",
+     "has a git conflict marker at line 6; discovery skipped it (finish the merge"),
+    (lambda b: b.replace(b"name: local-path", b"name: local-path\n  labels: {owner: caf\xe9}"),
+     "is not UTF-8 text (line 6, byte "),
+    (lambda b: b + b"parameters: [\n", "is not valid YAML (line 8); discovery skipped it"),
+    (lambda b: b + b"volumeBindingMode: " + b"9" * 5000 + b"\n", "holds YAML too large or deep to read"),
+], ids=["conflict-markers", "latin-1", "bad-yaml", "huge-int"])
+def test_discovery_names_a_manifest_it_cannot_read(tmp_path, damage, said):
+    repo = flux_repo(tmp_path / "repo")
+    path = repo / STORAGE_CLASS
+    path.write_bytes(damage(path.read_bytes()))
+    result, _ = _write_run(tmp_path, MINIMAL_ANSWERS, repo=repo)
+    assert result.code == 2, result  # the StorageClass the answers name is then not defined by the repo
+    (line,) = [line for line in result.out.splitlines() if STORAGE_CLASS in line]
+    assert line.startswith(f"repo: {STORAGE_CLASS}: ") and said in line, line
