@@ -377,3 +377,37 @@ def test_discovery_names_a_manifest_it_cannot_read(tmp_path, damage, said):
     assert result.code == 2, result  # the StorageClass the answers name is then not defined by the repo
     (line,) = [line for line in result.out.splitlines() if STORAGE_CLASS in line]
     assert line.startswith(f"repo: {STORAGE_CLASS}: ") and said in line, line
+
+
+# --- item 15: a target git ignores is warned about, without letting the repo's git config run anything --
+
+
+def test_a_target_git_ignores_is_warned_about_and_the_repo_git_config_runs_nothing(tmp_path):
+    import shutil
+    import subprocess
+
+    from tests.conftest import need
+
+    need(shutil.which("git") is not None, "git is not installed (apt-get install git)")
+    repo = flux_repo(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    marker = tmp_path / "the-repo-config-ran-this"
+    hook = tmp_path / "fsmonitor-hook"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\necho 0\n")
+    hook.chmod(0o755)
+    for key, value in (("core.fsmonitor", str(hook)), ("core.pager", f"sh {hook}"), ("core.hooksPath", str(tmp_path))):
+        subprocess.run(["git", "-C", str(repo), "config", key, value], check=True)
+    (repo / ".gitignore").write_text("# build output\n**/loki/app/*\n!**/loki/app/kustomization.yaml\n")
+
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check", "--dry-run")
+    assert result.code == 0, result
+    warned = [line for line in result.out.splitlines() if "git ignores it" in line]
+    assert warned and all("kubernetes/apps/observability/loki/app/" in line for line in warned), result.out
+    assert ("  create    kubernetes/apps/observability/loki/app/helmrelease.yaml  (warning: git ignores it (.gitignore:2: **/loki/app/*): "
+            "it would never be committed, so Flux would never apply it; change that rule or `git add -f` it)") in result.out
+    assert not any("kustomization.yaml" in line for line in warned)  # a negated rule un-ignores it
+    assert not any(".obs-wizard/" in line for line in warned)  # its own scratch rules are not the operator's
+    assert not marker.exists()  # nothing the repo's git config names was run
+    # The trap was armed: git run the ordinary way runs the repo's fsmonitor hook.
+    subprocess.run(["git", "-C", str(repo), "status", "--short"], capture_output=True, check=False)
+    assert marker.exists()

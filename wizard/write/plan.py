@@ -28,6 +28,8 @@ Choices (``build(choose=...)``), recomputed after every pick by the front ends:
 from __future__ import annotations
 
 import difflib
+import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -112,6 +114,7 @@ class Plan:
     answers: Answers | None = None  # the answers written: the given ones, updated to values kept on disk
     answer_updates: list[AnswerUpdate] = field(default_factory=list)  # answers set to a value kept on disk
     stale_answers: list[str] = field(default_factory=list)  # answers a kept value contradicts: nothing is written
+    ignored: dict[str, str] = field(default_factory=dict)  # written files git ignores -> the rule (source:line: pattern)
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -146,6 +149,53 @@ def _read(repo: Path, rel: str, raw: dict[str, str] | None = None) -> str | None
     if raw is not None:
         raw[rel] = text
     return text.replace("\r\n", "\n")
+
+
+#: git run so that nothing in the repo's own config can make it run a program: no fsmonitor hook, no hooks,
+#: no pager, no untracked cache; check-ignore reads ignore files and the index, nothing else.
+_SAFE_GIT = ("git", "--no-pager", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+             "-c", "core.untrackedCache=false", "-c", "core.pager=cat")
+OUR_IGNORE_FILE = GITIGNORE_PATH
+
+
+def git_ignored(repo: Path, paths: list[str]) -> dict[str, str]:
+    """Which of ``paths`` (relative to ``repo``) git would ignore, each with the rule that does it
+    (``source:line: pattern``); empty when git is absent, this is not a git work tree, or git fails.
+    A tracked file is never ignored. Read-only: git takes no lock and writes nothing."""
+    if not paths:
+        return {}
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run([*_SAFE_GIT, "check-ignore", "--verbose", "-z", "--stdin"], cwd=repo, env=env,
+                              input=b"".join(p.encode("utf-8") + b"\0" for p in paths), capture_output=True, timeout=10,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if done.returncode not in (0, 1):
+        return {}
+    fields = done.stdout.split(b"\0")
+    out: dict[str, str] = {}
+    for index in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = (f.decode("utf-8", "replace") for f in fields[index:index + 4])
+        if pattern.startswith("!"):  # a negated rule matched: not ignored
+            continue
+        out[path] = f"{source}:{line}: {pattern}"
+    return out
+
+
+def _warn_ignored(plan: Plan, repo: Path) -> None:
+    """Every file the plan writes that git would ignore (the operator's own ignore rules) says so: it would
+    never be committed, so Flux would never apply it. Our scratch-file rules are ours to make."""
+    writes = [c for c in plan.changes if c.writes or c.action == "conflict"]
+    rules = git_ignored(repo, [c.path for c in writes])
+    for change in writes:
+        rule = rules.get(change.path)
+        if rule is None or rule.startswith(f"{OUR_IGNORE_FILE}:"):
+            continue
+        plan.ignored[change.path] = rule
+        note = (f"warning: git ignores it ({rule}): it would never be committed, so Flux would never apply it; "
+                "change that rule or `git add -f` it")
+        change.reason = f"{change.reason}; {note}" if change.reason else note
 
 
 def _keep_line_ends(changes: list[FileChange], raw: dict[str, str]) -> None:
@@ -335,6 +385,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
         action = "unchanged" if old == text else ("create" if old is None else "update")
         plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else text, tool_file=True))
     _keep_line_ends(plan.changes, raw)
+    _warn_ignored(plan, repo)
     plan.answers = answers
     if sync_answers:
         return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source)
