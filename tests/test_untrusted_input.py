@@ -142,7 +142,8 @@ def _item_json(item, vault: Vault, **changes) -> str:
 _LIST_SHAPES = ["null", "{}", '"vaults"', "5", "true", "[null]", "[5]", "[[]]", '[{"id": 5, "name": "Kubernetes"}]',
                 '[{"name": "Kubernetes"}]', '[{"id": "x", "name": null}]', '[{"id": "x", "name": ["Kubernetes"]}]',
                 '{"id": "x", "name": "Kubernetes"}', "[" * 100_000 + "]" * 100_000, '[{"id": "x", "name": "Kubernetes"}' * 2,
-                '{"status": 200}']
+                '{"status": 200}', '[{"id": "../../heartbeat?", "name": "Kubernetes", "title": "grafana"}]',
+                '[{"id": "", "name": "Kubernetes", "title": "grafana"}]']
 
 
 @pytest.mark.parametrize("body", _LIST_SHAPES, ids=lambda b: b[:30])

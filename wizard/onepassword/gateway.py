@@ -361,8 +361,8 @@ class ConnectGateway:
     def _deserialize(self, response: httpx.Response, kind: str, what: str, title_key: str) -> Any:
         body = self._json(response, what)  # a proxy's HTML page fails here with our message
         if not isinstance(body, list) or not all(
-                isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get(title_key), str)
-                for entry in body):
+                isinstance(entry, dict) and isinstance(entry.get("id"), str) and _ID.match(entry["id"]) is not None
+                and isinstance(entry.get(title_key), str) for entry in body):
             raise ConnectFailure("bad-response", f"1Password Connect sent something other than a list of "
                                                  f"{'vaults' if title_key == 'name' else 'items'}{what}; is a proxy in front of it?")
         try:
@@ -370,6 +370,10 @@ class ConnectGateway:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise ConnectFailure("bad-response", f"1Password Connect sent data the SDK cannot read{what}") from None
 
+
+#: A vault or item id as Connect makes them (26 lower-case letters and digits), loosely: it goes into request
+#: paths, so nothing else (``../``, ``?``) is ever accepted from a server.
+_ID = re.compile(r"^[A-Za-z0-9]{1,64}\Z")
 
 #: The shortest piece of a secret that is hidden wherever it appears (case-insensitively) in a message.
 ECHO_RUN = 10
