@@ -258,14 +258,28 @@ def test_a_gzip_bomb_is_read_only_up_to_the_cap(connect, where, monkeypatch):
     assert gzip.decompress(_gzip_bomb(2 * 1024 * 1024))[:1] == b"["  # the bomb is real gzip
 
 
-def test_an_encoding_not_asked_for_is_refused(connect, tmp_path):
+@pytest.mark.parametrize(("encoding", "body", "said"), [
+    ("br", b"\x00" * 64, "sent an answer in the 'br' encoding, which was not asked for"),
+    ("gzip", b"\x1f\x8b not really gzip" * 10, "sent a broken gzip body"),
+])
+def test_an_encoding_not_asked_for_or_broken_is_refused(connect, tmp_path, encoding, body, said):
     vault = standard_vault()
     server = connect([vault])
-    server.forced["/v1/vaults"] = Forced(200, b"\x00" * 64, headers={"Content-Encoding": "br"})
+    server.forced["/v1/vaults"] = Forced(200, body, headers={"Content-Encoding": encoding})
     result = _check_secrets(tmp_path)
     assert result.code == 6, result
-    assert "sent an answer in the 'br' encoding, which was not asked for" in result.out, result
+    assert said in result.out, result
     assert all(h.get("Accept-Encoding") == "gzip" for _, _, h in server.log), server.log
+
+
+def test_a_gzip_answer_within_the_cap_is_read(connect, tmp_path):
+    vault = standard_vault()
+    server = connect([vault])
+    grafana = vault.items[0]
+    server.forced[f"{_items_path(vault)}/{grafana.id}"] = Forced(200, gzip.compress(_item_json(grafana, vault).encode()),
+                                                                 headers={"Content-Encoding": "gzip"})
+    result = _check_secrets(tmp_path)
+    assert result.code == 0, result
 
 
 def test_a_secret_pasted_into_a_label_is_never_printed(connect, tmp_path):

@@ -128,14 +128,14 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 600.0
 
 
-class ResponseTooLarge(httpx.DecodingError):
-    """An answer larger than MAX_RESPONSE_BYTES (decompressed), or in an encoding we did not ask for."""
+class ResponseRefused(httpx.DecodingError):
+    """An answer larger than MAX_RESPONSE_BYTES (decompressed), broken gzip, or an encoding we did not ask for."""
 
 
 class _CappedStream(httpx.SyncByteStream):
     """The answer's bytes, gzip decoded here with a bound on what each step may inflate."""
 
-    def __init__(self, stream: httpx.SyncByteStream, gzipped: bool, cap: int):
+    def __init__(self, stream: Any, gzipped: bool, cap: int):
         self._stream = stream
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         self._cap = cap
@@ -148,20 +148,23 @@ class _CappedStream(httpx.SyncByteStream):
                 if self._inflate is None:
                     out, data = data, b""
                 else:
-                    out = self._inflate.decompress(data, self._cap - total + 1)  # never more than the cap allows
+                    try:
+                        out = self._inflate.decompress(data, self._cap - total + 1)  # never more than the cap allows
+                    except zlib.error:
+                        raise ResponseRefused("a broken gzip body") from None
                     data = self._inflate.unconsumed_tail
                 total += len(out)
                 if total > self._cap:
-                    raise ResponseTooLarge(f"more than {self._cap // 1024} KiB")
+                    raise ResponseRefused(f"more than {self._cap // 1024} KiB")
                 if out:
                     yield out
         if self._inflate is not None:
             try:
                 tail = self._inflate.flush()
             except zlib.error:
-                raise ResponseTooLarge("a broken gzip body") from None
+                raise ResponseRefused("a broken gzip body") from None
             if total + len(tail) > self._cap:
-                raise ResponseTooLarge(f"more than {self._cap // 1024} KiB")
+                raise ResponseRefused(f"more than {self._cap // 1024} KiB")
             if tail:
                 yield tail
 
@@ -182,14 +185,13 @@ class _CappedTransport(httpx.BaseTransport):
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("identity", "gzip", ""):
             response.close()
-            raise ResponseTooLarge(f"an answer in the {encoding[:20]!r} encoding, which was not asked for")
+            raise ResponseRefused(f"an answer in the {encoding[:20]!r} encoding, which was not asked for")
         cap = MAX_RESPONSE_BYTES
         length = response.headers.get("Content-Length", "")
         if encoding in ("identity", "") and length.isdigit() and len(length) < 20 and int(length) > cap:
             response.close()
-            raise ResponseTooLarge(f"more than {cap // 1024} KiB")
+            raise ResponseRefused(f"more than {cap // 1024} KiB")
         headers = [(k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
-        assert isinstance(response.stream, httpx.SyncByteStream)
         return httpx.Response(response.status_code, headers=headers, extensions=response.extensions,
                               stream=_CappedStream(response.stream, encoding == "gzip", cap), request=request)
 
@@ -270,7 +272,7 @@ class ConnectGateway:
     def _get(self, path: str, params: dict[str, str] | None = None, what: str = "") -> httpx.Response:
         try:
             response = self._client.session.get(path, params=params)
-        except ResponseTooLarge as exc:
+        except ResponseRefused as exc:
             raise self._too_large(exc, what) from None
         except httpx.TimeoutException:
             raise ConnectFailure("timeout", f"1Password Connect at {self.host} did not answer within {self.timeout:g}s "
@@ -281,7 +283,7 @@ class ConnectGateway:
             raise ConnectFailure("unreachable", f"1Password Connect at {self.host} failed ({exc.__class__.__name__}){what}") from None
         return response
 
-    def _too_large(self, exc: ResponseTooLarge, what: str) -> ConnectFailure:
+    def _too_large(self, exc: ResponseRefused, what: str) -> ConnectFailure:
         return ConnectFailure("bad-response", f"1Password Connect at {self.host} sent {exc}{what}; nothing more was read "
                                               "(is OP_CONNECT_HOST the Connect server, with no proxy rewriting answers?)")
 
