@@ -37,12 +37,22 @@ def test_problems_in_a_file_whose_path_has_colons_are_sorted_by_line(tmp_path):
     assert [line.split(f"{answers}:", 1)[1].split(":", 1)[0] for line in lines] == ["6", "7", "9"], result
 
 
-def test_a_5000_digit_node_count_is_a_clear_error(tmp_path):
-    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS.replace("node_count: 3", "node_count: " + "9" * 5000))
+@pytest.mark.parametrize(("before", "line_no", "where"), [("", 3, "cluster.node_count: "), ("? [a, b]\n: 1\n", 5, "cluster.node_count: "),
+                                                     ("? {a: 1}\n: x\n", 5, "cluster.node_count: ")])
+def test_a_5000_digit_node_count_is_a_clear_error(tmp_path, before, line_no, where):
+    text = before + MINIMAL_ANSWERS.replace("node_count: 3", "node_count: " + "9" * 5000)
+    result, answers = _write_run(tmp_path, text)
     assert result.code == 2, result
     (line,) = _one_line_each(result)
-    assert line.startswith(f"obs-wizard: {answers}:3: cluster.node_count: a number 5000 characters long"), result
+    assert line.startswith(f"obs-wizard: {answers}:{line_no}: {where}a number 5000 characters long"), result
     assert "9" * 100 not in line
+
+
+def test_a_5000_digit_key_is_a_clear_error(tmp_path):
+    result, answers = _write_run(tmp_path, MINIMAL_ANSWERS + "9" * 5000 + ": 1\n")
+    assert result.code == 2, result
+    (line,) = _one_line_each(result)
+    assert line.startswith(f"obs-wizard: {answers}:5: "), result  # YAML allows no implicit key that long: a syntax error
 
 
 @pytest.mark.parametrize(("section", "field", "value"), [
