@@ -436,3 +436,16 @@ def test_a_target_git_ignores_is_warned_about_and_the_repo_git_config_runs_nothi
     # The trap was armed: git run the ordinary way runs the repo's fsmonitor hook.
     subprocess.run(["git", "-C", str(repo), "status", "--short"], capture_output=True, check=False)
     assert marker.exists()
+
+
+def test_discovery_names_at_most_ten_unreadable_manifests(tmp_path):
+    from wizard.repo.discovery import discover
+
+    repo = flux_repo(tmp_path / "repo")
+    for index in range(12):
+        broken = repo / f"kubernetes/apps/default/app{index:02d}/storageclass.yaml"
+        broken.parent.mkdir(parents=True)
+        broken.write_text("kind: StorageClass\nmetadata: [\n")
+    notes = [note for note in discover(repo).notes if "discovery" in note]
+    assert len(notes) == 11 and notes[-1] == "... and 2 more manifest(s) discovery could not read", notes
+    assert notes[0].startswith("kubernetes/apps/default/app00/storageclass.yaml: is not valid YAML"), notes

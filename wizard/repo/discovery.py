@@ -203,6 +203,7 @@ class Discovery:
         return lines + self.notes
 
 
+MAX_UNREADABLE_NOTES = 10
 _CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ", "<<<<<<<\n", ">>>>>>>\n")
 
 
@@ -355,6 +356,7 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
     releases: list[tuple[dict[str, Any], str]] = []
     oci_charts: dict[str, str] = {}  # OCIRepository name -> chart name (last part of its URL)
     app_sources: list[FluxSource] = []
+    unreadable: list[str] = []  # one line per manifest discovery could not read
     for path in sorted(k8s.rglob("*.y*ml")):
         if ".sops." in path.name:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -362,7 +364,7 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                 found.domain_variable = DOMAIN_VARIABLE
                 found.substitute_from = "cluster-secrets"
             continue
-        for doc in _documents(path, path.relative_to(repo).as_posix(), found.notes):
+        for doc in _documents(path, path.relative_to(repo).as_posix(), unreadable):
             kind = doc.get("kind")
             meta = doc.get("metadata") or {}
             name = meta.get("name")
@@ -418,6 +420,9 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                     if isinstance(ref.get("name"), str):
                         app_sources.append(FluxSource(str(ref.get("kind") or "GitRepository"), str(ref.get("namespace") or namespace),
                                                       ref["name"], f"read by the Kustomization {name}"))
+    found.notes += unreadable[:MAX_UNREADABLE_NOTES]
+    if len(unreadable) > MAX_UNREADABLE_NOTES:
+        found.notes.append(f"... and {len(unreadable) - MAX_UNREADABLE_NOTES} more manifest(s) discovery could not read")
     for doc, namespace in releases:
         chart = _chart_of(doc, oci_charts)
         values = (doc.get("spec") or {}).get("values") or {}
