@@ -5,7 +5,8 @@ otherwise), unauthenticated /heartbeat and /health, ``name eq``/``title eq`` fil
 Go-style query decoding (``+`` is a space, ``&`` splits, a bad ``%`` escape is a 400), summaries
 without fields from the item list, full items by id, 26-character ids (400 otherwise), 403 for a
 vault outside the token's scope, 404 for an unknown item, ``{status, message}`` JSON errors.
-Switches: a delay per request, a forced status/body for paths, and a request log.
+Switches: a delay per request, a forced status/body for paths (raw bytes and headers too, e.g. a
+gzip body), and a request log with the bytes each answer put on the wire.
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ class Vault:
 @dataclass
 class Forced:
     status: int
-    body: str
+    body: str | bytes  # bytes are sent as they are (e.g. gzip data with a Content-Encoding header)
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeConnect:
@@ -121,6 +123,7 @@ class FakeConnect:
         self.echo_auth = False
         self.forced: dict[str, Forced] = {}  # path prefix -> forced answer
         self.log: list[tuple[str, str, dict[str, str]]] = []  # (method, raw path, headers)
+        self.sent: list[int] = []  # bytes of each answer's body that reached the client (until it hung up)
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests ever being answered at once
         self._lock = threading.Lock()
@@ -172,7 +175,8 @@ class FakeConnect:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
-                payload = body.encode("utf-8")
+                payload = body if isinstance(body, bytes) else body.encode("utf-8")
+                extra = server.forced_headers(self.path)
                 if server.trickle:
                     head = (f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
                             f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
@@ -189,16 +193,31 @@ class FakeConnect:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("1Password-Connect-Version", "1.7.3")
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                sent = 0
+                try:
+                    for start in range(0, len(payload), 65536):  # in pieces: a client that stops reading stops it
+                        self.wfile.write(payload[start:start + 65536])
+                        sent += len(payload[start:start + 65536])
+                except OSError:
+                    self.close_connection = True
+                finally:
+                    with server._lock:
+                        server.sent.append(sent)
 
         return Handler
+
+    def forced_headers(self, raw_path: str) -> dict[str, str]:
+        path = raw_path.partition("?")[0]
+        return next((f.headers for prefix, f in self.forced.items() if path.startswith(prefix)), {})
 
     @staticmethod
     def _error(status: int, message: str) -> tuple[int, str, str]:
         return status, json.dumps({"status": status, "message": message}), "application/json"
 
-    def answer(self, raw_path: str, authorization: str) -> tuple[int, str, str]:
+    def answer(self, raw_path: str, authorization: str) -> tuple[int, str | bytes, str]:
         path, _, query = raw_path.partition("?")
         for prefix, forced in self.forced.items():
             if path.startswith(prefix):

@@ -134,7 +134,7 @@ def _parse_reporting(text: str, filename: str, defaults: dict[str, dict[str, Any
         raise AnswersInvalid([f"{filename}:1: (top): the answers file must be a mapping of sections such as cluster:, metrics:"])
 
     problems = _secret_problems(data, filename)
-    secret_paths = {path for path, _ in problems}
+    secret_paths = {path for path, _, _ in problems}
     try:
         answers = Answers.model_validate(with_defaults(_plain(data), defaults))
     except ValidationError as exc:
@@ -142,7 +142,8 @@ def _parse_reporting(text: str, filename: str, defaults: dict[str, dict[str, Any
         problems.extend(p for p in _validation_problems(exc, data, filename) if p[0] not in secret_paths)
         answers = None
     if problems:
-        ordered = [text for _, text in sorted(problems, key=lambda p: int(p[1].split(":")[1]))]
+        # by line, held apart from the text: a file name may itself contain ':' (or digits)
+        ordered = [text for _, _, text in sorted(problems, key=lambda p: p[1])]
         if len(ordered) > MAX_PROBLEMS:
             ordered = [*ordered[:MAX_PROBLEMS], f"{filename}: ... and {len(ordered) - MAX_PROBLEMS} more problem(s)"]
         raise AnswersInvalid(ordered)
@@ -171,17 +172,17 @@ def _walk(node: Any, path: tuple[str, ...] = ()):  # yields (path, key_line, val
             yield from _walk(value, (*path, str(index)))
 
 
-def _secret_problems(data: Any, filename: str) -> list[tuple[str, str]]:
+def _secret_problems(data: Any, filename: str) -> list[tuple[str, int, str]]:
     problems = []
     for path, line, value in _walk(data):
         dotted = ".".join(path)
         if isinstance(value, str):
             kind = secret_guard.looks_secret(value)
             if kind:
-                problems.append((dotted, f"{filename}:{line}: {dotted}: this looks like {kind}; {secret_guard.WHERE_SECRETS_BELONG}"))
+                problems.append((dotted, line, f"{filename}:{line}: {dotted}: this looks like {kind}; {secret_guard.WHERE_SECRETS_BELONG}"))
                 continue
         if secret_guard.SECRET_KEY_NAMES.search(path[-1]) and value not in (None, ""):
-            problems.append((dotted, f"{filename}:{line}: {dotted}: {secret_guard.WHERE_SECRETS_BELONG}"))
+            problems.append((dotted, line, f"{filename}:{line}: {dotted}: {secret_guard.WHERE_SECRETS_BELONG}"))
     return problems
 
 
@@ -200,7 +201,7 @@ def _line_of(data: Any, loc: tuple[Any, ...]) -> int:
     return line
 
 
-def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list[tuple[str, str]]:
+def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list[tuple[str, int, str]]:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = tuple(error["loc"])
@@ -213,7 +214,8 @@ def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list
             message = "is not a known setting; check the spelling (`obs-wizard schema` lists every field)"
         elif kind in {"model_type", "dict_type"}:
             message = "must be a mapping of settings"
-        problems.append((dotted, f"{filename}:{_line_of(data, loc)}: {dotted}: {message}"))
+        line = _line_of(data, loc)
+        problems.append((dotted, line, f"{filename}:{line}: {dotted}: {message}"))
     return problems
 
 

@@ -21,7 +21,7 @@ _FQDN_RE = re.compile(r"^(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a
 _DNS1123_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _DNS1123_SUB_RE = re.compile(r"^(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _SECRET_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
-_CHART_VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?\Z")
+_CHART_VERSION_RE = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?\Z")
 _SLACK_CHANNEL_RE = re.compile(r"^[#@][a-z0-9][-_.a-z0-9]{0,79}\Z")
 #: Flux variables the templates may carry through to postBuild substitution.
 FLUX_VARIABLES = ("SECRET_DOMAIN",)
@@ -64,7 +64,7 @@ def _duration(value: str) -> str:
     if seconds <= 0:
         raise ValueError("must be longer than 0s")
     if seconds > MAX_DURATION_S:
-        raise ValueError(f"{value} is longer than 10 years (3650d); use a shorter duration")
+        raise ValueError(f"{units.shown(value)} is longer than 10 years (3650d); use a shorter duration")
     return value
 
 
@@ -81,7 +81,7 @@ def _quantity(value: str) -> str:
     if size <= 0:
         raise ValueError("must be larger than 0")
     if size > MAX_QUANTITY:
-        raise ValueError(f"{value} is larger than 1Pi; use a real volume size such as 30Gi")
+        raise ValueError(f"{units.shown(value)} is larger than 1Pi; use a real volume size such as 30Gi")
     return value
 
 
@@ -91,7 +91,7 @@ def _bytesize(value: str) -> str:
         raise ValueError("must be larger than 0 (0 switches the size cap off and Prometheus would fill the volume); "
                          "leave it out for about 85% of the volume")
     if size > MAX_QUANTITY:
-        raise ValueError(f"{value} is larger than 1PB; use a size such as 25GB")
+        raise ValueError(f"{units.shown(value)} is larger than 1PB; use a size such as 25GB")
     return value
 
 
@@ -125,6 +125,27 @@ def _onepassword_title(value: str) -> str:
             "rename it in 1Password"
         )
     return value
+
+
+def _flux_safe_title(value: str) -> str:
+    """An item title is written into the ExternalSecret, where Flux postBuild may substitute it."""
+    for match in _FLUX_UNESCAPED_VAR_RE.finditer(value):
+        raise ValueError(
+            f"{match.group(0)} would be replaced by Flux postBuild substitution in the ExternalSecret: rename the "
+            f"1Password item, or, with flux.substitute_from set, write ${match.group(0)} (Flux turns it into {match.group(0)})"
+        )
+    return value
+
+
+#: ``${name}`` that Flux postBuild substitutes (``$${name}`` is its escape for a literal ``${name}``).
+_FLUX_UNESCAPED_VAR_RE = re.compile(r"(?<!\$)\$\{[^}]*\}")
+
+
+def as_flux_sees(value: str) -> str:
+    """A title as Flux postBuild leaves it in the applied manifest: each ``$${`` becomes ``${``.
+
+    What External Secrets looks up in 1Password, so what the Connect check must look up too."""
+    return value.replace("$${", "${")
 
 
 def _chart_version(value: str) -> str:
@@ -168,6 +189,7 @@ Quantity = Annotated[str, AfterValidator(_quantity)]
 ByteSize = Annotated[str, AfterValidator(_bytesize)]
 SecretKeyLabel = Annotated[str, AfterValidator(_secret_key)]
 OnePasswordTitle = Annotated[str, AfterValidator(_onepassword_title)]
+ItemTitle = Annotated[str, AfterValidator(_onepassword_title), AfterValidator(_flux_safe_title)]
 ChartVersion = Annotated[str, AfterValidator(_chart_version)]
 SlackChannel = Annotated[str, AfterValidator(_slack_channel)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
@@ -345,7 +367,7 @@ class Secrets(Section):
     vault: OnePasswordTitle = Field(
         "Kubernetes", title="1Password vault", description="Title of the vault that holds the items."
     )
-    grafana_item: OnePasswordTitle = Field(
+    grafana_item: ItemTitle = Field(
         "grafana", title="Grafana admin item", description="Title of the 1Password item with the Grafana admin login."
     )
     grafana_username_field: SecretKeyLabel = Field(
@@ -354,13 +376,13 @@ class Secrets(Section):
     grafana_password_field: SecretKeyLabel = Field(
         "password", title="Grafana password field", description="Label of the field holding the admin password."
     )
-    slack_item: OnePasswordTitle = Field(
+    slack_item: ItemTitle = Field(
         "alertmanager", title="Slack webhook item", description="Title of the 1Password item with the Slack webhook."
     )
     slack_webhook_field: SecretKeyLabel = Field(
         "SLACK_WEBHOOK_URL", title="Slack webhook field", description="Label of the field holding the webhook URL."
     )
-    heartbeat_item: OnePasswordTitle | None = Field(
+    heartbeat_item: ItemTitle | None = Field(
         None,
         title="Heartbeat URL item",
         description="Title of the 1Password item with the dead-man's-switch push URL (healthchecks.io, Uptime Kuma, or "

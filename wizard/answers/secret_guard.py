@@ -30,3 +30,17 @@ def looks_secret(value: str) -> str | None:
         if pattern.search(value):
             return kind
     return None
+
+
+#: A name longer than this (a 1Password field label, say) is more likely a pasted value than a name.
+MAX_NAME = 64
+_RANDOM_LOOKING = re.compile(r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9]{20,}\Z|^[0-9a-fA-F]{24,}\Z")
+
+
+def could_be_secret(name: str) -> bool:
+    """May ``name`` (a label read from 1Password, say) be a secret pasted where a name belongs? Only a name
+    for which this is False is ever printed: short, printable, no URL, none of the guard's patterns, not a
+    random-looking run of letters and digits."""
+    lowered = name.lower()
+    return (len(name) > MAX_NAME or not name.isprintable() or "://" in name or lowered.startswith(("http", "hooks."))
+            or looks_secret(name) is not None or _RANDOM_LOOKING.match(name) is not None)

@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION_RE = re.compile(
-    r"^(?:(?P<y>\d+)y)?(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?"
-    r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?\Z"
+    r"^(?:(?P<y>[0-9]+)y)?(?:(?P<w>[0-9]+)w)?(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?"
+    r"(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?(?:(?P<ms>[0-9]+)ms)?\Z"
 )
 _DURATION_FACTORS = {
     "y": 365 * 86400.0,
@@ -23,7 +24,7 @@ _DURATION_FACTORS = {
     "ms": 0.001,
 }
 
-_QUANTITY_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
+_QUANTITY_RE = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<unit>Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 _QUANTITY_FACTORS = {
     None: 1,
     "k": 10**3,
@@ -41,7 +42,7 @@ _QUANTITY_FACTORS = {
 }
 
 # The prometheus-operator CRD pattern for retentionSize.
-_BYTESIZE_RE = re.compile(r"^(?P<num>(?:\d*\.)?\d+)(?P<unit>(?:K|M|G|T|P|E)i?)?B\Z")
+_BYTESIZE_RE = re.compile(r"^(?P<num>(?:[0-9]*\.)?[0-9]+)(?P<unit>(?:K|M|G|T|P|E)i?)?B\Z")
 _BYTESIZE_POWERS = {None: 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 
 
@@ -49,26 +50,43 @@ def parse_duration(text: str) -> float:
     """Seconds in a Prometheus duration; raises ValueError with a hint when malformed."""
     match = _DURATION_RE.match(text or "")
     if not text or not match or not any(match.groupdict().values()):
-        raise ValueError(f"{text!r} is not a duration; use a form like 30s, 5m, 12h or 30d")
-    return sum(float(v) * _DURATION_FACTORS[k] for k, v in match.groupdict().items() if v)
+        raise ValueError(f"{shown(text or '')} is not a duration; use a form like 30s, 5m, 12h or 30d")
+    return sum(float(v) * _DURATION_FACTORS[k] for k, v in match.groupdict().items() if v)  # inf when absurdly long
+
+
+#: Far above any size a manifest can carry (8 EiB); a longer number is refused before any arithmetic.
+_MAX_BYTES = 2**63
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for a message, shortened when it is absurdly long."""
+    return repr(text) if len(text) <= 40 else repr(text[:20] + "...") + f" ({len(text)} characters)"
+
+
+def _bytes(number: str, factor: int, text: str) -> int:
+    value = float(number) * factor  # a 400-digit number is inf here, never an OverflowError below
+    if not math.isfinite(value) or value >= _MAX_BYTES:
+        raise ValueError(f"{shown(text)} is far too large a size; use a real size such as 30Gi")
+    return int(value)
 
 
 def parse_quantity(text: str) -> int:
     """Bytes in a Kubernetes quantity such as 30Gi; raises ValueError when malformed."""
     match = _QUANTITY_RE.match(text or "")
     if not match:
-        raise ValueError(f"{text!r} is not a size; use a Kubernetes quantity like 30Gi or 500Mi")
-    return int(float(match["num"]) * _QUANTITY_FACTORS[match["unit"]])
+        raise ValueError(f"{shown(text or '')} is not a size; use a Kubernetes quantity like 30Gi or 500Mi "
+                         "(ASCII digits)")
+    return _bytes(match["num"], _QUANTITY_FACTORS[match["unit"]], text)
 
 
 def parse_bytesize(text: str) -> int:
     """Bytes in a Prometheus size such as 25GB (base-2, as Prometheus reads it)."""
     match = _BYTESIZE_RE.match(text or "")
     if not match:
-        raise ValueError(f"{text!r} is not a Prometheus size; use a form like 25GB or 25GiB")
+        raise ValueError(f"{shown(text or '')} is not a Prometheus size; use a form like 25GB or 25GiB (ASCII digits)")
     unit = match["unit"]
     power = _BYTESIZE_POWERS[unit[0] if unit else None]
-    return int(float(match["num"]) * 1024**power)
+    return _bytes(match["num"], 1024**power, text)
 
 
 def format_bytesize(n_bytes: int) -> str:

@@ -87,6 +87,10 @@ class UnsafeYAML(yaml.YAMLError):
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 MAX_DEPTH = 16
 MAX_SCALARS = 1000
+#: The longest number an answers file may hold (node_count is at most 500): a 5000-digit one would
+#: exceed Python's integer-string limit while it is read.
+MAX_NUMBER_CHARS = 100
+_NUMBER = re.compile(r"[-+]?(?:0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)\Z")
 
 
 def check_plain(text: str) -> None:
@@ -96,6 +100,9 @@ def check_plain(text: str) -> None:
     Raises UnsafeYAML with the line; a syntax error is left to the loaders to report.
     """
     depth = scalars = 0
+    # Where the parser is, to name a value: per open collection [is_mapping, expecting_key, key or index,
+    # opened_as_key] (a complex key such as ``? [a, b]`` is a collection in a key's place).
+    frames: list[list[Any]] = []
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -104,17 +111,41 @@ def check_plain(text: str) -> None:
         if tag is not None and tag not in _PLAIN_TAGS and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
             raise UnsafeYAML(line, f"YAML tag {tag!r} is not allowed in an answers file; remove it")
         if isinstance(event, yaml.ScalarEvent):
+            if not event.style and len(event.value) > MAX_NUMBER_CHARS and _NUMBER.match(event.value):
+                where = ".".join(str(f[2]) for f in frames if f[2] is not None)
+                raise UnsafeYAML(line, f"{where + ': ' if where else ''}a number {len(event.value)} characters long; "
+                                       "no answer needs more than a few digits: fix the value")
+            _ended(frames, event.value)
             scalars += 1
             if scalars > MAX_SCALARS:
                 raise UnsafeYAML(line, f"more than {MAX_SCALARS} values; an answers file has about 50: check that this is the right file")
         if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and not event.style:
             raise UnsafeYAML(line, "YAML merge keys (<<) are not allowed in an answers file; write each setting out")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            as_key = bool(frames and frames[-1][0] and frames[-1][1])
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            frames.append([mapping, True, None if mapping else 0, as_key])
             depth += 1
             if depth > MAX_DEPTH:
                 raise UnsafeYAML(line, f"nested more than {MAX_DEPTH} levels deep; an answers file has two")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            as_key = frames.pop()[3]
+            _ended(frames, "?" if as_key else None)
             depth -= 1
+
+
+def _ended(frames: list[list[Any]], scalar: str | None) -> None:
+    """A scalar or a collection ended inside ``frames[-1]``: a mapping's key (then its value is next) or a
+    value (then the next key), or a sequence's item."""
+    if not frames:
+        return
+    top = frames[-1]
+    if not top[0]:
+        top[2] += 1
+    elif top[1]:
+        top[1:3] = [False, scalar if scalar is not None else "?"]
+    else:
+        top[1:3] = [True, None]
 
 
 def load_answers(text: str) -> Any:

@@ -7,6 +7,7 @@ appear in an outcome, an exception or a log line.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import urllib.parse
@@ -16,8 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from wizard.answers import secret_guard
 from wizard.answers.model import Answers
-from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField, VaultRef
+from wizard.onepassword.gateway import ConnectFailure, ConnectGateway, ItemField, VaultRef, check_timeout
 
 Status = Literal["ok", "fail", "warn", "skipped"]
 
@@ -76,11 +78,14 @@ def connect_settings(env: dict[str, str] | None = None) -> tuple[str, str]:
 
 
 def connect_timeout(env: dict[str, str] | None = None) -> float:
+    """OBS_WIZARD_CONNECT_TIMEOUT in seconds (default 5); ConnectFailure when it is not a sane number."""
     env = dict(os.environ) if env is None else env
+    raw = env.get("OBS_WIZARD_CONNECT_TIMEOUT", "").strip() or "5"
     try:
-        return max(0.1, float(env.get("OBS_WIZARD_CONNECT_TIMEOUT", "5")))
+        value = float(raw)
     except ValueError:
-        return 5.0
+        value = math.nan
+    return check_timeout(value)
 
 
 def webhook_outcome(check: str, value: str) -> Outcome:
@@ -156,6 +161,17 @@ GATUS_NEEDS_TOKEN = ("is a gatus external-endpoint URL; gatus accepts the push o
 Validator = Callable[[str, str], Outcome]
 
 
+def shown_labels(labels: list[str]) -> str:
+    """Labels read from 1Password as they may be printed: each one that could be a secret (a webhook pasted
+    into a label) is left out and only counted."""
+    safe = [repr(label) for label in labels if not secret_guard.could_be_secret(label)]
+    hidden = len(labels) - len(safe)
+    if hidden:
+        safe.append(f"{hidden} label(s) not shown because they look like a secret value (a URL or a token pasted "
+                    "into a label: move it into the field's value)")
+    return ", ".join(safe)
+
+
 def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], webhook_label: str | None = None,
                    validators: dict[str, Validator] | None = None) -> list[Outcome]:
     """The ESO rules for one item: referenced labels exactly once and non-empty; every label exportable.
@@ -170,7 +186,7 @@ def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], 
         check = f"field {item_title}/{label}"
         matches = [f for f in fields if f.label == label]
         if not matches:
-            present = ", ".join(sorted(repr(lbl) for lbl in counts if lbl)) or "none"
+            present = shown_labels(sorted(lbl for lbl in counts if lbl)) or "none"
             out.append(Outcome(check, "fail", f"no field labelled {label!r} (labels present: {present}); add it or fix the answer",
                                "missing"))
         elif len(matches) > 1:
@@ -187,11 +203,11 @@ def field_outcomes(item_title: str, fields: list[ItemField], wanted: list[str], 
     invalid = sorted(label for label in counts if label and not _SECRET_KEY.match(label))
     check = f"labels of {item_title}"
     if duplicates:
-        shown = ", ".join(repr(d) if d else "an empty label" for d in duplicates)
+        shown = ", ".join(filter(None, ["an empty label" if "" in duplicates else "", shown_labels([d for d in duplicates if d])]))
         out.append(Outcome(check, "fail", f"{shown} appear more than once; dataFrom.extract fails on duplicate labels: rename them",
                            "duplicated"))
     if invalid:
-        out.append(Outcome(check, "fail", f"{', '.join(map(repr, invalid))} cannot become Secret keys (dataFrom.extract exports every label): "
+        out.append(Outcome(check, "fail", f"{shown_labels(invalid)} cannot become Secret keys (dataFrom.extract exports every label): "
                                            "use only letters, digits, '-', '.' and '_'", "invalid"))
     if not duplicates and not invalid:
         out.append(Outcome(check, "ok", f"all {len(counts)} labels can be exported by External Secrets", "found"))
@@ -244,7 +260,7 @@ def wanted_items(answers: Answers, files: dict[str, str] | None = None) -> dict[
         (render.HEARTBEAT_SECRET, s.heartbeat_url_field): functools.partial(heartbeat_outcome, token_field=s.heartbeat_token_field),
     }
     wanted: dict[str, tuple[list[str], dict[str, Validator]]] = {}
-    for item in needed_items(files):
+    for item in needed_items(files, substituted=bool(answers.flux.substitute_from)):
         labels, checks = wanted.setdefault(item.title, ([], {}))
         for needed in item.fields:
             if needed.label not in labels:

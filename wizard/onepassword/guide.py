@@ -44,7 +44,7 @@ class Status:
 
 def needs(answers: Answers, files: dict[str, str]) -> list[Need]:
     """The vault, then each item and its field labels, exactly as the rendered ExternalSecrets read them."""
-    items = needed_items(files)
+    items = needed_items(files, substituted=bool(answers.flux.substitute_from))
     if not items:
         return []
     out = [Need("vault", answers.secrets.vault, used_by=", ".join(dict.fromkeys(s for i in items for s in i.stores)))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from wizard.answers.model import as_flux_sees
 from wizard.render.extract import documents
 
 #: ``{{ index . "LABEL" }}`` or ``{{ .LABEL }}`` in a template value.
@@ -45,13 +46,18 @@ def _template_labels(template: object) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def needed_items(files: dict[str, str]) -> list[NeededItem]:
-    """One entry per item title, in the order the render names them; labels in the order they are read."""
+def needed_items(files: dict[str, str], substituted: bool = False) -> list[NeededItem]:
+    """One entry per item title, in the order the render names them; labels in the order they are read.
+
+    ``substituted``: Flux postBuild substitution runs on these manifests (flux.substitute_from), so a
+    title is what External Secrets gets after it: ``a$${X}`` in the file is looked up as ``a${X}``."""
     items: dict[str, NeededItem] = {}
 
     def need(title: object, labels: list[str], secret: str, store: str, es_name: str) -> None:
         if not isinstance(title, str) or not title:
             return
+        if substituted:
+            title = as_flux_sees(title)
         item = items.setdefault(title, NeededItem(title))
         for label in labels:
             if NeededField(label, secret) not in item.fields:

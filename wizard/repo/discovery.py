@@ -203,17 +203,40 @@ class Discovery:
         return lines + self.notes
 
 
-def _documents(path: Path) -> list[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+MAX_UNREADABLE_NOTES = 10
+_CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ", "<<<<<<<\n", ">>>>>>>\n")
+
+
+def _documents(path: Path, rel: str = "", notes: list[str] | None = None) -> list[dict[str, Any]]:
+    """The mappings in a manifest that may define what discovery looks for. A manifest it cannot read
+    is named in ``notes`` (one line: the file and what is wrong), never skipped silently."""
+    def skipped(what: str, remedy: str) -> list[dict[str, Any]]:
+        if notes is not None:
+            notes.append(f"{rel or path}: {what}; discovery skipped it ({remedy})")
         return []
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return skipped(f"cannot be read ({exc.strerror or exc.__class__.__name__})", "fix its permissions")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return skipped(f"is not UTF-8 text (line {line}, byte {exc.start})", "save it as UTF-8; Flux cannot apply it either")
+    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.startswith(_CONFLICT_MARKERS) or line.rstrip("\r\n") in ("<<<<<<<", ">>>>>>>"):
+            return skipped(f"has a git conflict marker at line {lineno}", "finish the merge: keep one side and delete the markers")
     if not any(f"kind: {kind}" in text for kind in _KINDS):
         return []
     try:
         return [d for d in yamlio.load_all(text) if isinstance(d, dict)]
-    except yamlio.YAMLError:
-        return []
+    except yamlio.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return skipped(f"is not valid YAML{where}", "fix the syntax; Flux cannot apply it either")
+    except (ValueError, RecursionError):  # a 5000-digit integer, nesting thousands deep
+        return skipped("holds YAML too large or deep to read", "fix the file")
 
 
 def _namespace_from_path(repo: Path, path: Path) -> str:
@@ -333,6 +356,7 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
     releases: list[tuple[dict[str, Any], str]] = []
     oci_charts: dict[str, str] = {}  # OCIRepository name -> chart name (last part of its URL)
     app_sources: list[FluxSource] = []
+    unreadable: list[str] = []  # one line per manifest discovery could not read
     for path in sorted(k8s.rglob("*.y*ml")):
         if ".sops." in path.name:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -340,7 +364,7 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                 found.domain_variable = DOMAIN_VARIABLE
                 found.substitute_from = "cluster-secrets"
             continue
-        for doc in _documents(path):
+        for doc in _documents(path, path.relative_to(repo).as_posix(), unreadable):
             kind = doc.get("kind")
             meta = doc.get("metadata") or {}
             name = meta.get("name")
@@ -396,6 +420,9 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                     if isinstance(ref.get("name"), str):
                         app_sources.append(FluxSource(str(ref.get("kind") or "GitRepository"), str(ref.get("namespace") or namespace),
                                                       ref["name"], f"read by the Kustomization {name}"))
+    found.notes += unreadable[:MAX_UNREADABLE_NOTES]
+    if len(unreadable) > MAX_UNREADABLE_NOTES:
+        found.notes.append(f"... and {len(unreadable) - MAX_UNREADABLE_NOTES} more manifest(s) discovery could not read")
     for doc, namespace in releases:
         chart = _chart_of(doc, oci_charts)
         values = (doc.get("spec") or {}).get("values") or {}

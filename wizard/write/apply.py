@@ -824,7 +824,8 @@ def _fsync_dir(path: Path) -> None:
 
 def _read_current(target: Path) -> str | None:
     try:
-        return target.read_text(encoding="utf-8")
+        with open(target, encoding="utf-8", newline="") as handle:  # as the plan read it: CRLF kept
+            return handle.read()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):

@@ -28,6 +28,8 @@ Choices (``build(choose=...)``), recomputed after every pick by the front ends:
 from __future__ import annotations
 
 import difflib
+import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -112,6 +114,7 @@ class Plan:
     answers: Answers | None = None  # the answers written: the given ones, updated to values kept on disk
     answer_updates: list[AnswerUpdate] = field(default_factory=list)  # answers set to a value kept on disk
     stale_answers: list[str] = field(default_factory=list)  # answers a kept value contradicts: nothing is written
+    ignored: dict[str, str] = field(default_factory=dict)  # written files git ignores -> the rule (source:line: pattern)
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -130,14 +133,87 @@ class PlanError(Exception):
     pass
 
 
-def _read(repo: Path, rel: str) -> str | None:
+def _read(repo: Path, rel: str, raw: dict[str, str] | None = None) -> str | None:
+    """The file's text with LF line ends, as the render and the merge work; its bytes as they are (CRLF
+    kept) go into ``raw`` when they differ, for ``_keep_line_ends``."""
     path = repo / rel
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError(f"{rel}: cannot read ({exc.__class__.__name__}); fix its permissions or remove it") from None
+    if "\r\n" not in text:
+        return text
+    if raw is not None:
+        raw[rel] = text
+    return text.replace("\r\n", "\n")
+
+
+#: git run so that nothing in the repo's own config can make it run a program: no fsmonitor hook, no hooks,
+#: no pager, no untracked cache; check-ignore reads ignore files and the index, nothing else.
+_SAFE_GIT = ("git", "--no-pager", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+             "-c", "core.untrackedCache=false", "-c", "core.pager=cat")
+OUR_IGNORE_FILE = GITIGNORE_PATH
+
+
+def git_ignored(repo: Path, paths: list[str]) -> dict[str, str]:
+    """Which of ``paths`` (relative to ``repo``) git would ignore, each with the rule that does it
+    (``source:line: pattern``); empty when git is absent, this is not a git work tree, or git fails.
+    A tracked file is never ignored. Read-only: git takes no lock and writes nothing."""
+    if not paths:
+        return {}
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run([*_SAFE_GIT, "check-ignore", "--verbose", "-z", "--stdin"], cwd=repo, env=env,
+                              input=b"".join(p.encode("utf-8") + b"\0" for p in paths), capture_output=True, timeout=10,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if done.returncode not in (0, 1):
+        return {}
+    fields = done.stdout.split(b"\0")
+    out: dict[str, str] = {}
+    for index in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = (f.decode("utf-8", "replace") for f in fields[index:index + 4])
+        if pattern.startswith("!"):  # a negated rule matched: not ignored
+            continue
+        out[path] = f"{source}:{line}: {pattern}"
+    return out
+
+
+def _warn_ignored(plan: Plan, repo: Path) -> None:
+    """Every file the plan writes that git would ignore (the operator's own ignore rules) says so: it would
+    never be committed, so Flux would never apply it. Our scratch-file rules are ours to make."""
+    writes = [c for c in plan.changes if c.writes or c.action == "conflict"]
+    rules = git_ignored(repo, [c.path for c in writes])
+    for change in writes:
+        rule = rules.get(change.path)
+        if rule is None or rule.startswith(f"{OUR_IGNORE_FILE}:"):
+            continue
+        plan.ignored[change.path] = rule
+        note = (f"warning: git ignores it ({rule}): it would never be committed, so Flux would never apply it; "
+                "change that rule or `git add -f` it")
+        change.reason = f"{change.reason}; {note}" if change.reason else note
+
+
+def _keep_line_ends(changes: list[FileChange], raw: dict[str, str]) -> None:
+    """A file on disk with CRLF line ends keeps them: ``old`` is its text as it is, and what is written
+    (and previewed) uses CRLF when every line of the file did, so the diff is exactly the bytes written.
+    A file mixing both is written with LF, which its diff shows."""
+    for change in changes:
+        text = raw.get(change.path)
+        if text is None:
+            continue
+        change.old = text
+        if text.count("\r\n") == text.count("\n"):
+            change.new = _crlf(change.new)
+            change.preview = _crlf(change.preview)
+
+
+def _crlf(text: str | None) -> str | None:
+    return None if text is None else text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def _previous_render(previous: State | None, answers: Answers, files: dict[str, str]) -> dict[str, str]:
@@ -191,6 +267,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     base_dir = render.namespace_dir(answers)
     shared = {f"{base_dir}/namespace.yaml", f"{base_dir}/kustomization.yaml"}
     plan = Plan()
+    raw: dict[str, str] = {}  # files on disk with CRLF line ends, as they are
     recorded = previous.files if previous else {}
     bases = _previous_render(previous, answers, files)
     tag_rules = _chart_tag_rules(answers, previous)
@@ -200,7 +277,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
                     if app not in answers.apps.enabled and f"{base_dir}/{app}/ks.yaml" in recorded]
 
     for rel, text in files.items():
-        old = _read(repo, rel)
+        old = _read(repo, rel, raw)
         if rel == f"{base_dir}/namespace.yaml" and old is not None:
             plan.changes.append(FileChange(rel, "keep", old, None, "exists; created only when absent"))
             plan.rendered[rel] = old
@@ -287,7 +364,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     # Flux no longer applies them; the plan names each, so nothing about them is left unsaid.
     for app in switched_off:
         for rel in sorted(r for r in recorded if r.startswith(f"{base_dir}/{app}/")):
-            old = _read(repo, rel)
+            old = _read(repo, rel, raw)
             if old is None:
                 continue
             new_state.files[rel] = recorded[rel]  # switching the app on again updates them in place
@@ -304,9 +381,11 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     if answers_source is None or answers_source.resolve() != answers_in_repo:
         tool_files[answers_file.ANSWERS_PATH] = answers_file.dump(answers)
     for rel, text in tool_files.items():
-        old = _read(repo, rel)
+        old = _read(repo, rel, raw)
         action = "unchanged" if old == text else ("create" if old is None else "update")
         plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else text, tool_file=True))
+    _keep_line_ends(plan.changes, raw)
+    _warn_ignored(plan, repo)
     plan.answers = answers
     if sync_answers:
         return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source)
@@ -336,10 +415,12 @@ def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State
     synced = build(updated, repo, previous, choose=choose, adopt=adopt, answers_source=answers_source, sync_answers=False)
     synced.answer_updates = updates
     synced.stale_answers = [s.line() for s in stale]
-    if in_repo:  # edit the operator's answers file in place, keeping its comments and layout
-        old = _read(repo, answers_file.ANSWERS_PATH)
+    if in_repo:  # edit the operator's answers file in place, keeping its comments and layout (and line ends)
+        raw: dict[str, str] = {}
+        old = _read(repo, answers_file.ANSWERS_PATH, raw)
         text = answers_file.edit(old or "", [(u.field, u.new) for u in updates])
         synced.changes = [c for c in synced.changes if c.path != answers_file.ANSWERS_PATH]
         synced.changes.append(FileChange(answers_file.ANSWERS_PATH, "update", old, text, "the answers follow the values you kept",
                                          tool_file=True))
+        _keep_line_ends(synced.changes[-1:], raw)
     return synced
