@@ -65,3 +65,88 @@ def test_check_secrets_refuses_what_a_write_refuses(tmp_path, monkeypatch):
     assert checked.code == written.code == 2, (checked, written)
     line = "cluster.domain: this repo keeps its domain out of git"
     assert line in checked.err and line in written.err
+
+
+# --- 19.4: every custom resource in the app folders is checked, the operator's own included --------------
+
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, need, SHARED  # noqa: E402
+from wizard.answers import answers_file  # noqa: E402
+from wizard.validate import validate_answers_render  # noqa: E402
+
+KPS_APP = f"{NS}/kube-prometheus-stack/app"
+
+SCRAPE_CONFIG = """\
+---
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: ScrapeConfig
+metadata:
+  name: node-exporter-nas
+spec:
+  {field}:
+    - targets: ["nas.lan:9100"]
+  metricsPath: /metrics
+"""
+
+UNKNOWN_KIND = """\
+---
+apiVersion: example.org/v1
+kind: Widget
+metadata:
+  name: gadget
+spec:
+  size: 3
+"""
+
+
+def written_repo(tmp_path: Path) -> Path:
+    """A Flux repo obs-wizard has written the example answers into."""
+    repo = flux_repo(tmp_path / "repo")
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check")
+    need(result.code == 0, f"the first write needs every tool and ../shared data: {result.err[-300:]}")
+    return repo
+
+
+def add_resource(repo: Path, name: str, text: str) -> None:
+    write(repo, f"{KPS_APP}/{name}", text)
+    kustomization = repo / KPS_APP / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("  - ./ocirepository.yaml\n",
+                                                               f"  - ./ocirepository.yaml\n  - ./{name}\n"))
+
+
+def test_a_hand_added_scrape_config_is_checked_and_counted(tmp_path):
+    need((SHARED / "charts-src").is_dir(), "../shared/charts-src (the kube-prometheus-stack chart carries the ScrapeConfig CRD)")
+    repo = written_repo(tmp_path)
+    add_resource(repo, "scrapeconfig.yaml", SCRAPE_CONFIG.format(field="staticConfigs"))
+    good = run_cli("validate", "--repo", repo)
+    assert "crd-schema" in good.out
+    line = next(x for x in good.out.splitlines() if "crd-schema (" in x)
+    assert line.lstrip().startswith("passed"), good.out
+    assert "added by you: ScrapeConfig/node-exporter-nas" in line
+    assert "ScrapeConfig from the kube-prometheus-stack 88.5.3 chart" in line
+
+    add_resource(repo, "scrapeconfig.yaml", SCRAPE_CONFIG.format(field="staticConfig"))  # misspelt
+    bad = run_cli("validate", "--repo", repo)
+    assert bad.code == 3, bad
+    assert (f"error: [crd-schema] {KPS_APP}/scrapeconfig.yaml: ScrapeConfig/node-exporter-nas (document 1): spec: "
+            "unknown field 'staticConfig'") in bad.out, bad.out
+
+
+def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path):
+    repo = written_repo(tmp_path)
+    add_resource(repo, "widget.yaml", UNKNOWN_KIND)
+    result = run_cli("validate", "--repo", repo)
+    line = next(x for x in result.out.splitlines() if "crd-schema" in x and "Widget" in x)
+    assert line.lstrip().startswith("skipped"), result.out
+    assert f"not checked: Widget/gadget ({KPS_APP}/widget.yaml)" in line
+    assert "passed  crd-schema" not in result.out
+    strict = run_cli("validate", "--repo", repo, "--strict")
+    assert strict.code == 3 and "Widget/gadget" in strict.out
+
+
+def test_a_hand_added_dashboard_config_map_is_checked(tmp_path):
+    repo = written_repo(tmp_path)
+    add_resource(repo, "dashboard.yaml", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-dashboard\n"
+                                         "  labels:\n    grafana_dashboard: \"1\"\ndata:\n  my.json: \"{}\"\n")
+    result = run_cli("validate", "--repo", repo)
+    line = next(x for x in result.out.splitlines() if "crd-schema (" in x)
+    assert line.lstrip().startswith("passed") and "added by you: ConfigMap/my-dashboard" in line, result.out

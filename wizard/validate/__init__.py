@@ -21,6 +21,7 @@ from wizard.validate.crd_schema import check_documents
 from wizard.validate.findings import Finding, Outcome, Report, strict_from_env
 from wizard.validate.kustomize import check_kustomize
 from wizard.validate.manifests import check_manifests
+from wizard.validate.repo_resources import operator_files
 from wizard.validate.rules import check_rules
 from wizard.write import staging
 
@@ -61,7 +62,8 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     report = Report(strict=strict_from_env() if strict is None else strict)
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     report.extend(check_flux_variables(files, tuple(substitutions or {})))
-    report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict()))
+    added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
+    report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
     report.extend(check_crd_race(substituted))
     report.extend(check_chart_values(substituted, charts_dir))
     report.extend(check_alloy(files))
