@@ -150,3 +150,100 @@ def test_a_hand_added_dashboard_config_map_is_checked(tmp_path):
     result = run_cli("validate", "--repo", repo)
     line = next(x for x in result.out.splitlines() if "crd-schema (" in x)
     assert line.lstrip().startswith("passed") and "added by you: ConfigMap/my-dashboard" in line, result.out
+
+
+# --- 19.5: the HTTPRoute against the Gateway listener it names -----------------------------------------
+
+from wizard.validate.gateway_route import check_gateway_routes, hostname_matches  # noqa: E402
+
+ENVOY_GATEWAY = """\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: envoy-internal
+  namespace: network
+spec:
+  gatewayClassName: envoy
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      hostname: "*.${SECRET_DOMAIN}"
+      allowedRoutes:
+        namespaces:
+          from: Same
+    - name: https
+      protocol: HTTPS
+      port: 443
+      hostname: "*.${SECRET_DOMAIN}"
+      allowedRoutes:
+        namespaces:
+          from: All
+"""
+
+
+def envoy_repo(path: Path) -> Path:
+    """The 2026 cluster-template: an envoy Gateway whose listeners take *.${SECRET_DOMAIN}, domain in SOPS."""
+    sops_domain_repo(path)
+    (path / "kubernetes/apps/kube-system/cilium/gateway/internal.yaml").unlink()
+    write(path, "kubernetes/apps/network/envoy-gateway/app/envoy.yaml", ENVOY_GATEWAY)
+    return path
+
+
+GATEWAY_ANSWERS = "cluster:\n  node_count: 3\ngrafana:\n  gateway_name: envoy-internal\n  gateway_namespace: network\n"
+
+
+def gate(repo: Path, tmp_path: Path, answers: str) -> tuple[object, list[str]]:
+    path = tmp_path / "answers.yaml"
+    path.write_text(answers)
+    result = run_cli("validate", "--answers", path, "--repo", repo)
+    return result, [x for x in result.out.splitlines() if "gateway-route" in x and x.startswith("  ")]
+
+
+def test_hostname_matching_follows_the_gateway_api():
+    assert hostname_matches("grafana.example.com", "*.example.com")
+    assert hostname_matches("a.b.example.com", "*.example.com")
+    assert not hostname_matches("example.com", "*.example.com")
+    assert not hostname_matches("grafana.other.org", "*.example.com")
+    assert hostname_matches("*.example.com", "grafana.example.com")
+    assert hostname_matches("anything.org", None)
+
+
+def test_the_route_on_the_variable_domain_attaches(tmp_path):
+    repo = envoy_repo(tmp_path / "repo")
+    result, lines = gate(repo, tmp_path, GATEWAY_ANSWERS + "  gateway_section: https\n")
+    assert lines == ["  passed  gateway-route"], result
+
+
+def test_a_hostname_the_listener_does_not_accept_fails(tmp_path):
+    repo = envoy_repo(tmp_path / "repo")
+    result, lines = gate(repo, tmp_path, GATEWAY_ANSWERS + "  hostname: grafana.other.org\n")
+    assert result.code == 3, result
+    assert (f"error: [gateway-route] {KPS_APP}/httproute.yaml: HTTPRoute/grafana (document 1): spec.hostnames: would not "
+            "attach to the Gateway network/envoy-internal (kubernetes/apps/network/envoy-gateway/app/envoy.yaml): listener "
+            "https: none of the route's hostnames (grafana.other.org) matches its hostname *.${SECRET_DOMAIN} (Flux substitutes") in result.out, result.out
+
+
+def test_a_parent_ref_section_that_does_not_exist_fails(tmp_path):
+    repo = envoy_repo(tmp_path / "repo")
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", flux_repo(tmp_path / "plain"), "--skip-secret-check")
+    need(result.code == 0, f"the first write needs every tool: {result.err[-300:]}")
+    path = tmp_path / "answers.yaml"
+    path.write_text(GATEWAY_ANSWERS)
+    assert run_cli("--answers", path, "--repo", repo, "--skip-secret-check").code == 0
+    route = repo / KPS_APP / "httproute.yaml"
+    route.write_text(route.read_text().replace("sectionName: https", "sectionName: websecure"))  # a hand edit
+    result = run_cli("validate", "--repo", repo)
+    assert result.code == 3, result
+    assert ("HTTPRoute/grafana (document 1): spec.parentRefs[0].sectionName: sectionName 'websecure': the Gateway "
+            "network/envoy-internal (kubernetes/apps/network/envoy-gateway/app/envoy.yaml) has no such listener "
+            "(its listeners: http, https)") in result.out, result.out
+
+
+def test_a_listener_that_admits_only_its_own_namespace_fails(tmp_path):
+    repo = envoy_repo(tmp_path / "repo")
+    result, lines = gate(repo, tmp_path, GATEWAY_ANSWERS + "  gateway_section: http\n")
+    assert result.code == 3, result
+    assert "listener http: its allowedRoutes admit routes from its own namespace network only (namespaces.from: Same), " \
+           "not from observability" in result.out
