@@ -247,3 +247,102 @@ def test_a_listener_that_admits_only_its_own_namespace_fails(tmp_path):
     assert result.code == 3, result
     assert "listener http: its allowedRoutes admit routes from its own namespace network only (namespaces.from: Same), " \
            "not from observability" in result.out
+
+
+# --- 19.6: true messages ----------------------------------------------------------------------------------
+
+import json  # noqa: E402
+
+from wizard.render import render  # noqa: E402
+from wizard.validate import upstream, validate_files  # noqa: E402
+
+
+def test_offline_each_missing_chart_default_names_its_own_source(monkeypatch, tmp_path):
+    for name in ("OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    answers = answers_file.load(EXAMPLE_ANSWERS)
+    report = validate_files(render.render(answers), repo=None, crd_dir=None, answers=answers)
+    reasons = {f.document: f.message for f in report.skipped if f.check == "chart-values"}
+    base = "http://127.0.0.1:9"  # the closed port conftest points downloads at
+    for chart, version in (("kube-prometheus-stack", "88.5.3"), ("loki", "18.11.0"), ("alloy", "1.11.1")):
+        reason = reasons[f"HelmRelease/{chart}"]
+        assert f"could not download {base}/charts/{chart}-{version}/" in reason, reason
+        assert "notification" not in reason and "crds/" not in reason  # never another file's failure
+    crd = next(f.message for f in report.skipped if f.check == "crd-schema")
+    assert f"{base}/crds/" in crd
+
+
+def test_the_summary_names_the_skipped_checks_without_their_reasons(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no kubectl, promtool, amtool
+    result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", flux_repo(tmp_path / "repo"))
+    assert result.code == 0, result
+    summary = result.out.splitlines()[-1]
+    assert summary.startswith("validation: ") and "skipped (" in summary and "promtool" in summary
+    assert "remedy" not in summary and "not found" not in summary and len(summary) < 300
+    assert "  skipped promtool: promtool not found" in result.out  # the reason, once, on its own line
+
+
+def test_init_answers_points_at_the_schema_only_once_it_exists(tmp_path):
+    repo = flux_repo(tmp_path / "repo")
+    assert run_cli("--init-answers", "--repo", repo).code == 0
+    text = (repo / ".obs-wizard/answers.yaml").read_text()
+    assert not (repo / ".obs-wizard/answers.schema.json").exists()
+    assert "$schema=" not in text and "The first write puts answers.schema.json beside this file" in text
+    (repo / ".obs-wizard/answers.schema.json").write_text(run_cli("schema").out)
+    assert run_cli("--init-answers", "--repo", repo, "--answers", repo / ".obs-wizard/other.yaml").code == 0
+    assert (repo / ".obs-wizard/other.yaml").read_text().startswith("# yaml-language-server: $schema=./answers.schema.json\n")
+    elsewhere = tmp_path / "elsewhere.yaml"
+    assert run_cli("--init-answers", "--repo", repo, "--answers", elsewhere).code == 0
+    assert "schema.json" not in elsewhere.read_text()
+
+
+def test_a_dry_run_counts_what_the_write_then_does(tmp_path):
+    repo = flux_repo(tmp_path / "repo")
+    assert run_cli("--init-answers", "--repo", repo).code == 0  # .obs-wizard/ exists, its .gitignore not yet
+    answers = repo / ".obs-wizard/answers.yaml"
+    answers.write_text(answers.read_text().replace("cluster:\n", "cluster:\n  node_count: 3\n  domain: example.com\n", 1))
+    dry = run_cli("--answers", answers, "--repo", repo, "--dry-run", "--skip-secret-check")
+    assert dry.code in (0, 3), dry
+    need(dry.code == 0, f"the write needs every tool: {dry.out[-300:]}")
+    wet = run_cli("--answers", answers, "--repo", repo, "--skip-secret-check")
+    assert wet.code == 0, wet
+
+    def plan_line(out: str) -> str:
+        return next(line for line in out.splitlines() if line.startswith("plan: "))
+
+    assert plan_line(dry.out) == plan_line(wet.out) == "plan: 20 create"
+    assert "wrote 20 file(s)" in wet.out
+    assert "  create    .obs-wizard/.gitignore" in wet.out
+
+
+def test_one_figure_for_one_disk_need(tmp_path):
+    from wizard.render import sizing
+
+    answers = answers_file.parse(MINIMAL_ANSWERS + "metrics:\n  pvc_size: 10Gi\n  retention: 90d\n", "a.yaml")
+    disk = sizing.prometheus_disk(answers)
+    summary, warning = sizing.summary(answers)[0], sizing.warnings(answers)[0]
+    data = f"~{sizing.gib_text(disk.bytes_needed)}"
+    assert f"Prometheus disk: {data} for 90d" in summary
+    # the volume figure is said to be that same data plus the free space, not a second estimate of it
+    assert f"estimated need of {sizing.gib_text(disk.pvc_recommended_bytes)} (the {data} of data for 90d plus 15% free space" in warning
+
+
+def test_a_rerun_names_the_kept_edits_and_the_chart_version_on_disk(tmp_path):
+    repo = written_repo(tmp_path)
+    release = repo / NS / "loki/app/helmrelease.yaml"
+    release.write_text(release.read_text().replace("interval: 1h", "interval: 2h", 1))
+    oci = repo / NS / "alloy/app/ocirepository.yaml"
+    oci.write_text(oci.read_text().replace("tag: 1.11.1", "tag: 1.12.0"))  # Renovate
+    again = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check")
+    assert again.code == 0, again
+    assert f"{NS}/loki/app/helmrelease.yaml  (three-way merge; kept your edits: spec.interval)" in again.out, again.out
+    assert (f"{NS}/alloy/app/ocirepository.yaml  (three-way merge; kept your edits: spec.ref.tag; keeps the chart version "
+            "1.12.0 on disk (a Renovate bump?), not 1.11.1 that obs-wizard pins; set charts.alloy to choose one)") in again.out
+    recorded = json.loads((repo / ".obs-wizard/state.json").read_text())
+    assert recorded["answers"]["charts"]["alloy"] == "1.12.0"  # what is on disk
+    assert "tag: 1.12.0" in oci.read_text()
+    third = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check", "--dry-run")
+    assert third.code == 0, third
+    assert "plan: " in third.out and "create" not in next(x for x in third.out.splitlines() if x.startswith("plan: "))
+    assert "CONFLICT" not in third.out and "tag: 1.12.0" in oci.read_text()

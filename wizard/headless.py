@@ -105,7 +105,9 @@ def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:
     counts: dict[str, int] = {}
     for change in the_plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
-        reason = f"  ({change.reason})" if change.reason and change.action != "unchanged" else ""
+        # an unchanged file's note is said only when it keeps something of yours (your edits, a chart version)
+        said = change.action != "unchanged" or "kept your edits" in change.reason or "keeps the chart version" in change.reason
+        reason = f"  ({change.reason})" if change.reason and said else ""
         print(f"  {_SYMBOLS[change.action]:<9} {change.path}{reason}", file=out)
     print("plan: " + ", ".join(f"{n} {a}" for a, n in counts.items()), file=out)
     if diffs:
@@ -184,15 +186,20 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
     if dry_run or check:
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
                     skip_secret_check=skip_secret_check, init_layout=init_layout)
+    ignore_existed = (repo / state.GITIGNORE_PATH).exists()  # the lock writes it when missing: still this run's create
     with apply.repo_lock(repo):  # a second run waits, or exits 8: it never plans against a write in progress
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
-                    skip_secret_check=skip_secret_check, init_layout=init_layout)
+                    skip_secret_check=skip_secret_check, init_layout=init_layout, lock_made_ignore=not ignore_existed)
 
 
 def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
          dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool,
-         init_layout: bool) -> int:
+         init_layout: bool, lock_made_ignore: bool = False) -> int:
     answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out, init_layout=init_layout)
+    if lock_made_ignore:  # the plan saw the .gitignore the lock wrote a moment ago: it is this write's, as a dry run says
+        for change in the_plan.changes:
+            if change.path == state.GITIGNORE_PATH and change.action == "unchanged":
+                change.action, change.old, change.new = "create", None, change.old
 
     if check:
         drift = the_plan.manifest_drift

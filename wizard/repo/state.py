@@ -44,6 +44,27 @@ class State:
         return json.dumps(payload, indent=2, sort_keys=False) + "\n"
 
 
+def follow_disk(state: State, chart_versions: dict[str, str], render) -> None:
+    """Record the chart versions kept on disk (a Renovate bump) instead of the answers' pins.
+
+    ``chart_versions``: ``charts`` field -> version on disk. The recorded answers name those versions and
+    each file's digest is the render of the recorded answers, so the next run rebuilds exactly what was
+    written as its merge base. ``render``: answers -> files (the render layer, passed in from above).
+    """
+    from wizard.answers.model import Answers
+
+    answers = dict(state.answers)
+    answers["charts"] = {**(answers.get("charts") or {}), **chart_versions}
+    try:
+        files = render(Answers.model_validate(answers))
+    except ValueError:  # a version the model refuses: keep the pins, the files as written
+        return
+    state.answers = answers
+    for path in state.files:
+        if path in files:
+            state.files[path] = digest(files[path])
+
+
 class StateError(Exception):
     pass
 
