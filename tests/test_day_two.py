@@ -346,3 +346,37 @@ def test_a_rerun_names_the_kept_edits_and_the_chart_version_on_disk(tmp_path):
     assert third.code == 0, third
     assert "plan: " in third.out and "create" not in next(x for x in third.out.splitlines() if x.startswith("plan: "))
     assert "CONFLICT" not in third.out and "tag: 1.12.0" in oci.read_text()
+
+
+# --- 19.7: the written JSON is what the repo's oxfmt leaves ----------------------------------------------
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from wizard.repo.state import State  # noqa: E402
+
+
+def oxfmt_check(folder: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    oxfmt = shutil.which("oxfmt")
+    need(oxfmt is not None, "oxfmt is not installed (npm install oxfmt@0.79.0)")
+    config = cwd / ".oxfmtrc.json"
+    config.write_text('{\n  "printWidth": 100\n}\n')  # cluster-template's setting
+    return subprocess.run([oxfmt, "--check", "-c", str(config), str(folder)], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_oxfmt_leaves_the_written_json_unchanged(tmp_path):
+    repo = written_repo(tmp_path)
+    assert (repo / ".obs-wizard/answers.schema.json").is_file() and (repo / ".obs-wizard/state.json").is_file()
+    proc = oxfmt_check(repo / ".obs-wizard", repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_oxfmt_leaves_a_state_with_lists_unchanged(tmp_path):
+    """Lists short and long, as state.json holds them (components, files)."""
+    state = State(answers={"flux": {"namespace_components": ["../../components/sops"],
+                                    "long": [f"../../components/{'x' * 30}-{n}" for n in range(3)], "none": []}},
+                  files={f"kubernetes/apps/observability/{'a' * 60}/app/{n}.yaml": "sha256:" + "0" * 64 for n in range(2)})
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json/state.json").write_text(state.to_text())
+    proc = oxfmt_check(tmp_path / "json", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

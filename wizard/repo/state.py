@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
+from wizard.answers.schema import format_json
 
 STATE_PATH = ".obs-wizard/state.json"
 #: Keeps obs-wizard's scratch files (lock, journal, staged files; see wizard/write/apply.py) out of git.
@@ -41,7 +42,7 @@ class State:
             "answers": self.answers,
             "files": dict(sorted(self.files.items())),
         }
-        return json.dumps(payload, indent=2, sort_keys=False) + "\n"
+        return format_json(payload)  # as the repo's oxfmt leaves it: `task lint` never rewrites it
 
 
 def follow_disk(state: State, chart_versions: dict[str, str], render) -> None:
