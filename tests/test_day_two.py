@@ -380,3 +380,89 @@ def test_oxfmt_leaves_a_state_with_lists_unchanged(tmp_path):
     (tmp_path / "json/state.json").write_text(state.to_text())
     proc = oxfmt_check(tmp_path / "json", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- 19.2: the pre-commit hooks pass as documented --------------------------------------------------------
+
+import os  # noqa: E402
+import sys  # noqa: E402
+import tomllib  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from tests.conftest import ROOT  # noqa: E402
+
+
+def hooks() -> dict[str, dict]:
+    return {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+
+
+def test_the_python_hooks_bring_the_helm_extra():
+    helm = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["helm"]
+    for hook_id in ("obs-wizard-check", "obs-wizard-validate", "obs-wizard-validate-lenient"):
+        hook = hooks()[hook_id]
+        assert hook["language"] == "python" and hook["additional_dependencies"] == helm, hook_id
+    assert hooks()["obs-wizard-validate-system"]["language"] == "system"
+    readme = (ROOT / "README.md").read_text()
+    for needed in ("`kubectl`", "`promtool`", "`amtool`", "obs-wizard-validate-lenient", "obs-wizard-validate-system",
+                   "actions/cache", "~/.cache/obs-wizard", "validate --strict"):
+        assert needed in readme, needed
+
+
+def hook_repo(tmp_path: Path) -> Path:
+    """A repo obs-wizard wrote, in git (pre-commit checks the files git tracks)."""
+    repo = written_repo(tmp_path)
+    git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True, timeout=60)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True, timeout=60)
+    return repo
+
+
+def break_a_wire(repo: Path) -> None:
+    """The HTTPRoute sends Grafana's traffic to a port its Service does not have."""
+    route = repo / KPS_APP / "httproute.yaml"
+    route.write_text(route.read_text().replace("port: 80\n", "port: 8080\n"))
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, timeout=60)
+
+
+def try_repo(repo: Path, hook_id: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    pre_commit = shutil.which("pre-commit")
+    need(pre_commit is not None, "pre-commit is not installed (pip install -e '.[test]')")
+    return subprocess.run([pre_commit, "try-repo", str(ROOT), hook_id, "--all-files"], cwd=repo, capture_output=True,
+                          text=True, timeout=900, env=env)
+
+
+def test_the_system_hook_passes_on_a_written_repo_and_fails_on_a_broken_wire(tmp_path, all_tools, charts_src):
+    """Offline: `language: system` runs the obs-wizard on PATH (here this checkout) and installs nothing."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "obs-wizard").write_text(f"#!/bin/sh\nexec {sys.executable} -m wizard \"$@\"\n")
+    (bin_dir / "obs-wizard").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
+           "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    repo = hook_repo(tmp_path)
+    passed = try_repo(repo, "obs-wizard-validate-system", env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
+    break_a_wire(repo)
+    failed = try_repo(repo, "obs-wizard-validate-system", env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Failed" in failed.stdout and "wiring-httproute" in failed.stdout and "8080" in failed.stdout
+
+
+@pytest.mark.slow
+def test_the_python_hook_builds_its_env_and_passes_then_fails_on_a_broken_wire(tmp_path, all_tools, charts_src):
+    """`language: python`: pre-commit installs obs-wizard from this checkout with the Helm SDK; that needs a
+    package index (the network), so without one this test says so instead of passing."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    env.pop("PYTHONPATH", None)  # the hook's own environment, not this checkout's path
+    repo = hook_repo(tmp_path)
+    passed = try_repo(repo, "obs-wizard-validate", env)
+    if passed.returncode != 0 and "An unexpected error has occurred" in passed.stdout + passed.stderr:
+        need(False, f"pre-commit could not build the hook's environment (no package index?): {passed.stdout[-400:]}")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    break_a_wire(repo)
+    failed = try_repo(repo, "obs-wizard-validate", env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "wiring-httproute" in failed.stdout and "8080" in failed.stdout

@@ -246,12 +246,13 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
             plan.rendered[rel] = old
             continue
         base_text = bases.get(rel)
-        if base_text is not None and base_text == old:
+        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
+        # Untouched since the last write: the new render, except a chart version kept on disk (merged below).
+        if base_text is not None and base_text == old and not (keep_ours and chart_tag(old) != chart_tag(text)):
             plan.changes.append(FileChange(rel, "update", old, text))
             plan.rendered[rel] = text
             continue
         foreign = rel not in recorded
-        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
         if foreign and not adopt and whole not in ("adopt", "ours", "theirs"):
             try:
                 preview: str | None = three_way(None, old, text, keep_ours=keep_ours, take_theirs=take_theirs).text
