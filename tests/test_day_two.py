@@ -466,3 +466,18 @@ def test_the_python_hook_builds_its_env_and_passes_then_fails_on_a_broken_wire(t
     failed = try_repo(repo, "obs-wizard-validate", env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "wiring-httproute" in failed.stdout and "8080" in failed.stdout
+
+
+def test_a_hand_added_sops_secret_is_checked_as_flux_applies_it(tmp_path):
+    """Flux decrypts a *.sops.yaml before applying it: its sops metadata and encrypted values are not schema errors."""
+    repo = written_repo(tmp_path)
+    add_resource(repo, "secret.sops.yaml", "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\ntype: Opaque\n"
+                                           "stringData:\n  token: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\n"
+                                           "sops:\n  lastmodified: \"2026-01-01T00:00:00Z\"\n  version: 3.10.2\n")
+    result = run_cli("validate", "--repo", repo)
+    line = next(x for x in result.out.splitlines() if "crd-schema (" in x)
+    assert line.lstrip().startswith("passed") and "added by you: Secret/extra" in line, result.out
+    add_resource(repo, "secret.sops.yaml", "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\n"
+                                           "stringdata:\n  token: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  version: 3.10.2\n")
+    bad = run_cli("validate", "--repo", repo)
+    assert bad.code == 3 and "Secret/extra (document 1): (document): unknown field 'stringdata'" in bad.out, bad.out

@@ -237,6 +237,10 @@ def check_gateway_routes(files: dict[str, str], repo: Path | None, variables: di
                                    f"(it defines: {defined}); the route would never attach", file=rel, document=label, path=where))
                 continue
             section = ref.get("sectionName")
+            if not gateway.listeners:
+                report.add(Finding("error", CHECK, f"the Gateway {key[0]}/{key[1]} ({gateway.file}) has no listeners; "
+                                   "the route would never attach", file=rel, document=label, path=where))
+                continue
             listeners = [lst for lst in gateway.listeners if section is None or lst.name == section]
             if section is not None and not listeners:
                 report.add(Finding("error", CHECK, f"sectionName {section!r}: the Gateway {key[0]}/{key[1]} ({gateway.file}) "
