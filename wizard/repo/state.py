@@ -34,33 +34,43 @@ class State:
     version: str = __version__
     answers: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> digest as written
+    #: ``charts`` field -> the version on disk where it is not the answers' (a Renovate bump kept)
+    charts_on_disk: dict[str, str] = field(default_factory=dict)
+
+    def rendered_answers(self) -> dict[str, Any]:
+        """The answers the recorded files are the render of: the answers, with the chart versions on disk."""
+        if not self.charts_on_disk:
+            return self.answers
+        return {**self.answers, "charts": {**(self.answers.get("charts") or {}), **self.charts_on_disk}}
 
     def to_text(self) -> str:
-        payload = {
+        payload: dict[str, Any] = {
             "_comment": "Written by obs-wizard; do not edit. It records the last write so re-runs keep hand edits.",
             "version": self.version,
             "answers": self.answers,
-            "files": dict(sorted(self.files.items())),
         }
+        if self.charts_on_disk:
+            payload["charts_on_disk"] = dict(sorted(self.charts_on_disk.items()))
+        payload["files"] = dict(sorted(self.files.items()))
         return format_json(payload)  # as the repo's oxfmt leaves it: `task lint` never rewrites it
 
 
 def follow_disk(state: State, chart_versions: dict[str, str], render) -> None:
-    """Record the chart versions kept on disk (a Renovate bump) instead of the answers' pins.
+    """Record the chart versions kept on disk (a Renovate bump) beside the answers' own pins.
 
-    ``chart_versions``: ``charts`` field -> version on disk. The recorded answers name those versions and
-    each file's digest is the render of the recorded answers, so the next run rebuilds exactly what was
-    written as its merge base. ``render``: answers -> files (the render layer, passed in from above).
+    ``chart_versions``: ``charts`` field -> version on disk. Each file's digest becomes the render of the
+    answers with those versions (``rendered_answers``), so the next run rebuilds exactly what is on disk as
+    its merge base; the answers stay as given, so a chart version set on purpose is still told apart.
+    ``render``: answers -> files (the render layer, passed in from above).
     """
     from wizard.answers.model import Answers
 
-    answers = dict(state.answers)
-    answers["charts"] = {**(answers.get("charts") or {}), **chart_versions}
+    candidate = State(state.version, state.answers, state.files, dict(chart_versions))
     try:
-        files = render(Answers.model_validate(answers))
-    except ValueError:  # a version the model refuses: keep the pins, the files as written
+        files = render(Answers.model_validate(candidate.rendered_answers()))
+    except ValueError:  # a version the model refuses: the pins and the files as rendered stay
         return
-    state.answers = answers
+    state.charts_on_disk = dict(chart_versions)
     for path in state.files:
         if path in files:
             state.files[path] = digest(files[path])
@@ -76,7 +86,8 @@ def load(repo: Path) -> State | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return State(version=str(raw["version"]), answers=dict(raw["answers"]), files=dict(raw["files"]))
+        return State(version=str(raw["version"]), answers=dict(raw["answers"]), files=dict(raw["files"]),
+                     charts_on_disk={str(k): str(v) for k, v in dict(raw.get("charts_on_disk") or {}).items()})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise StateError(
             f"{path}: unreadable ({exc.__class__.__name__}); restore it from git (git checkout -- {STATE_PATH})"

@@ -149,11 +149,12 @@ def _previous_render(previous: State | None, answers: Answers, files: dict[str, 
     """
     if previous is None:
         return {}
-    if previous.answers == answers.model_dump(mode="json"):
+    rendered_answers = previous.rendered_answers()  # with the chart versions kept on disk, as recorded
+    if rendered_answers == answers.model_dump(mode="json"):
         old_files = files  # the same answers render the same files
     else:
         try:
-            old_files = render.render(Answers.model_validate(previous.answers))
+            old_files = render.render(Answers.model_validate(rendered_answers))
         except (ValueError, render.RenderError):
             return {}
     return {path: text for path, text in old_files.items() if previous.files.get(path) == digest(text)}
