@@ -261,7 +261,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         return init_answers.run(repo, args.answers, out, args.init_layout)
     if args.command == "check-secrets":
-        return headless.check_secrets(headless.answers_path(args.answers, repo), out)
+        return headless.check_secrets(headless.answers_path(args.answers, repo), repo, out)
     if args.answers is None and not (args.check or args.dry_run):
         return _interactive(repo, sources, args.plain, args.init_layout)
     return headless.run(

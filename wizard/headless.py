@@ -40,19 +40,38 @@ def answers_path(given: Path | None, repo: Path) -> Path:
     return default
 
 
-def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False,
-             out: TextIO | None = None, init_layout: bool = False) -> tuple[Answers, plan.Plan]:
+@dataclass
+class Loaded:
+    """An answers file as every command reads it: against what the repo defines (discovery)."""
+
+    answers: Answers
+    found: discovery.Discovery
+    previous: state.State | None
+    suggestions: dict
+
+
+def load_answers(answers_at: Path, repo: Path, *, refuse_non_flux: bool = True) -> Loaded:
+    """The one code path that decides what an answers file means: the repo is read first (saved state,
+    discovery), what it defines fills the answers the file leaves out (a SOPS domain, the store, the
+    Gateway), then the file is loaded. ``refuse_non_flux``: a repo without a Flux layout is bad input."""
     try:
         previous = state.load(repo)
     except state.StateError as exc:
         raise BadInput(str(exc)) from None
     found = discovery.discover(repo, previous=previous)
-    if not found.is_flux_repo and not init_layout:
+    if not found.is_flux_repo and refuse_non_flux:
         raise BadInput(layout.refusal(repo))
     suggestions = found.suggestions()
     answers = answers_file.load(answers_at, defaults=suggestions)
     if answers.flux.namespace != "observability":
         found = discovery.discover(repo, answers.flux.namespace, previous)
+    return Loaded(answers, found, previous, suggestions)
+
+
+def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adopt: bool = False,
+             out: TextIO | None = None, init_layout: bool = False) -> tuple[Answers, plan.Plan]:
+    loaded = load_answers(answers_at, repo, refuse_non_flux=not init_layout)
+    answers, found, previous, suggestions = loaded.answers, loaded.found, loaded.previous, loaded.suggestions
     if out is not None:
         for line in found.report():
             print(f"repo: {line}", file=out)
@@ -86,7 +105,9 @@ def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:
     counts: dict[str, int] = {}
     for change in the_plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
-        reason = f"  ({change.reason})" if change.reason and change.action != "unchanged" else ""
+        # an unchanged file's note is said only when it keeps something of yours (your edits, a chart version)
+        said = change.action != "unchanged" or "kept your edits" in change.reason or "keeps the chart version" in change.reason
+        reason = f"  ({change.reason})" if change.reason and said else ""
         print(f"  {_SYMBOLS[change.action]:<9} {change.path}{reason}", file=out)
     print("plan: " + ", ".join(f"{n} {a}" for a, n in counts.items()), file=out)
     if diffs:
@@ -141,9 +162,21 @@ def _secret_check(answers: Answers, out: TextIO, *, required: bool, writes: bool
         )
 
 
-def check_secrets(answers_at: Path, out: TextIO) -> int:
-    answers = answers_file.load(answers_at)
-    _secret_check(answers, out, required=True, writes=False)
+def check_secrets(answers_at: Path, repo: Path, out: TextIO) -> int:
+    """The 1Password items the ExternalSecrets need, for the answers read as every command reads them.
+
+    In a Flux repo the answers are planned like a write (cross-checked against the repo, merged with the
+    files on disk), so the ExternalSecrets checked are the ones that will be on disk; outside one (no
+    layout to write into), what the answers render. Nothing is written either way.
+    """
+    loaded = load_answers(answers_at, repo, refuse_non_flux=False)
+    files = None
+    answers = loaded.answers
+    if loaded.found.is_flux_repo:
+        session = Session(repo, previous=loaded.previous, found=loaded.found)
+        the_plan = session.plan(answers, answers_source=answers_at)
+        answers, files = the_plan.answers or answers, the_plan.rendered
+    _secret_check(answers, out, required=True, writes=False, files=files)
     return Exit.OK
 
 
@@ -153,15 +186,20 @@ def run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO
     if dry_run or check:
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
                     skip_secret_check=skip_secret_check, init_layout=init_layout)
+    ignore_existed = (repo / state.GITIGNORE_PATH).exists()  # the lock writes it when missing: still this run's create
     with apply.repo_lock(repo):  # a second run waits, or exits 8: it never plans against a write in progress
         return _run(answers_at, repo, sources, out, err, dry_run=dry_run, check=check, choose=choose, adopt=adopt,
-                    skip_secret_check=skip_secret_check, init_layout=init_layout)
+                    skip_secret_check=skip_secret_check, init_layout=init_layout, lock_made_ignore=not ignore_existed)
 
 
 def _run(answers_at: Path, repo: Path, sources: Sources, out: TextIO, err: TextIO, *,
          dry_run: bool, check: bool, choose: plan.Side | None, adopt: bool, skip_secret_check: bool,
-         init_layout: bool) -> int:
+         init_layout: bool, lock_made_ignore: bool = False) -> int:
     answers, the_plan = _prepare(answers_at, repo, choose, adopt, out=None if check else out, init_layout=init_layout)
+    if lock_made_ignore:  # the plan saw the .gitignore the lock wrote a moment ago: it is this write's, as a dry run says
+        for change in the_plan.changes:
+            if change.path == state.GITIGNORE_PATH and change.action == "unchanged":
+                change.action, change.old, change.new = "create", None, change.old
 
     if check:
         drift = the_plan.manifest_drift

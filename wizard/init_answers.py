@@ -34,7 +34,8 @@ def _node_count(repo: Path) -> int | None:
     return None
 
 
-def text(repo: Path, found: discovery.Discovery) -> str:
+def text(repo: Path, found: discovery.Discovery, target: Path | None = None) -> str:
+    """The pre-filled answers file to write at ``target`` (default: the repo's ``.obs-wizard/answers.yaml``)."""
     data: dict[str, dict[str, Any]] = found.suggestions()
     cluster = data.setdefault("cluster", {})
     nodes = _node_count(repo)
@@ -56,8 +57,17 @@ def text(repo: Path, found: discovery.Discovery) -> str:
         todo.append("#   grafana.gateway_name / gateway_namespace: the repo defines no Gateway; name it and set "
                     "grafana.gateway_outside_repo: true")
     ordered = {name: data[name] for name in ("cluster", "metrics", "logs", "grafana", "secrets", "alerting", "flux") if data.get(name)}
+    schema_name = Path(answers_file.SCHEMA_PATH).name
+    target = target or repo / answers_file.ANSWERS_PATH
+    if (target.parent / schema_name).is_file():  # the editor's schema modeline only points at a file that exists
+        first = [f"# yaml-language-server: $schema=./{schema_name}"]
+    elif target.parent.resolve() == (repo / answers_file.ANSWERS_PATH).parent.resolve():
+        first = [f"# The first write puts {schema_name} beside this file: for editor completion, point a",
+                 f"# yaml-language-server $schema modeline at ./{schema_name} once it is there."]
+    else:
+        first = []
     header = [
-        f"# yaml-language-server: $schema=./{Path(answers_file.SCHEMA_PATH).name}",
+        *first,
         f"# obs-wizard {__version__} answers, pre-filled from what this repo defines (obs-wizard --init-answers).",
         "# `obs-wizard schema` lists every setting and its default. Never put a secret here.",
     ]
@@ -76,7 +86,7 @@ def run(repo: Path, target: Path | None, out: TextIO, init_layout: bool = False)
                        "--answers NEW.yaml to write somewhere else")
     for line in found.report():
         print(f"repo: {line}", file=out)
-    content = text(repo, found)
+    content = text(repo, found, path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as handle:

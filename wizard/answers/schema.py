@@ -18,6 +18,48 @@ def answers_schema() -> dict[str, Any]:
     return schema
 
 
+PRINT_WIDTH = 100  # cluster-template's oxfmt (prettier) setting for *.json
+
+
+def format_json(value: Any, width: int = PRINT_WIDTH) -> str:
+    """JSON as oxfmt/prettier (``printWidth``) leaves it, so a repo's formatter never rewrites what obs-wizard
+    writes: objects one key a line; an array on one line when it fits (trailing comma counted) and holds
+    no object, else one element a line. Ends with a newline."""
+
+    def flat(node: Any) -> str | None:
+        if isinstance(node, dict):
+            return "{}" if not node else None  # a non-empty object stays expanded, as written
+        if isinstance(node, list):
+            parts = [flat(item) for item in node]
+            return None if any(p is None for p in parts) else "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
+        return json.dumps(node)
+
+    def fmt(node: Any, indent: int, used: int, tail: int) -> str:
+        pad = " " * indent
+        if isinstance(node, dict) and node:
+            lines = []
+            for n, (key, item) in enumerate(node.items()):
+                head = f"{pad}  {json.dumps(str(key))}: "
+                comma = "," if n < len(node) - 1 else ""
+                lines.append(head + fmt(item, indent + 2, len(head), len(comma)) + comma)
+            return "{\n" + "\n".join(lines) + f"\n{pad}}}"
+        if isinstance(node, list) and node:
+            # prettier breaks an array of two or more arrays (or objects) of two or more elements each
+            matrix = len(node) > 1 and (all(isinstance(i, list) and len(i) > 1 for i in node)
+                                        or all(isinstance(i, dict) and len(i) > 1 for i in node))
+            one = None if matrix else flat(node)
+            if one is not None and used + len(one) + tail <= width:
+                return one
+            lines = []
+            for n, item in enumerate(node):
+                comma = "," if n < len(node) - 1 else ""
+                lines.append(f"{pad}  " + fmt(item, indent + 2, indent + 2, len(comma)) + comma)
+            return "[\n" + "\n".join(lines) + f"\n{pad}]"
+        return flat(node) or "null"
+
+    return fmt(value, 0, 0, 0) + "\n"
+
+
 def answers_schema_text() -> str:
     """The schema as written to .obs-wizard/; cached in the user cache per version and model source."""
     cache = _cache_path()
@@ -26,7 +68,7 @@ def answers_schema_text() -> str:
             return cache.read_text(encoding="utf-8")
         except OSError:
             pass
-    text = json.dumps(answers_schema(), indent=2, sort_keys=True) + "\n"
+    text = format_json(_sorted(answers_schema()))
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +80,17 @@ def answers_schema_text() -> str:
     return text
 
 
+def _sorted(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _sorted(node[key]) for key in sorted(node)}
+    if isinstance(node, list):
+        return [_sorted(item) for item in node]
+    return node
+
+
+_FORMAT_VERSION = 2  # bump when the text of the schema file changes for the same model
+
+
 def _cache_path() -> Path | None:
     from wizard import __version__
     from wizard.answers import model
@@ -46,6 +99,6 @@ def _cache_path() -> Path | None:
         stat = Path(model.__file__).stat()
     except OSError:
         return None
-    key = hashlib.sha256(f"{__version__}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{__version__}:{_FORMAT_VERSION}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:24]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "obs-wizard" / f"answers-schema-{key}.json"

@@ -370,8 +370,9 @@ def warnings(answers: Answers) -> list[str]:
     if disk.too_small:
         out.append(
             f"{label('metrics.pvc_size')} {answers.metrics.pvc_size} is below the estimated need of {gib_text(disk.pvc_recommended_bytes)} "
-            f"(~{disk.series:,} series for {answers.cluster.node_count} nodes at {answers.metrics.scrape_interval} "
-            f"for {answers.metrics.retention}); raise it or shorten the {label('metrics.retention')}"
+            f"(the ~{gib_text(disk.bytes_needed)} of data for {answers.metrics.retention} plus 15% free space; ~{disk.series:,} "
+            f"series for {answers.cluster.node_count} nodes at {answers.metrics.scrape_interval}); "
+            f"raise it or shorten the {label('metrics.retention')}"
         )
     if disk.cap_binds:
         out.append(

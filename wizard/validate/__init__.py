@@ -19,8 +19,10 @@ from wizard.validate.consistency import check_release_consistency
 from wizard.validate.crd_race import check_crd_race
 from wizard.validate.crd_schema import check_documents
 from wizard.validate.findings import Finding, Outcome, Report, strict_from_env
+from wizard.validate.gateway_route import check_gateway_routes
 from wizard.validate.kustomize import check_kustomize
 from wizard.validate.manifests import check_manifests
+from wizard.validate.repo_resources import operator_files
 from wizard.validate.rules import check_rules
 from wizard.write import staging
 
@@ -61,7 +63,12 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     report = Report(strict=strict_from_env() if strict is None else strict)
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     report.extend(check_flux_variables(files, tuple(substitutions or {})))
-    report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict()))
+    added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
+    report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
+    outside = ({(answers.grafana.gateway_namespace, answers.grafana.gateway_name)}
+               if answers is not None and answers.grafana.gateway_outside_repo else set())
+    if repo is not None:  # the Gateways are the repo's: without one there is nothing to compare the routes with
+        report.extend(check_gateway_routes({**substituted, **added}, repo, _gateway_variables(substitutions, answers), outside))
     report.extend(check_crd_race(substituted))
     report.extend(check_chart_values(substituted, charts_dir))
     report.extend(check_alloy(files))
@@ -77,6 +84,17 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     if answers is not None:  # every object the answers render is in the exact text that will be on disk
         report.extend(check_manifests(files, rendered_manifests(answers)))
     return report
+
+
+def _gateway_variables(substitutions: dict[str, str] | None, answers: Answers | None) -> dict[str, str]:
+    """What Flux substitutes in the repo's Gateways: the answers' variables, else the domain (a repo keeping it
+    in SOPS gets the same stand-in as the render, so a literal route hostname is compared with it)."""
+    if substitutions:
+        return substitutions
+    if answers is None:
+        return {}
+    domain = answers.cluster.domain
+    return {"SECRET_DOMAIN": domain if domain not in (None, "${SECRET_DOMAIN}") else "example.com"}
 
 
 def check_rendered(files: dict[str, str], answers: Answers | None, charts_src: Path | None) -> Report:

@@ -44,8 +44,23 @@ _NAMESPACE_SCHEMA = {
     },
 }
 
-#: Core kinds checked without a CRD; (apiVersion, kind) -> schema.
-CORE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {("v1", "Namespace"): _NAMESPACE_SCHEMA}
+_DATA_KEY = r"^[-._a-zA-Z0-9]+$"
+_STRING_MAP = {"type": "object", "propertyNames": {"pattern": _DATA_KEY}, "additionalProperties": {"type": "string"}}
+
+
+def _core(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": ["apiVersion", "kind", "metadata"],
+            "properties": {"apiVersion": {"const": "v1"}, "kind": {"const": kind}, "metadata": _METADATA, **properties}}
+
+
+#: Core kinds checked without a CRD; (apiVersion, kind) -> schema. ConfigMap and Secret (an operator's
+#: dashboard ConfigMap beside the apps) are flat, so their whole schema is this small.
+CORE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
+    ("v1", "Namespace"): _NAMESPACE_SCHEMA,
+    ("v1", "ConfigMap"): _core("ConfigMap", {"data": _STRING_MAP, "binaryData": _STRING_MAP, "immutable": {"type": "boolean"}}),
+    ("v1", "Secret"): _core("Secret", {"data": _STRING_MAP, "stringData": _STRING_MAP, "type": {"type": "string"},
+                                       "immutable": {"type": "boolean"}}),
+}
 
 
 def _strict(node: Any) -> Any:

@@ -111,7 +111,10 @@ class Report:
         return result
 
     def summary(self) -> str:
-        """One line: ``validation: 5 passed, 2 skipped: crd-schema (why; remedy: ...), ...``."""
+        """One line naming the checks by how they ended: ``validation: 5 passed, 2 skipped (crd-schema, promtool)``.
+
+        The reasons and remedies are on each check's own line (``lines()``), never repeated here.
+        """
         outcomes = self.outcomes()
         passed = [o for o in outcomes if o.status == "passed"]
         failed = [o for o in outcomes if o.status == "failed"]
@@ -120,11 +123,11 @@ class Report:
             return f"validation: {len(passed)} passed ({', '.join(o.check for o in passed)})"
         parts = [f"{len(passed)} passed"]
         if failed:
-            parts.append(f"{len(failed)} failed: " + ", ".join(f"{o.check} ({'; '.join(o.reasons)})" for o in failed))
+            parts.append(f"{len(failed)} failed ({', '.join(o.check for o in failed)})")
         if skipped:
-            parts.append(f"{len(skipped)} skipped: " + ", ".join(f"{o.check} ({'; '.join(o.reasons)})" for o in skipped))
+            parts.append(f"{len(skipped)} skipped ({', '.join(o.check for o in skipped)})")
         head = "validation FAILED" if failed else "validation"
-        return f"{head}: " + ", ".join(parts)
+        return f"{head}: " + ", ".join(parts) + "; reasons above"
 
     def lines(self) -> list[str]:
         """The whole report as plain lines: every error and warning, one line per check, the summary."""

@@ -145,15 +145,16 @@ def fetch(files: list[Pinned]) -> Path:
             raise FetchError(f"{pinned.name} is not in the cache and {OFFLINE_ENV}=1 forbids the download")
         url = url_of(pinned)
         base = os.environ.get(BASE_ENV, "")
-        if base in _UNREACHABLE:
-            raise FetchError(_UNREACHABLE[base])
+        if base in _UNREACHABLE:  # this file's own URL, with the cause the first attempt met (not retried)
+            raise FetchError(f"could not download {url} ({_UNREACHABLE[base]}, not retried this run)")
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - pinned https or the operator's mirror
                 data = response.read()
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            _UNREACHABLE[base] = f"could not download {url} ({reason})"
-            raise FetchError(_UNREACHABLE[base]) from None
+            reason = str(getattr(exc, "reason", None) or exc)
+            if not isinstance(exc, urllib.error.HTTPError):  # the server answered: other files may be there
+                _UNREACHABLE[base] = reason
+            raise FetchError(f"could not download {url} ({reason})") from None
         digest = hashlib.sha256(data).hexdigest()
         if digest != pinned.sha256:
             raise FetchError(f"{url}: sha256 {digest[:16]}… is not the pinned {pinned.sha256[:16]}…; refused, nothing stored")

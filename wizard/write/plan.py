@@ -36,11 +36,12 @@ from typing import Literal
 
 from wizard.answers import answers_file, schema
 from wizard.answers.model import Answers
+from wizard.base import yamlio
 from wizard.render import render
 from wizard.repo.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.repo.merge import merge_texts as three_way
 from wizard.repo.namespace_kustomization import KustomizationEditError, merge
-from wizard.repo.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest
+from wizard.repo.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest, follow_disk
 from wizard.write import answer_sync
 from wizard.write.answer_sync import AnswerUpdate
 
@@ -224,11 +225,12 @@ def _previous_render(previous: State | None, answers: Answers, files: dict[str, 
     """
     if previous is None:
         return {}
-    if previous.answers == answers.model_dump(mode="json"):
+    rendered_answers = previous.rendered_answers()  # with the chart versions kept on disk, as recorded
+    if rendered_answers == answers.model_dump(mode="json"):
         old_files = files  # the same answers render the same files
     else:
         try:
-            old_files = render.render(Answers.model_validate(previous.answers))
+            old_files = render.render(Answers.model_validate(rendered_answers))
         except (ValueError, render.RenderError):
             return {}
     return {path: text for path, text in old_files.items() if previous.files.get(path) == digest(text)}
@@ -322,12 +324,13 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
             plan.rendered[rel] = old
             continue
         base_text = bases.get(rel)
-        if base_text is not None and base_text == old:
+        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
+        # Untouched since the last write: the new render, except a chart version kept on disk (merged below).
+        if base_text is not None and base_text == old and not (keep_ours and chart_tag(old) != chart_tag(text)):
             plan.changes.append(FileChange(rel, "update", old, text))
             plan.rendered[rel] = text
             continue
         foreign = rel not in recorded
-        keep_ours, take_theirs = tag_rules.get(rel, (set(), set()))
         if foreign and not adopt and whole not in ("adopt", "ours", "theirs"):
             try:
                 preview: str | None = three_way(None, old, text, keep_ours=keep_ours, take_theirs=take_theirs).text
@@ -354,7 +357,8 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
                                            decisions=result.decisions, preview=result.text))
             plan.rendered[rel] = old
             continue
-        note = f"{how}; kept your edits" + (f"; {len(result.resolved)} conflict(s) settled by your choice" if result.resolved else "")
+        note = f"{how}; kept your edits{kept_paths(text, result.text)}" + (
+            f"; {len(result.resolved)} conflict(s) settled by your choice" if result.resolved else "")
         action = "unchanged" if result.text == old else "merge"
         plan.changes.append(FileChange(rel, action, old, None if action == "unchanged" else result.text, note,
                                        resolved=result.resolved, decisions=result.decisions))
@@ -370,6 +374,21 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
             new_state.files[rel] = recorded[rel]  # switching the app on again updates them in place
             plan.changes.append(FileChange(rel, "keep", old, None, f"apps.{app.replace('-', '_')} is off: no longer listed, "
                                            f"Flux no longer applies it; delete {base_dir}/{app}/ by hand"))
+
+    # A chart version on disk other than the answers' (a Renovate bump kept): said, and recorded as on disk.
+    disk_versions = {}
+    for app in render.apps(answers):
+        rel = f"{base_dir}/{app.name}/app/ocirepository.yaml"
+        on_disk = chart_tag(plan.rendered.get(rel))
+        if on_disk and on_disk != app.version:
+            disk_versions[app.name.replace("-", "_")] = on_disk
+            for change in plan.changes:
+                if change.path == rel:
+                    change.reason = ((change.reason + "; ") if change.reason else "") + (
+                        f"keeps the chart version {on_disk} on disk (a Renovate bump?), not {app.version} that obs-wizard "
+                        f"pins; set charts.{app.name.replace('-', '_')} to choose one")
+    if disk_versions:
+        follow_disk(new_state, disk_versions, render.render)
 
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.
     tool_files = {
@@ -390,6 +409,44 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     if sync_answers:
         return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source)
     return plan
+
+
+def chart_tag(text: str | None) -> str | None:
+    """``spec.ref.tag`` of the OCIRepository in ``text``."""
+    if not text:
+        return None
+    try:
+        docs = yamlio.load_all(text)
+    except yamlio.YAMLError:
+        return None
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "OCIRepository":
+            tag = ((doc.get("spec") or {}).get("ref") or {}).get("tag")
+            return str(tag) if tag is not None else None
+    return None
+
+
+def kept_paths(rendered: str, merged: str, limit: int = 4) -> str:
+    """``: spec.values.x, ...``: the YAML paths where the merged file keeps a value other than the render's."""
+    try:
+        new_docs, got_docs = yamlio.load_all(rendered), yamlio.load_all(merged)
+    except yamlio.YAMLError:
+        return ""
+    found: list[str] = []
+
+    def walk(a, b, path: list[str]) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in [*b, *(k for k in a if k not in b)]:
+                walk(a.get(key), b.get(key), [*path, str(key)])
+        elif a != b:
+            found.append(".".join(path) or "(document)")
+
+    for a, b in zip(new_docs, got_docs):
+        walk(a, b, [])
+    if not found:
+        return ""
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return ": " + ", ".join(found[:limit]) + more
 
 
 def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State | None, choose: Choices | Side | None,
