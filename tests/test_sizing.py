@@ -68,12 +68,21 @@ def test_prometheus_resources_come_from_the_same_estimate():
     answers = parse()
     memory = sizing.prometheus_memory(answers)
     assert memory.request_bytes == 256 * 2**20 + 74_700 * 3_000
-    assert (memory.request, memory.limit) == ("512Mi", "1024Mi")
+    assert (memory.request, memory.limit) == ("512Mi", "2048Mi")  # at least 2Gi: home-ops run 2000Mi-4Gi
     _, values = helmrelease_values(render.render(answers), "kube-prometheus-stack")
     resources = values["prometheus"]["prometheusSpec"]["resources"]
-    assert resources == {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "1024Mi"}}
-    bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 20})}))
+    assert resources == {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2048Mi"}}
+    bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 40})}))
     assert bigger.request_bytes > memory.request_bytes and bigger.limit_bytes == 2 * bigger.request_bytes
+
+
+def test_quickstart_sizing_table_is_generated_from_the_estimate():
+    from tests.conftest import ROOT
+
+    text = (ROOT / "quickstart.md").read_text(encoding="utf-8")
+    assert sizing.replace_block(text) == text, "run `python -m wizard.render.sizing` to regenerate quickstart.md"
+    for size in sizing.container_sizes(parse()).values():
+        assert f"| {size.component} | `{size.values_path}` | {size.cpu} | {size.request} | {size.limit} |" in text
 
 
 def test_latency_budget_includes_scrape_timeout_and_group_interval():

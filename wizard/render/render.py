@@ -158,6 +158,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "heartbeat": sizing.heartbeat_schedule(answers),
         "disk": sizing.prometheus_disk(answers),
         "memory": sizing.prometheus_memory(answers),
+        "sizes": sizing.container_sizes(answers),
         "prometheus_url": external_url(answers, "prometheus"),
         "alertmanager_url": external_url(answers, "alertmanager"),
         "heartbeat_secret": HEARTBEAT_SECRET,

@@ -191,9 +191,113 @@ class MemoryEstimate:
 
 
 def prometheus_memory(answers: Answers) -> MemoryEstimate:
-    """Requests and limit for the Prometheus container, from the same series estimate."""
+    """Requests and limit for the Prometheus container, from the same series estimate.
+
+    The limit is twice the request and at least PROMETHEUS_MIN_LIMIT (2Gi): WAL replay after a restart,
+    compaction and a heavy dashboard briefly need well above the head. Checked against real setups:
+    onedr0p/home-ops ran Prometheus with a 2000Mi memory limit, later 4Gi, for a larger cluster with far
+    more apps (platform.md 2.1); a 1Gi limit on a three-node cluster would be OOM-killed on WAL replay.
+    """
     request = MEMORY_BASE_BYTES + prometheus_disk(answers).series * BYTES_PER_HEAD_SERIES
-    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, 2**30))
+    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, PROMETHEUS_MIN_LIMIT))
+
+
+#: The least memory limit Prometheus gets (see prometheus_memory).
+PROMETHEUS_MIN_LIMIT = 2 * 2**30
+
+
+@dataclass(frozen=True)
+class ContainerSize:
+    """Requests and memory limit of one container, and why (said in the quickstart table)."""
+
+    component: str  # as the quickstart names it
+    values_path: str  # where the HelmRelease sets it
+    cpu: str
+    request_bytes: int
+    limit_bytes: int
+    basis: str
+
+    @property
+    def request(self) -> str:
+        return MemoryEstimate._mi(self.request_bytes)
+
+    @property
+    def limit(self) -> str:
+        return MemoryEstimate._mi(self.limit_bytes)
+
+
+_MI = 2**20
+#: kube-state-metrics README ("Resource recommendation"): "allocate 250MiB memory and 0.1 cores" as a
+#: general rule, and for clusters of more than 100 nodes "at least 2MiB memory per node".
+KSM_BASE_BYTES = 250 * _MI
+KSM_PER_NODE_BYTES = 2 * _MI
+#: Loki holds each active stream's open chunk in memory until it is flushed (chunk_target_size 1.5MB
+#: compressed by default); one stream per container -> ~1.5MB per pod, on a base of 256Mi.
+LOKI_BASE_BYTES = 256 * _MI
+LOKI_PER_POD_BYTES = int(1.5 * _MI)
+#: Alloy tails its node's pods through the API (loki.source.kubernetes): a base plus a buffer per tailed pod.
+ALLOY_BASE_BYTES = 128 * _MI
+ALLOY_PER_POD_BYTES = 2 * _MI
+
+
+def _size(component: str, path: str, cpu: str, request: int, limit: int, basis: str) -> ContainerSize:
+    return ContainerSize(component, path, cpu, request, max(limit, request), basis)
+
+
+def container_sizes(answers: Answers) -> dict[str, ContainerSize]:
+    """Every container the three charts run, sized from the same estimate as Prometheus (nodes, pods, series).
+
+    Keys are the names the templates use. The figures are written as HelmRelease values the operator
+    can change (a re-run keeps a hand edit); fixed ones are the components' own sizes, which do not grow
+    with the cluster. Only the apps switched on are listed.
+    """
+    nodes = answers.cluster.node_count
+    pods = nodes * PODS_PER_NODE
+    memory = prometheus_memory(answers)
+    series = prometheus_disk(answers).series
+    out: dict[str, ContainerSize] = {}
+    if answers.apps.kube_prometheus_stack:
+        out.update({
+            "prometheus": _size("Prometheus", "prometheus.prometheusSpec.resources", "200m", memory.request_bytes,
+                                memory.limit_bytes, f"~{series:,} series x 3kB in the head + 256Mi; limit 2x, at least 2Gi"),
+            "alertmanager": _size("Alertmanager", "alertmanager.alertmanagerSpec.resources", "10m", 64 * _MI, 256 * _MI,
+                                  "silences and notification log of a small cluster: tens of MB"),
+            "config_reloader": _size("config-reloader (in the Prometheus and Alertmanager pods)",
+                                     "prometheusOperator.prometheusConfigReloader.resources", "10m", 50 * _MI, 64 * _MI,
+                                     "the operator's built-in 10m / 50Mi in 64Mi steps (the chart alone passes 0: unsized)"),
+            "operator": _size("Prometheus Operator", "prometheusOperator.resources", "20m", 128 * _MI, 256 * _MI,
+                              "watches the monitoring objects of a small cluster"),
+            "admission_job": _size("admission webhook jobs", "prometheusOperator.admissionWebhooks.patch.resources", "10m",
+                                   32 * _MI, 64 * _MI, "a one-shot certificate job"),
+            "kube_state_metrics": _size("kube-state-metrics", "kube-state-metrics.resources", "100m",
+                                        KSM_BASE_BYTES + max(0, nodes - 100) * KSM_PER_NODE_BYTES,
+                                        2 * (KSM_BASE_BYTES + max(0, nodes - 100) * KSM_PER_NODE_BYTES),
+                                        "kube-state-metrics README: 250MiB and 0.1 cores, 2MiB a node past 100 nodes"),
+            "node_exporter": _size("node-exporter (each node)", "prometheus-node-exporter.resources", "20m", 48 * _MI, 128 * _MI,
+                                   "~1,000 series a node, plus one netdev set per pod interface"),
+            "grafana": _size("Grafana", "grafana.resources", "50m", 256 * _MI, 768 * _MI,
+                             "the server, its SQLite database and search index; limit for heavy dashboards"),
+            "grafana_sidecar": _size("Grafana sidecars (dashboards, datasources)", "grafana.sidecar.resources", "10m",
+                                     96 * _MI, 192 * _MI, "k8s-sidecar watching ConfigMaps and Secrets in every namespace"),
+        })
+    if answers.apps.loki:
+        loki = LOKI_BASE_BYTES + pods * LOKI_PER_POD_BYTES
+        out.update({
+            "loki": _size("Loki", "singleBinary.resources", "100m", loki, max(2 * loki, 2**30),
+                          f"256Mi + an open chunk (~1.5MB) per stream, ~{pods} pods ({nodes} nodes x {PODS_PER_NODE}); "
+                          "limit 2x, at least 1Gi, for queries"),
+            "loki_sidecar": _size("Loki rules sidecar", "sidecar.resources", "10m", 64 * _MI, 128 * _MI,
+                                  "k8s-sidecar loading rule ConfigMaps"),
+        })
+    if answers.apps.alloy:
+        alloy = ALLOY_BASE_BYTES + PODS_PER_NODE * ALLOY_PER_POD_BYTES
+        out.update({
+            "alloy": _size("Alloy (each node)", "alloy.resources", "50m", alloy, 2 * alloy,
+                           f"128Mi + ~2Mi per tailed pod, ~{PODS_PER_NODE} a node; limit 2x"),
+            "alloy_reloader": _size("Alloy config reloader", "configReloader.resources", "10m", 50 * _MI, 64 * _MI,
+                                    "the alloy chart's own request 10m / 50Mi in 64Mi steps, plus a limit"),
+        })
+    return out
 
 
 # --- alert latency ---------------------------------------------------------------------------------
@@ -419,3 +523,33 @@ def summary(answers: Answers) -> list[str]:
             lines.append(f"Loki disk: ~{gib_text(loki.bytes_needed)} for {answers.logs.retention} at {answers.logs.daily_volume} "
                          f"a day (your estimate); volume {answers.logs.pvc_size}, holds at most ~{fits} a day, deleted by age only")
     return lines
+
+
+# --- the per-component table in quickstart.md ------------------------------------------------------
+
+BEGIN = "<!-- BEGIN SIZING (generated by `python -m wizard.render.sizing`; do not edit) -->"
+END = "<!-- END SIZING -->"
+
+
+def sizing_table(answers: Answers | None = None) -> str:
+    """Every container's requests and limit for the example answers (3 nodes), with the basis of each."""
+    if answers is None:
+        from wizard.answers.model import Answers as _Answers
+
+        answers = _Answers.model_validate({"cluster": {"domain": "example.com", "node_count": 3, "storage_class": "local-path"}})
+    rows = ["| container | HelmRelease value | CPU request | memory request | memory limit | basis |", "|---|---|---|---|---|---|"]
+    for size in container_sizes(answers).values():
+        rows.append(f"| {size.component} | `{size.values_path}` | {size.cpu} | {size.request} | {size.limit} | {size.basis} |")
+    return "\n".join(rows) + "\n"
+
+
+def replace_block(document: str) -> str:
+    from wizard.answers import docs_table
+
+    return docs_table.replace_between(document, BEGIN, END, sizing_table())
+
+
+if __name__ == "__main__":  # regenerate quickstart.md in place
+    from wizard.answers import docs_table
+
+    docs_table.regenerate_quickstart(replace_block)
