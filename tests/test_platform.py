@@ -99,3 +99,106 @@ def test_only_the_apps_switched_on_are_sized():
     base = answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
                               "apps:\n  loki: false\n  alloy: false\n", "answers.yaml")
     assert not {"loki", "loki_sidecar", "alloy", "alloy_reloader"} & set(sizing.container_sizes(base))
+
+
+# --- inhibition: the real Alertmanager ----------------------------------------------------------
+
+def _effective_alertmanager_config(answers: Answers, charts_dir: Path) -> dict[str, Any]:
+    import yaml
+
+    from wizard.render.extract import helmrelease_values
+    from wizard.validate.alertmanager import effective_config
+
+    kps = yaml.safe_load((charts_dir / "kube-prometheus-stack-88.5.3/values.yaml").read_text(encoding="utf-8"))
+    _, values = helmrelease_values(render.render(answers), "kube-prometheus-stack")
+    return effective_config(values, kps)
+
+
+def test_inhibit_rules_are_written_and_pass_amtool(answers, charts_dir):
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    from tests.conftest import require_tool
+    from wizard.validate.alertmanager import amtool_copy
+
+    amtool = require_tool("amtool")
+    config = _effective_alertmanager_config(answers, charts_dir)
+    rules = config["inhibit_rules"]
+    assert rules[0] == {"source_matchers": ['severity = "critical"'], "target_matchers": ['severity =~ "warning|info"'],
+                        "equal": ["namespace", "alertname"]}
+    sources = [r.get("source_matchers") for r in rules]
+    assert ['alertname = "LokiDown"', 'namespace = "observability"'] in sources and ['alertname = "NodeNotReady"'] in sources
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "alertmanager.yaml"
+        path.write_text(yaml.safe_dump(amtool_copy(config)), encoding="utf-8")
+        proc = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and " - 6 inhibit rules" in proc.stdout, proc.stdout + proc.stderr
+        # Inhibited alerts still route to Slack (inhibition mutes them there, routing is unchanged).
+        proc = subprocess.run([amtool, "config", "routes", "test", f"--config.file={path}", "--verify.receivers=slack",
+                               "alertname=KubePodCrashLooping", "severity=warning", "namespace=default"],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    without_loki = answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+                                      "apps:\n  loki: false\n  alloy: false\n", "answers.yaml")
+    assert "LokiDown" not in str(_effective_alertmanager_config(without_loki, charts_dir)["inhibit_rules"])
+
+
+def test_critical_inhibits_its_warning_twin_in_the_real_alertmanager(answers, charts_dir, tmp_path):
+    """The generated config in the real Alertmanager on 127.0.0.1: pairs of alerts posted to its API, and
+    which of them it reports inhibited (the status Slack notifications honour)."""
+    import json
+    import signal
+    import subprocess
+    import urllib.request
+
+    import yaml
+
+    from tests.conftest import require_tool
+    from tests.test_alert_pipeline import free_port, get_json, wait_for
+    from wizard.validate.alertmanager import amtool_copy
+
+    binary = require_tool("prometheus-alertmanager")
+    config = amtool_copy(_effective_alertmanager_config(answers, charts_dir))
+    (tmp_path / "slack-url").write_text("http://127.0.0.1:9/never-sent", encoding="utf-8")
+    for receiver in config["receivers"]:
+        for slack in receiver.get("slack_configs") or []:
+            slack["api_url_file"] = str(tmp_path / "slack-url")
+    (tmp_path / "alertmanager.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen([binary, f"--config.file={tmp_path / 'alertmanager.yaml'}", f"--storage.path={tmp_path / 'data'}",
+                             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: urllib.request.urlopen(f"{base}/-/ready", timeout=2).status == 200, 60, "Alertmanager ready")
+        posted = {
+            "critical": {"alertname": "KubePodCrashLooping", "severity": "critical", "namespace": "default"},
+            "its warning twin": {"alertname": "KubePodCrashLooping", "severity": "warning", "namespace": "default"},
+            "the twin in another namespace": {"alertname": "KubePodCrashLooping", "severity": "warning", "namespace": "media"},
+            "LokiDown": {"alertname": "LokiDown", "severity": "critical", "namespace": "observability", "container": "loki"},
+            "LokiNotIngesting": {"alertname": "LokiNotIngesting", "severity": "warning"},
+            "AlloyDroppingLogs": {"alertname": "AlloyDroppingLogs", "severity": "warning", "namespace": "observability"},
+            "NodeNotReady": {"alertname": "NodeNotReady", "severity": "critical", "node": "n1"},
+            "KubeNodeNotReady on that node": {"alertname": "KubeNodeNotReady", "severity": "warning", "node": "n1"},
+            "KubeNodeNotReady elsewhere": {"alertname": "KubeNodeNotReady", "severity": "warning", "node": "n2"},
+            "a Flux error": {"alertname": "FluxHelmReleaseInstallfailed", "severity": "error", "namespace": "default"},
+        }
+        body = json.dumps([{"labels": labels} for labels in posted.values()]).encode()
+        request = urllib.request.Request(f"{base}/api/v2/alerts", data=body, headers={"Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=5).status == 200
+        expected = {"its warning twin", "LokiNotIngesting", "KubeNodeNotReady on that node"}
+
+        def inhibited() -> set[str] | None:
+            alerts = get_json(f"{base}/api/v2/alerts")
+            if len(alerts) < len(posted):
+                return None
+            muted = {name for name, labels in posted.items() for a in alerts
+                     if a["labels"] == labels and a["status"]["inhibitedBy"]}
+            return muted if muted == expected else None
+
+        assert wait_for(inhibited, 30, f"exactly {sorted(expected)} inhibited", step=0.3) == expected
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -159,6 +159,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "disk": sizing.prometheus_disk(answers),
         "memory": sizing.prometheus_memory(answers),
         "sizes": sizing.container_sizes(answers),
+        "inhibited_by_loki_down": inhibited_by_loki_down(answers),
         "prometheus_url": external_url(answers, "prometheus"),
         "alertmanager_url": external_url(answers, "alertmanager"),
         "heartbeat_secret": HEARTBEAT_SECRET,
@@ -171,6 +172,14 @@ def _context(answers: Answers) -> dict[str, object]:
         "pvc_alarm_bytes": int(units.parse_quantity(answers.metrics.pvc_size) * 0.9),
         "alertmanager_service_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
     }
+
+
+def inhibited_by_loki_down(answers: Answers) -> list[str]:
+    """The wizard's alerts that follow from LokiDown (Alertmanager inhibits them while it fires)."""
+    names = ["LokiCompactorNotRunning"]
+    if answers.apps.alloy:
+        names = ["LokiNotIngesting", "AlloyLogWritesFailing", *names]
+    return names
 
 
 def external_url(answers: Answers, name: str) -> str:
