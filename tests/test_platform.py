@@ -202,3 +202,45 @@ def test_critical_inhibits_its_warning_twin_in_the_real_alertmanager(answers, ch
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+# --- external URLs: each one a page on an HTTPRoute to that component's Service ------------------
+
+def _labels_of_pods(cr: dict[str, Any]) -> dict[str, str]:
+    """The labels the Prometheus Operator puts on the pods of a Prometheus or Alertmanager (its name and kind)."""
+    kind = cr["kind"].lower()
+    return {"app.kubernetes.io/name": kind, "operator.prometheus.io/name": cr["metadata"]["name"], kind: cr["metadata"]["name"],
+            "app.kubernetes.io/managed-by": "prometheus-operator", "app.kubernetes.io/instance": cr["metadata"]["name"]}
+
+
+def test_each_external_url_host_is_served_by_a_route_to_that_components_service(answers, charts_src):
+    from urllib.parse import urlsplit
+
+    from wizard.base import yamlio
+    from wizard.render.extract import helmrelease_values
+
+    files = render.render(answers)
+    routes = [d for d in yamlio.load_all(files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"]) if d]
+    kps = rendered_objects(answers, charts_src)["kube-prometheus-stack"]
+    services = {o["metadata"]["name"]: o for o in kps if o["kind"] == "Service"}
+    for kind, port_name in (("Prometheus", "http-web"), ("Alertmanager", "http-web")):
+        (cr,) = [o for o in kps if o["kind"] == kind]
+        url = urlsplit(cr["spec"]["externalUrl"])
+        assert url.scheme == "https" and url.path in ("", "/"), url
+        (route,) = [r for r in routes if url.hostname in r["spec"]["hostnames"]]
+        (ref,) = route["spec"]["rules"][0]["backendRefs"]
+        service = services[ref["name"]]
+        (port,) = [p for p in service["spec"]["ports"] if p["port"] == ref["port"]]
+        assert port["name"] == port_name, (kind, port)
+        selector = service["spec"]["selector"]
+        pods = _labels_of_pods(cr)
+        assert all(pods.get(k) == v for k, v in selector.items()), (kind, selector)  # the component's own pods
+        assert route["spec"]["parentRefs"] == [{"name": "internal", "namespace": "kube-system", "sectionName": "https"}]
+    off = answers.model_copy(update={"grafana": answers.grafana.model_copy(update={"expose_prometheus_alertmanager": False})})
+    kps = rendered_objects(off, charts_src)["kube-prometheus-stack"]
+    _, values = helmrelease_values(render.render(off), "kube-prometheus-stack")
+    assert "externalUrl" not in values["prometheus"]["prometheusSpec"] and "externalUrl" not in values["alertmanager"]["alertmanagerSpec"]
+    for kind, port in (("Prometheus", 9090), ("Alertmanager", 9093)):
+        (cr,) = [o for o in kps if o["kind"] == kind]
+        # Unset, the chart falls back to the in-cluster Service address: no Slack message links to it.
+        assert cr["spec"]["externalUrl"] == f"http://kube-prometheus-stack-{kind.lower()}.observability:{port}", kind

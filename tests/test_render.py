@@ -123,7 +123,9 @@ def test_kube_prometheus_stack_values(files, example_answers):
 
 
 def test_grafana_httproute_on_the_chosen_gateway(files):
-    (route,) = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    route, *others = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    assert [o["metadata"]["name"] for o in others] == ["prometheus", "alertmanager"]  # on by default, same gateway
+    assert all(o["spec"]["parentRefs"] == route["spec"]["parentRefs"] for o in others)
     assert route["spec"]["hostnames"] == ["grafana.example.com"]
     assert route["spec"]["parentRefs"] == [{"name": "internal", "namespace": "kube-system", "sectionName": "https"}]
     assert route["spec"]["rules"][0]["backendRefs"] == [{"name": "kube-prometheus-stack-grafana", "port": 80}]
@@ -285,8 +287,10 @@ def test_substitution_mode_renders_postbuild_and_keeps_the_variable():
     files = render.render(answers)
     (ks,) = docs(files, f"{NS}/kube-prometheus-stack/ks.yaml")
     assert ks["spec"]["postBuild"] == {"substituteFrom": [{"kind": "Secret", "name": "cluster-secrets"}]}
-    (route,) = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    route, prometheus, alertmanager = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
     assert route["spec"]["hostnames"] == ["grafana.${SECRET_DOMAIN}"]
+    assert prometheus["spec"]["hostnames"] == ["prometheus.${SECRET_DOMAIN}"]
+    assert alertmanager["spec"]["hostnames"] == ["alertmanager.${SECRET_DOMAIN}"]
     assert docs(files, f"{NS}/kustomization.yaml")[0]["components"] == ["../../components/sops"]
 
 

@@ -168,20 +168,22 @@ def test_slack_text_has_one_alert_per_line():
     text = slack["slack_configs"][0]["text"]
     assert text.startswith("{{ range .Alerts }}") and text.endswith("\n{{ end }}")
     assert text.count("\n") == 1  # the line break inside range: one line per alert
+    # description, else summary, else the alert name
+    assert ("{{ if .Annotations.description }}{{ .Annotations.description }}{{ else if .Annotations.summary }}"
+            "{{ .Annotations.summary }}{{ else }}{{ .Labels.alertname }}{{ end }}") in text
 
 
 def test_external_urls_are_pages_a_person_can_open():
     def urls(extra: str = ""):
         files = render.render(parse(extra))
         _, values = helmrelease_values(files, "kube-prometheus-stack")
-        return (values["prometheus"]["prometheusSpec"]["externalUrl"], values["alertmanager"]["alertmanagerSpec"]["externalUrl"],
-                files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"])
+        (slack,) = [r for r in values["alertmanager"]["config"]["receivers"] if r["name"] == "slack"]
+        return (values["prometheus"]["prometheusSpec"].get("externalUrl"), values["alertmanager"]["alertmanagerSpec"].get("externalUrl"),
+                files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"], slack["slack_configs"][0])
 
-    prometheus, alertmanager, routes = urls()
-    assert (prometheus, alertmanager) == ("https://grafana.example.com/explore", "https://grafana.example.com/alerting/list")
-    assert routes.count("kind: HTTPRoute") == 1
-    prometheus, alertmanager, routes = urls("grafana:\n  expose_prometheus_alertmanager: true\n")
+    prometheus, alertmanager, routes, slack = urls()  # the default: routes on Grafana's gateway
     assert (prometheus, alertmanager) == ("https://prometheus.example.com", "https://alertmanager.example.com")
+    assert slack["title_link"].startswith("{{ .ExternalURL }}/#/alerts") and "{{ .GeneratorURL }}" in slack["text"]
     docs = [d for d in yamlio.load_all(routes) if d]
     assert [(d["metadata"]["name"], d["spec"]["hostnames"], d["spec"]["rules"][0]["backendRefs"][0]) for d in docs] == [
         ("grafana", ["grafana.example.com"], {"name": "kube-prometheus-stack-grafana", "port": 80}),
@@ -189,6 +191,10 @@ def test_external_urls_are_pages_a_person_can_open():
         ("alertmanager", ["alertmanager.example.com"], {"name": "kube-prometheus-stack-alertmanager", "port": 9093}),
     ]
     assert all(d["spec"]["parentRefs"] == docs[0]["spec"]["parentRefs"] for d in docs)
+    prometheus, alertmanager, routes, slack = urls("grafana:\n  expose_prometheus_alertmanager: false\n")
+    assert (prometheus, alertmanager) == (None, None) and routes.count("kind: HTTPRoute") == 1
+    # No link that cannot open: no title link (Alertmanager's default would be its in-cluster address), no graph link.
+    assert slack["title_link"] == "" and "URL" not in slack["text"] and "URL" not in slack["fallback"]
 
 
 def test_heartbeat_and_slack_cannot_share_a_field():

@@ -326,10 +326,11 @@ class Grafana(Section):
     )
     gateway_outside_repo: bool = outside_repo("grafana.gateway_name", "Gateway")
     expose_prometheus_alertmanager: bool = Field(
-        False,
+        True,
         title="Routes for Prometheus and Alertmanager",
         description="Also route prometheus.<domain> and alertmanager.<domain> on this Gateway (no login: internal gateways "
-        "only); off: their links open Grafana's Explore and alerting pages.",
+        "only), and point their externalUrl (the links in Slack) there; off: no routes, no externalUrl, and Slack "
+        "messages carry no links (they could not open).",
     )
 
 

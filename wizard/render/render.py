@@ -182,12 +182,13 @@ def inhibited_by_loki_down(answers: Answers) -> list[str]:
     return names
 
 
-def external_url(answers: Answers, name: str) -> str:
-    """A page a person can open: the app's own HTTPRoute when asked for, else Grafana's page for it."""
+def external_url(answers: Answers, name: str) -> str | None:
+    """The page a person opens for ``name`` (prometheus, alertmanager): its own HTTPRoute's host, or None
+    without routes (then no externalUrl is written and Slack gets no links: Prometheus appends /graph...
+    and Alertmanager /#/silences... to it, so no other page would do)."""
     if answers.grafana.expose_prometheus_alertmanager:
         return f"https://{answers.sibling_hostname(name)}"
-    page = {"prometheus": "explore", "alertmanager": "alerting/list"}[name]
-    return f"https://{answers.grafana_hostname}/{page}"
+    return None
 
 
 def render_check(template: str, answers: Answers, **extra: object) -> str:

@@ -490,6 +490,9 @@ def warnings(answers: Answers) -> list[str]:
     missing = heartbeat_warning(answers)
     if missing:
         out.append(missing)
+    if answers.grafana.expose_prometheus_alertmanager and "external" in answers.grafana.gateway_name:
+        out.append(f"{label('grafana.expose_prometheus_alertmanager')} is on and the Gateway {answers.grafana.gateway_name} looks "
+                   f"public: Prometheus and Alertmanager have no login; route them on an internal gateway or switch it off")
     return out
 
 
