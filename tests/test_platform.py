@@ -244,3 +244,25 @@ def test_each_external_url_host_is_served_by_a_route_to_that_components_service(
         (cr,) = [o for o in kps if o["kind"] == kind]
         # Unset, the chart falls back to the in-cluster Service address: no Slack message links to it.
         assert cr["spec"]["externalUrl"] == f"http://kube-prometheus-stack-{kind.lower()}.observability:{port}", kind
+
+
+# --- Grafana's state on a volume of the answers' StorageClass ------------------------------------
+
+def test_grafana_mounts_a_pvc_of_the_answers_storage_class(answers, charts_src):
+    kps = rendered_objects(answers, charts_src)["kube-prometheus-stack"]
+    (deployment,) = [o for o in kps if o["kind"] == "Deployment" and o["metadata"]["name"] == "kube-prometheus-stack-grafana"]
+    pod = deployment["spec"]["template"]["spec"]
+    (storage,) = [v for v in pod["volumes"] if v["name"] == "storage"]
+    claim_name = storage["persistentVolumeClaim"]["claimName"]
+    (claim,) = [o for o in kps if o["kind"] == "PersistentVolumeClaim" and o["metadata"]["name"] == claim_name]
+    assert claim["spec"]["storageClassName"] == answers.cluster.storage_class == "local-path"
+    assert claim["spec"]["resources"]["requests"]["storage"] == render.GRAFANA_PVC_SIZE == sizing.GRAFANA_PVC_SIZE
+    (grafana,) = [c for c in pod["containers"] if c["name"] == "grafana"]
+    assert {"name": "storage", "mountPath": "/var/lib/grafana"} in [{k: m[k] for k in ("name", "mountPath")}
+                                                                   for m in grafana["volumeMounts"]]
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"  # one writer on the ReadWriteOnce volume
+    other = answers.model_copy(update={"cluster": answers.cluster.model_copy(update={"storage_class": "openebs-hostpath"})})
+    kps = rendered_objects(other, charts_src)["kube-prometheus-stack"]
+    (claim,) = [o for o in kps if o["kind"] == "PersistentVolumeClaim" and o["metadata"]["name"] == claim_name]
+    assert claim["spec"]["storageClassName"] == "openebs-hostpath"
+    assert any("Grafana: users, dashboards and preferences on a 2Gi volume" in line for line in sizing.summary(answers))

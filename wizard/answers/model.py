@@ -219,7 +219,7 @@ class Cluster(Section):
     )
     storage_class: K8sName = Field(
         title="Storage class",
-        description="StorageClass for the node-local Prometheus, Alertmanager and Loki volumes.",
+        description="StorageClass for the node-local Prometheus, Alertmanager, Grafana and Loki volumes.",
         examples=["local-path"],
     )
     storage_class_outside_repo: bool = outside_repo("cluster.storage_class", "StorageClass")

@@ -35,6 +35,8 @@ HEARTBEAT_SECRET_KEY = "heartbeat-url"
 HEARTBEAT_TOKEN_KEY = "heartbeat-token"  # only with secrets.heartbeat_token_field (gatus)
 #: Size of the Alertmanager volume (silences and notification log: small).
 ALERTMANAGER_PVC_SIZE = "1Gi"
+#: Size of Grafana's volume (its database and plugins; the reasoning is in sizing.py).
+GRAFANA_PVC_SIZE = sizing.GRAFANA_PVC_SIZE
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ def _context(answers: Answers) -> dict[str, object]:
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
         "alertmanager_pvc_size": ALERTMANAGER_PVC_SIZE,
+        "grafana_pvc_size": GRAFANA_PVC_SIZE,
         "heartbeat": sizing.heartbeat_schedule(answers),
         "disk": sizing.prometheus_disk(answers),
         "memory": sizing.prometheus_memory(answers),

@@ -64,6 +64,10 @@ OVERHEAD = 1.3  # WAL, head chunks and compaction headroom on top of the blocks
 BYTES_PER_HEAD_SERIES = 3_000  # robustperception.io: ~3kB per series in the head
 MEMORY_BASE_BYTES = 256 * 2**20  # queries, rule evaluation, Go runtime
 LATENCY_TARGET_SECONDS = 180
+#: Grafana's volume: its SQLite database (users, hand-made dashboards and their last 20 versions, preferences,
+#: annotations, Grafana-managed alerts and silences) is a few MB to tens of MB on a homelab; the rest is room
+#: for plugins (tens of MB each) and the session and rendering files under /var/lib/grafana.
+GRAFANA_PVC_SIZE = "2Gi"
 #: Prometheus's default scrape_timeout; the chart sets none, so every scrape may take this long to fail.
 SCRAPE_TIMEOUT_SECONDS = 10
 #: Prometheus's --rules.alert.resend-delay default; a firing alert is valid in Alertmanager for 4x
@@ -277,6 +281,8 @@ def container_sizes(answers: Answers) -> dict[str, ContainerSize]:
                                    "~1,000 series a node, plus one netdev set per pod interface"),
             "grafana": _size("Grafana", "grafana.resources", "50m", 256 * _MI, 768 * _MI,
                              "the server, its SQLite database and search index; limit for heavy dashboards"),
+            "grafana_init": _size("Grafana init-chown-data", "grafana.initChownData.resources", "10m", 32 * _MI, 64 * _MI,
+                                  "a one-shot chown of Grafana's volume at start"),
             "grafana_sidecar": _size("Grafana sidecars (dashboards, datasources)", "grafana.sidecar.resources", "10m",
                                      96 * _MI, 192 * _MI, "k8s-sidecar watching ConfigMaps and Secrets in every namespace"),
         })
@@ -510,6 +516,8 @@ def summary(answers: Answers) -> list[str]:
             f"Alert -> Slack: {alert_latency(answers).describe()}",
             f"  (this {latency_coverage(answers)})",
         ]
+        lines.append(f"Grafana: users, dashboards and preferences on a {GRAFANA_PVC_SIZE} volume ({answers.cluster.storage_class}); "
+                     f"its database is a few MB to tens of MB, the rest is room for plugins")
         schedule = heartbeat_schedule(answers)
         if schedule is not None:
             lines.append(schedule.describe())

@@ -29,6 +29,7 @@ FREE_FORM: dict[str, dict[str, str]] = {
         # obs-wizard sizes every container (issue 21); these subcharts' defaults are not always beside the chart.
         "kube-state-metrics.resources": "a Kubernetes ResourceRequirements (kube-state-metrics 8.4.0: resources: {})",
         "prometheus-node-exporter.resources": "a Kubernetes ResourceRequirements (prometheus-node-exporter 4.56.1: resources: {})",
+        "grafana.persistence.storageClassName": "the volume's StorageClass, commented out in the grafana chart's defaults",
     },
     "loki": {
         "loki.limits_config": "Loki's limits_config, passed through; the chart sets only some keys",
