@@ -266,3 +266,44 @@ def test_grafana_mounts_a_pvc_of_the_answers_storage_class(answers, charts_src):
     (claim,) = [o for o in kps if o["kind"] == "PersistentVolumeClaim" and o["metadata"]["name"] == claim_name]
     assert claim["spec"]["storageClassName"] == "openebs-hostpath"
     assert any("Grafana: users, dashboards and preferences on a 2Gi volume" in line for line in sizing.summary(answers))
+
+
+# --- dropped buckets: only what no rule or dashboard of the chart reads ---------------------------
+
+def test_dropped_buckets_are_read_by_no_rule_or_dashboard_and_keep_the_charts_own_cut(answers, charts_src, charts_dir):
+    import re
+
+    import yaml
+
+    objects = rendered_objects(answers, charts_src)
+    kps = objects["kube-prometheus-stack"]
+    monitors = {o["metadata"]["name"]: o for o in kps if o["kind"] == "ServiceMonitor"}
+    defaults = yaml.safe_load((charts_dir / "kube-prometheus-stack-88.5.3/values.yaml").read_text(encoding="utf-8"))
+    api = monitors["kube-prometheus-stack-apiserver"]["spec"]["endpoints"][0]["metricRelabelings"]
+    chart_rule = defaults["kubeApiServer"]["serviceMonitor"]["metricRelabelings"][0]
+    assert api[0]["regex"] == chart_rule["regex"] and api[0]["sourceLabels"] == chart_rule["sourceLabels"]
+    kubelet = monitors["kube-prometheus-stack-kubelet"]["spec"]["endpoints"][0]["metricRelabelings"]
+    assert kubelet[0]["regex"] == defaults["kubelet"]["serviceMonitor"]["metricRelabelings"][0]["regex"]
+    dropped_api = re.compile(api[1]["regex"])
+    dropped_client = re.compile(kubelet[1]["regex"])
+    for name in ("kube-prometheus-stack-kube-controller-manager", "kube-prometheus-stack-kube-scheduler"):
+        assert monitors[name]["spec"]["endpoints"][0]["metricRelabelings"][-1]["regex"] == kubelet[1]["regex"], name
+    # Everything the charts' rules and dashboards read (expressions of every PrometheusRule, every dashboard ConfigMap).
+    texts = [yaml.safe_dump(o["spec"]) for objs in objects.values() for o in objs if o["kind"] == "PrometheusRule"]
+    texts += [str(v) for objs in objects.values() for o in objs if o["kind"] == "ConfigMap"
+              for v in (o.get("data") or {}).values() if '"panels"' in str(v) or "expr" in str(v)]
+    read = {m for text in texts for m in re.findall(r"[a-z_]+_bucket\b", text)}
+    assert len(texts) > 30 and "apiserver_request_sli_duration_seconds_bucket" in read  # the scan sees the SLO rules
+    assert not [m for m in read if dropped_api.fullmatch(m) or dropped_client.fullmatch(m)
+                if m != "rest_client_request_duration_seconds_bucket"], read
+    # rest_client request latency is read, but never from the API server's job.
+    for text in texts:
+        for selector in re.findall(r"rest_client_request_duration_seconds_bucket\{([^}]*)\}", text):
+            assert 'job="apiserver"' not in selector and "apiserver" not in selector, selector
+    for kept in ("apiserver_request_sli_duration_seconds_bucket", "etcd_disk_wal_fsync_duration_seconds_bucket",
+                 "rest_client_request_duration_seconds_bucket", "workqueue_queue_duration_seconds_bucket"):
+        assert not dropped_api.fullmatch(kept) or kept.startswith("rest_client"), kept
+        assert not dropped_client.fullmatch(kept), kept
+    for gone in ("apiserver_request_duration_seconds_bucket", "apiserver_request_body_size_bytes_bucket",
+                 "apiserver_response_sizes_bucket", "etcd_request_duration_seconds_bucket"):
+        assert dropped_api.fullmatch(gone), gone

@@ -20,9 +20,11 @@ def parse(extra: str = ""):
 def test_disk_estimate_follows_the_documented_formula():
     estimate = sizing.prometheus_disk(parse())
     # platform + three control-plane nodes + three nodes of 30 pods (the figures cited in wizard/render/sizing.py)
-    series = 15_000 + 3 * 12_000 + 3 * (2_500 + 30 * 180)
-    assert estimate.series == series == 74_700  # the old 31,000 left the control plane out
-    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~15.6Gi
+    # each control-plane node: 12,000 less the 4,000 dropped bucket series (DROPPED_PER_CONTROL_PLANE_SERIES)
+    series = 15_000 + 3 * (12_000 - 4_000) + 3 * (2_500 + 30 * 180)
+    assert estimate.series == series == 62_700  # 74,700 before the dropped buckets
+    assert sizing.DROPPED_PER_CONTROL_PLANE_SERIES == 4_000 and sizing.PER_CONTROL_PLANE_SERIES == 8_000
+    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~13.1Gi
     assert not estimate.too_small and not estimate.cap_binds
     assert round(estimate.days_kept) == 30
 
@@ -67,11 +69,11 @@ def test_one_estimate_everywhere(tmp_path):
 def test_prometheus_resources_come_from_the_same_estimate():
     answers = parse()
     memory = sizing.prometheus_memory(answers)
-    assert memory.request_bytes == 256 * 2**20 + 74_700 * 3_000
-    assert (memory.request, memory.limit) == ("512Mi", "2048Mi")  # at least 2Gi: home-ops run 2000Mi-4Gi
+    assert memory.request_bytes == 256 * 2**20 + 62_700 * 3_000
+    assert (memory.request, memory.limit) == ("448Mi", "2048Mi")  # at least 2Gi: home-ops run 2000Mi-4Gi
     _, values = helmrelease_values(render.render(answers), "kube-prometheus-stack")
     resources = values["prometheus"]["prometheusSpec"]["resources"]
-    assert resources == {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2048Mi"}}
+    assert resources == {"requests": {"cpu": "200m", "memory": "448Mi"}, "limits": {"memory": "2048Mi"}}
     bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 40})}))
     assert bigger.request_bytes > memory.request_bytes and bigger.limit_bytes == 2 * bigger.request_bytes
 

@@ -134,7 +134,7 @@ async def test_sizing_estimate_updates_live(repo):
         await fill(app, pilot, CLUSTER)
         await pilot.press("ctrl+n")
         sizing = app.query_one("#sizing")
-        assert "~15.6Gi for 30d" in str(sizing.render())
+        assert "~13.1Gi for 30d" in str(sizing.render())
         await fill(app, pilot, {"metrics.retention": "90d", "metrics.pvc_size": "10Gi"})
         assert "~46.9Gi for 90d" in str(sizing.render()) and "below the estimated need" in str(sizing.render())
 

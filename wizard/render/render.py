@@ -39,6 +39,13 @@ ALERTMANAGER_PVC_SIZE = "1Gi"
 GRAFANA_PVC_SIZE = sizing.GRAFANA_PVC_SIZE
 
 
+#: kube-prometheus-stack 88.5.3's own metricRelabelings (values.yaml kubeApiServer and kubelet), repeated because
+#: the render's list replaces the chart's.
+APISERVER_LE_CUT = (r"(etcd_request|apiserver_request_slo|apiserver_request_sli|apiserver_request)_duration_seconds_bucket;"
+                    r"(0\.15|0\.2|0\.3|0\.35|0\.4|0\.45|0\.6|0\.7|0\.8|0\.9|1\.25|1\.5|1\.75|2|3|3\.5|4|4\.5|6|7|8|9|15|20|40|45|50)(\.0)?")
+KUBELET_LE_CUT = r"(csi_operations|storage_operation_duration)_seconds_bucket;(0.25|2.5|15|25|120|600)(\.0)?"
+
+
 @dataclass(frozen=True)
 class App:
     name: str
@@ -163,6 +170,10 @@ def _context(answers: Answers) -> dict[str, object]:
         "memory": sizing.prometheus_memory(answers),
         "sizes": sizing.container_sizes(answers),
         "inhibited_by_loki_down": inhibited_by_loki_down(answers),
+        "apiserver_le_cut": APISERVER_LE_CUT,
+        "kubelet_le_cut": KUBELET_LE_CUT,
+        "dropped_apiserver_buckets": f"({'|'.join(sizing.DROPPED_APISERVER_BUCKETS)})_bucket",
+        "dropped_client_buckets": f"({'|'.join(sizing.DROPPED_CLIENT_BUCKETS)})_bucket",
         "prometheus_url": external_url(answers, "prometheus"),
         "alertmanager_url": external_url(answers, "alertmanager"),
         "heartbeat_secret": HEARTBEAT_SECRET,
