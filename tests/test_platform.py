@@ -307,3 +307,120 @@ def test_dropped_buckets_are_read_by_no_rule_or_dashboard_and_keep_the_charts_ow
     for gone in ("apiserver_request_duration_seconds_bucket", "apiserver_request_body_size_bytes_bucket",
                  "apiserver_response_sizes_bucket", "etcd_request_duration_seconds_bucket"):
         assert dropped_api.fullmatch(gone), gone
+
+
+# --- Flux alerts for the whole cluster ------------------------------------------------------------
+
+APP = """\
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {app}
+spec:
+  interval: 1h
+  path: ./kubernetes/apps/{ns}/{app}/app
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+  targetNamespace: {target}
+"""
+NAMESPACE_KUSTOMIZATION = """\
+---
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: {ns}
+resources:
+  - ./{app}/ks.yaml
+"""
+
+
+def add_app(repo: Path, ns: str, app: str, target: str | None = None) -> None:
+    folder = repo / "kubernetes/apps" / ns
+    (folder / app).mkdir(parents=True, exist_ok=True)
+    (folder / app / "ks.yaml").write_text(APP.format(app=app, ns=ns, target=target or ns), encoding="utf-8")
+    if not (folder / "kustomization.yaml").exists():
+        (folder / "kustomization.yaml").write_text(NAMESPACE_KUSTOMIZATION.format(ns=ns, app=app), encoding="utf-8")
+
+
+def flux_alert(repo: Path) -> dict[str, Any]:
+    from wizard.base import yamlio
+
+    text = (repo / "kubernetes/apps/observability/kube-prometheus-stack/app/flux-alerts.yaml").read_text(encoding="utf-8")
+    (alert,) = [d for d in yamlio.load_all(text) if d and d["kind"] == "Alert"]
+    return alert
+
+
+def covered(alert: dict[str, Any]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for source in alert["spec"]["eventSources"]:
+        out.setdefault(source.get("namespace", "observability"), set()).add(source["kind"])
+    return out
+
+
+def test_five_app_namespaces_are_covered_and_a_new_one_after_a_rerun(tmp_path):
+    from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
+    from wizard.repo import app_namespaces
+
+    repo = flux_repo(tmp_path / "home-ops")
+    for ns, app, target in (("default", "echo", None), ("network", "envoy-gateway", None), ("media", "jellyfin", None),
+                            ("home-automation", "home-assistant", None), ("database", "cloudnative-pg", "cnpg-system")):
+        add_app(repo, ns, app, target)
+    found = app_namespaces.discover(repo)
+    # the five app folders, the targetNamespace one of them sends its objects to, and the example repo's own
+    assert {"default", "network", "media", "home-automation", "database", "cnpg-system", "kube-system",
+            "external-secrets", "flux-system"} <= set(found), found
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check")
+    assert result.code == 0, result
+    assert "namespaces the apps use (the Flux alerts watch them): " in result.out
+    kinds = {"Kustomization", "HelmRelease", "GitRepository", "OCIRepository", "HelmRepository"}
+    watched = covered(flux_alert(repo))
+    assert set(watched) == {"observability", *found} and all(k == kinds for k in watched.values()), watched
+    assert flux_alert(repo)["spec"]["exclusionList"]
+    # Not an answer: the saved answers leave it out, so the next run finds the namespaces anew.
+    assert "flux_alert_found_namespaces" not in (repo / ".obs-wizard/answers.yaml").read_text(encoding="utf-8")
+
+    add_app(repo, "monitoring-extra", "blackbox-exporter")  # a sixth namespace, then re-run
+    result = run_cli("--answers", repo / ".obs-wizard/answers.yaml", "--repo", repo, "--skip-secret-check")
+    assert result.code == 0, result
+    assert "monitoring-extra" in covered(flux_alert(repo))
+    assert set(covered(flux_alert(repo))) == {"observability", *app_namespaces.discover(repo)}
+    result = run_cli("--check", "--repo", repo)
+    assert result.code == 0, result  # the manifests are what this run's answers and discovery render
+
+
+def test_flux_alert_namespaces_switch_and_exclusions_are_answers():
+    from wizard.repo import app_namespaces
+
+    base = answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n", "a.yaml")
+    found = app_namespaces.with_found_namespaces(base, ["default", "network"])
+    assert "flux_alert_found_namespaces" not in answers_file.dump(found)  # not saved
+    assert found.model_dump(mode="json")["alerting"]["flux_alert_found_namespaces"] == ["default", "network"]  # the state keeps it
+    assert render.flux_alert_namespaces(found) == ["observability", "default", "network"]
+    off = found.model_copy(update={"alerting": found.alerting.model_copy(update={"flux_alert_repo_namespaces": False,
+                                                                                 "flux_alert_namespaces": ["flux-system"]})})
+    assert render.flux_alert_namespaces(off) == ["observability", "flux-system"]
+    mine = answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+                              "alerting:\n  flux_alert_exclusions:\n    - 'no artifact.*found'\n", "a.yaml")
+    assert mine.alerting.flux_alert_exclusions == ["no artifact.*found"]
+    with pytest.raises(Exception, match="not a regular expression"):
+        answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n"
+                           "alerting:\n  flux_alert_exclusions:\n    - '(unclosed'\n", "a.yaml")
+
+
+def test_namespace_discovery_reads_only_the_repo(tmp_path):
+    from wizard.repo import app_namespaces
+
+    outside = tmp_path / "outside"
+    (outside / "evil").mkdir(parents=True)
+    (outside / "evil" / "ks.yaml").write_text(APP.format(app="x", ns="stolen", target="stolen"), encoding="utf-8")
+    repo = tmp_path / "repo"
+    add_app(repo, "default", "echo")
+    (repo / "kubernetes/apps/default/linked").symlink_to(outside / "evil")
+    (repo / "kubernetes/apps/default/echo/bad.yaml").write_text("kind: Kustomization\napiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+                                                              "metadata: {name: a, namespace: '${NS}'}\n", encoding="utf-8")
+    (repo / "kubernetes/apps/Not_A_Name").mkdir()
+    assert app_namespaces.discover(repo) == ["default"]
+    assert app_namespaces.discover(tmp_path / "nothing") == []

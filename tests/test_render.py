@@ -10,6 +10,7 @@ import yaml
 
 from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT
 from wizard.answers import answers_file
+from wizard.answers.model import FLUX_ALERT_EXCLUSIONS
 from wizard.render import render
 
 NS = "kubernetes/apps/observability"
@@ -213,14 +214,17 @@ def test_flux_errors_go_to_the_alertmanager_service(files):
     }
     assert alert["spec"]["providerRef"] == {"name": provider["metadata"]["name"]}
     assert alert["spec"]["eventSeverity"] == "error"
-    assert alert["spec"]["eventSources"] == [{"kind": k, "name": "*"} for k in ("Kustomization", "HelmRelease", "OCIRepository")]
+    kinds = ("Kustomization", "HelmRelease", "GitRepository", "OCIRepository", "HelmRepository")
+    # The golden render has no repo around it: only its own namespace (the repo's are found at each run).
+    assert alert["spec"]["eventSources"] == [{"kind": k, "name": "*"} for k in kinds]
+    assert alert["spec"]["exclusionList"] == list(FLUX_ALERT_EXCLUSIONS)
 
 
 def test_flux_alert_namespaces_add_cross_namespace_sources():
     answers = answers_file.parse(MINIMAL_ANSWERS + "alerting:\n  flux_alert_namespaces: [flux-system, kube-system]\n", "a.yaml")
     _, alert = docs(render.render(answers), f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml")
     sources = alert["spec"]["eventSources"]
-    assert len(sources) == 9
+    assert len(sources) == 15  # five kinds in three namespaces
     assert {"kind": "HelmRelease", "name": "*", "namespace": "kube-system"} in sources
     assert {"kind": "Kustomization", "name": "*", "namespace": "flux-system"} in sources
 

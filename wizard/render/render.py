@@ -170,6 +170,8 @@ def _context(answers: Answers) -> dict[str, object]:
         "memory": sizing.prometheus_memory(answers),
         "sizes": sizing.container_sizes(answers),
         "inhibited_by_loki_down": inhibited_by_loki_down(answers),
+        "flux_namespaces": flux_alert_namespaces(answers),
+        "flux_kinds": FLUX_ALERT_KINDS,
         "apiserver_le_cut": APISERVER_LE_CUT,
         "kubelet_le_cut": KUBELET_LE_CUT,
         "dropped_apiserver_buckets": f"({'|'.join(sizing.DROPPED_APISERVER_BUCKETS)})_bucket",
@@ -186,6 +188,21 @@ def _context(answers: Answers) -> dict[str, object]:
         "pvc_alarm_bytes": int(units.parse_quantity(answers.metrics.pvc_size) * 0.9),
         "alertmanager_service_url": f"http://kube-prometheus-stack-alertmanager.{ns}.svc.cluster.local:9093",
     }
+
+
+#: The Flux kinds whose error events the flux-errors Alert forwards. FluxInstance (flux-operator) is not among the
+#: kinds the pinned notification-controller's Alert accepts (Flux 2.9.4 CRD), so it cannot be listed; its sync
+#: GitRepository and Kustomization in flux-system are.
+FLUX_ALERT_KINDS = ("Kustomization", "HelmRelease", "GitRepository", "OCIRepository", "HelmRepository")
+
+
+def flux_alert_namespaces(answers: Answers) -> list[str]:
+    """The observability namespace first, then every other namespace the Flux alert watches, sorted."""
+    ns = answers.flux.namespace
+    others = set(answers.alerting.flux_alert_namespaces)
+    if answers.alerting.flux_alert_repo_namespaces:
+        others |= set(answers.alerting.flux_alert_found_namespaces)
+    return [ns, *sorted(others - {ns})]
 
 
 def inhibited_by_loki_down(answers: Answers) -> list[str]:
