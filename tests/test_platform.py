@@ -379,8 +379,9 @@ def test_five_app_namespaces_are_covered_and_a_new_one_after_a_rerun(tmp_path):
     watched = covered(flux_alert(repo))
     assert set(watched) == {"observability", *found} and all(k == kinds for k in watched.values()), watched
     assert flux_alert(repo)["spec"]["exclusionList"]
-    # Not an answer: the saved answers leave it out, so the next run finds the namespaces anew.
-    assert "flux_alert_found_namespaces" not in (repo / ".obs-wizard/answers.yaml").read_text(encoding="utf-8")
+    # Saved for reference beside the answers; the next run replaces it with what it finds.
+    saved = answers_file.load(repo / ".obs-wizard/answers.yaml")
+    assert saved.alerting.flux_alert_found_namespaces == [n for n in found if n != "observability"]
 
     add_app(repo, "monitoring-extra", "blackbox-exporter")  # a sixth namespace, then re-run
     result = run_cli("--answers", repo / ".obs-wizard/answers.yaml", "--repo", repo, "--skip-secret-check")
@@ -395,9 +396,10 @@ def test_flux_alert_namespaces_switch_and_exclusions_are_answers():
     from wizard.repo import app_namespaces
 
     base = answers_file.parse("cluster:\n  domain: example.com\n  node_count: 3\n  storage_class: local-path\n", "a.yaml")
-    found = app_namespaces.with_found_namespaces(base, ["default", "network"])
-    assert "flux_alert_found_namespaces" not in answers_file.dump(found)  # not saved
+    found = app_namespaces.with_found_namespaces(base, ["default", "network", "observability"])
     assert found.model_dump(mode="json")["alerting"]["flux_alert_found_namespaces"] == ["default", "network"]  # the state keeps it
+    stale = answers_file.parse(answers_file.dump(found).replace("- network", "- gone"), "a.yaml")
+    assert app_namespaces.with_found_namespaces(stale, ["default"]).alerting.flux_alert_found_namespaces == ["default"]
     assert render.flux_alert_namespaces(found) == ["observability", "default", "network"]
     off = found.model_copy(update={"alerting": found.alerting.model_copy(update={"flux_alert_repo_namespaces": False,
                                                                                  "flux_alert_namespaces": ["flux-system"]})})

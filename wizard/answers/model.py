@@ -454,7 +454,8 @@ class Alerting(Section):
         default_factory=list,
         title="Namespaces found in the repo",
         description="Filled in by obs-wizard on every run from the repo (kubernetes/apps/<namespace>/, and the namespace "
-        "and targetNamespace of its Flux objects); not saved, and a value given here is replaced. Read-only.",
+        "and targetNamespace of its Flux objects) and saved for reference; a value given here is replaced by what the "
+        "next run finds. Read-only.",
         json_schema_extra={"found_by_discovery": True},
     )
     flux_alert_exclusions: list[FluxExclusion] = advanced(

@@ -58,7 +58,7 @@ from wizard.answers import units
 from wizard.answers.model import SECTIONS, Answers
 
 #: Histogram bucket families dropped at scrape time (kube-prometheus-stack's own metricRelabelings): no
-#: rule or dashboard of the chart reads them (tests/test_platform.py checks the rendered chart). From the
+#: rule or dashboard of the chart reads them (the tests check the rendered chart). From the
 #: API server: its request latency (the chart's SLO rules and dashboards read apiserver_request_sli_*
 #: instead), request and response sizes, its etcd client latency and its own rest_client_* buckets. From
 #: the kubelet, controller-manager and scheduler: the rest_client size and rate-limiter buckets (their

@@ -9,7 +9,8 @@ files are skipped, and only valid namespace names are kept (never a ``${...}`` v
 MAX_NAMESPACES of them.
 
 The list is not an answer the operator gives: ``with_found_namespaces`` puts it into the answers at
-every plan, so a namespace added to the repo is covered on the next run and one removed is dropped.
+every plan (replacing what the answers file says), so a namespace added to the repo is covered on the
+next run and one removed is dropped.
 """
 
 from __future__ import annotations
@@ -95,11 +96,11 @@ def discover(repo: Path) -> list[str]:
 
 
 def with_found_namespaces(answers: Answers, namespaces: list[str]) -> Answers:
-    """``answers`` with the namespaces found in the repo this run (replacing any value given or saved).
+    """``answers`` with the namespaces found in the repo this run, replacing any value given or saved.
 
-    The field is left out of the answers the wizard saves (not "set"): the next run finds it anew. The
-    state keeps it (a full dump), so the next run's three-way merge starts from what this run wrote.
+    The value is kept like an answer (saved with the others, in the state too), so every step that rebuilds
+    the answers from what is set keeps it; the next run replaces it with what it finds then.
     """
-    alerting = answers.alerting.model_copy(update={FIELD: list(namespaces)})
-    alerting.__pydantic_fields_set__.discard(FIELD)
+    own = answers.flux.namespace  # always watched; left out so that writing its folder changes nothing
+    alerting = answers.alerting.model_copy(update={FIELD: [n for n in namespaces if n != own]})
     return answers.model_copy(update={"alerting": alerting})
