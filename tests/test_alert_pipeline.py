@@ -294,7 +294,12 @@ def check_delivery(answers, path: str, payload: dict) -> None:
     assert path == "/services/T0FAKEFAK/B0FAKEFAK/notARealWebhookToken000"
     attachment = payload["attachments"][0]
     assert attachment["title"].startswith("[FIRING:1]") and "LokiDown" in attachment["title"]
-    assert f"Loki in {answers.flux.namespace} has no healthy scrape target." in attachment["text"]
+    # One line per alert: its description (else its summary, else its name), then a link to the expression in
+    # Prometheus (its externalUrl; here the test Prometheus's own address).
+    (line,) = attachment["text"].splitlines()
+    assert line.startswith(f"• *critical* No Loki target in namespace {answers.flux.namespace} has answered a scrape for ")
+    assert "/graph?g0.expr=" in line and line.endswith("|graph>")
+    assert attachment.get("title_link", "").endswith("/#/alerts?receiver=slack")
     assert payload["channel"] == answers.alerting.slack_channel
 
 

@@ -266,7 +266,7 @@ def test_envoy_gateway_era_gateway_namespace_from_the_folder(tmp_path, kubectl):
     assert found.preferred_gateway().name == "envoy-internal" and found.preferred_gateway().namespace == "network"
     result = run(repo, tmp_path, ANSWERS + "  domain: example.com\n  storage_class: local-path\n")
     assert result.code == 0, result
-    (route,) = docs(repo / NS / "kube-prometheus-stack/app/httproute.yaml")
+    route, *_ = docs(repo / NS / "kube-prometheus-stack/app/httproute.yaml")  # then the Prometheus and Alertmanager routes
     assert route["spec"]["parentRefs"] == [{"name": "envoy-internal", "namespace": "network", "sectionName": "https"}]
 
 
@@ -274,7 +274,7 @@ def test_explicit_answers_override_discovery(variant_b, tmp_path, kubectl):
     result = run(variant_b, tmp_path, ANSWERS + "  storage_class: local-hostpath\ngrafana:\n  gateway_name: external\n")
     assert result.code == 0, result
     assert "from the repo: cluster.storage_class" not in result.out
-    (route,) = docs(variant_b / NS / "kube-prometheus-stack/app/httproute.yaml")
+    route, *_ = docs(variant_b / NS / "kube-prometheus-stack/app/httproute.yaml")  # then the Prometheus and Alertmanager routes
     assert route["spec"]["parentRefs"][0]["name"] == "external"
     assert "storageClass: local-hostpath" in (variant_b / NS / "loki/app/helmrelease.yaml").read_text()
 
@@ -436,7 +436,7 @@ def test_omitted_answers_take_the_single_candidates_and_the_domain_never_reaches
     assert ".obs-wizard/answers.yaml" in written and ".obs-wizard/state.json" in written and len(written) > 15
     for rel, text in written.items():
         assert HIDDEN_DOMAIN not in text, rel
-    (route,) = docs(era_2026 / NS / "kube-prometheus-stack/app/httproute.yaml")
+    route, *_ = docs(era_2026 / NS / "kube-prometheus-stack/app/httproute.yaml")  # then the Prometheus and Alertmanager routes
     assert route["spec"]["hostnames"] == ["grafana.${SECRET_DOMAIN}"]
     assert route["spec"]["parentRefs"] == [{"name": "envoy-internal", "namespace": "network", "sectionName": "https"}]
     (release,) = docs(era_2026 / NS / "kube-prometheus-stack/app/helmrelease.yaml")

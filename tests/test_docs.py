@@ -120,7 +120,7 @@ def test_the_flux_alerts_are_as_the_quickstart_says():
     _, alert = kinds["Alert"]
     assert alert["metadata"]["name"] == "flux-errors" and alert["spec"]["eventSeverity"] == "error"
     assert [(s["kind"], s["name"]) for s in alert["spec"]["eventSources"]] == [
-        ("Kustomization", "*"), ("HelmRelease", "*"), ("OCIRepository", "*")]
+        ("Kustomization", "*"), ("HelmRelease", "*"), ("GitRepository", "*"), ("OCIRepository", "*"), ("HelmRepository", "*")]
     assert alert["spec"]["eventMetadata"]["summary"] == "Flux reconciliation error:" and '"Flux reconciliation error:"' in text
     wider = render.render(alerts_table.answers(alerting={"flux_alert_namespaces": ["flux-system"]}))
     (_, alert), = documents(wider, "Alert")

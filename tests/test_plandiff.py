@@ -306,6 +306,9 @@ def test_a_keep_mine_pick_in_the_wizard_updates_the_answers_it_saves(repo, tmp_p
     kps = repo / KPS
     kps.write_text(kps.read_text().replace("retention: 30d", "retention: 45d"))
     answers = parse(answers_file(tmp_path, ("retention: 30d", "retention: 60d")).read_text(), "a")
+    from wizard.repo import app_namespaces  # as Session.plan does: the namespaces the Flux alert watches, found anew
+
+    answers = app_namespaces.with_found_namespaces(answers, app_namespaces.discover(repo))
     the_plan = plan.build(answers, repo, state.load(repo), choose={KPS: {"spec.values.prometheus.prometheusSpec.retention": "ours"}})
     assert not the_plan.conflicts and not the_plan.stale_answers
     assert [(u.field, u.old, u.new) for u in the_plan.answer_updates] == [("metrics.retention", "60d", "45d")]

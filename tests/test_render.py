@@ -10,6 +10,7 @@ import yaml
 
 from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, ROOT
 from wizard.answers import answers_file
+from wizard.answers.model import FLUX_ALERT_EXCLUSIONS
 from wizard.render import render
 
 NS = "kubernetes/apps/observability"
@@ -123,7 +124,9 @@ def test_kube_prometheus_stack_values(files, example_answers):
 
 
 def test_grafana_httproute_on_the_chosen_gateway(files):
-    (route,) = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    route, *others = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    assert [o["metadata"]["name"] for o in others] == ["prometheus", "alertmanager"]  # on by default, same gateway
+    assert all(o["spec"]["parentRefs"] == route["spec"]["parentRefs"] for o in others)
     assert route["spec"]["hostnames"] == ["grafana.example.com"]
     assert route["spec"]["parentRefs"] == [{"name": "internal", "namespace": "kube-system", "sectionName": "https"}]
     assert route["spec"]["rules"][0]["backendRefs"] == [{"name": "kube-prometheus-stack-grafana", "port": 80}]
@@ -211,14 +214,17 @@ def test_flux_errors_go_to_the_alertmanager_service(files):
     }
     assert alert["spec"]["providerRef"] == {"name": provider["metadata"]["name"]}
     assert alert["spec"]["eventSeverity"] == "error"
-    assert alert["spec"]["eventSources"] == [{"kind": k, "name": "*"} for k in ("Kustomization", "HelmRelease", "OCIRepository")]
+    kinds = ("Kustomization", "HelmRelease", "GitRepository", "OCIRepository", "HelmRepository")
+    # The golden render has no repo around it: only its own namespace (the repo's are found at each run).
+    assert alert["spec"]["eventSources"] == [{"kind": k, "name": "*"} for k in kinds]
+    assert alert["spec"]["exclusionList"] == list(FLUX_ALERT_EXCLUSIONS)
 
 
 def test_flux_alert_namespaces_add_cross_namespace_sources():
     answers = answers_file.parse(MINIMAL_ANSWERS + "alerting:\n  flux_alert_namespaces: [flux-system, kube-system]\n", "a.yaml")
     _, alert = docs(render.render(answers), f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml")
     sources = alert["spec"]["eventSources"]
-    assert len(sources) == 9
+    assert len(sources) == 15  # five kinds in three namespaces
     assert {"kind": "HelmRelease", "name": "*", "namespace": "kube-system"} in sources
     assert {"kind": "Kustomization", "name": "*", "namespace": "flux-system"} in sources
 
@@ -285,8 +291,10 @@ def test_substitution_mode_renders_postbuild_and_keeps_the_variable():
     files = render.render(answers)
     (ks,) = docs(files, f"{NS}/kube-prometheus-stack/ks.yaml")
     assert ks["spec"]["postBuild"] == {"substituteFrom": [{"kind": "Secret", "name": "cluster-secrets"}]}
-    (route,) = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
+    route, prometheus, alertmanager = docs(files, f"{NS}/kube-prometheus-stack/app/httproute.yaml")
     assert route["spec"]["hostnames"] == ["grafana.${SECRET_DOMAIN}"]
+    assert prometheus["spec"]["hostnames"] == ["prometheus.${SECRET_DOMAIN}"]
+    assert alertmanager["spec"]["hostnames"] == ["alertmanager.${SECRET_DOMAIN}"]
     assert docs(files, f"{NS}/kustomization.yaml")[0]["components"] == ["../../components/sops"]
 
 

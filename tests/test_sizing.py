@@ -20,9 +20,11 @@ def parse(extra: str = ""):
 def test_disk_estimate_follows_the_documented_formula():
     estimate = sizing.prometheus_disk(parse())
     # platform + three control-plane nodes + three nodes of 30 pods (the figures cited in wizard/render/sizing.py)
-    series = 15_000 + 3 * 12_000 + 3 * (2_500 + 30 * 180)
-    assert estimate.series == series == 74_700  # the old 31,000 left the control plane out
-    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~15.6Gi
+    # each control-plane node: 12,000 less the 4,000 dropped bucket series (DROPPED_PER_CONTROL_PLANE_SERIES)
+    series = 15_000 + 3 * (12_000 - 4_000) + 3 * (2_500 + 30 * 180)
+    assert estimate.series == series == 62_700  # 74,700 before the dropped buckets
+    assert sizing.DROPPED_PER_CONTROL_PLANE_SERIES == 4_000 and sizing.PER_CONTROL_PLANE_SERIES == 8_000
+    assert abs(estimate.bytes_needed - series / 30 * 30 * 86400 * 2.0 * 1.3) <= 1  # ~13.1Gi
     assert not estimate.too_small and not estimate.cap_binds
     assert round(estimate.days_kept) == 30
 
@@ -67,13 +69,22 @@ def test_one_estimate_everywhere(tmp_path):
 def test_prometheus_resources_come_from_the_same_estimate():
     answers = parse()
     memory = sizing.prometheus_memory(answers)
-    assert memory.request_bytes == 256 * 2**20 + 74_700 * 3_000
-    assert (memory.request, memory.limit) == ("512Mi", "1024Mi")
+    assert memory.request_bytes == 256 * 2**20 + 62_700 * 3_000
+    assert (memory.request, memory.limit) == ("448Mi", "2048Mi")  # at least 2Gi: home-ops run 2000Mi-4Gi
     _, values = helmrelease_values(render.render(answers), "kube-prometheus-stack")
     resources = values["prometheus"]["prometheusSpec"]["resources"]
-    assert resources == {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "1024Mi"}}
-    bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 20})}))
+    assert resources == {"requests": {"cpu": "200m", "memory": "448Mi"}, "limits": {"memory": "2048Mi"}}
+    bigger = sizing.prometheus_memory(parse().model_copy(update={"cluster": parse().cluster.model_copy(update={"node_count": 40})}))
     assert bigger.request_bytes > memory.request_bytes and bigger.limit_bytes == 2 * bigger.request_bytes
+
+
+def test_quickstart_sizing_table_is_generated_from_the_estimate():
+    from tests.conftest import ROOT
+
+    text = (ROOT / "quickstart.md").read_text(encoding="utf-8")
+    assert sizing.replace_block(text) == text, "run `python -m wizard.render.sizing` to regenerate quickstart.md"
+    for size in sizing.container_sizes(parse()).values():
+        assert f"| {size.component} | `{size.values_path}` | {size.cpu} | {size.request} | {size.limit} |" in text
 
 
 def test_latency_budget_includes_scrape_timeout_and_group_interval():
@@ -159,20 +170,22 @@ def test_slack_text_has_one_alert_per_line():
     text = slack["slack_configs"][0]["text"]
     assert text.startswith("{{ range .Alerts }}") and text.endswith("\n{{ end }}")
     assert text.count("\n") == 1  # the line break inside range: one line per alert
+    # description, else summary, else the alert name
+    assert ("{{ if .Annotations.description }}{{ .Annotations.description }}{{ else if .Annotations.summary }}"
+            "{{ .Annotations.summary }}{{ else }}{{ .Labels.alertname }}{{ end }}") in text
 
 
 def test_external_urls_are_pages_a_person_can_open():
     def urls(extra: str = ""):
         files = render.render(parse(extra))
         _, values = helmrelease_values(files, "kube-prometheus-stack")
-        return (values["prometheus"]["prometheusSpec"]["externalUrl"], values["alertmanager"]["alertmanagerSpec"]["externalUrl"],
-                files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"])
+        (slack,) = [r for r in values["alertmanager"]["config"]["receivers"] if r["name"] == "slack"]
+        return (values["prometheus"]["prometheusSpec"].get("externalUrl"), values["alertmanager"]["alertmanagerSpec"].get("externalUrl"),
+                files["kubernetes/apps/observability/kube-prometheus-stack/app/httproute.yaml"], slack["slack_configs"][0])
 
-    prometheus, alertmanager, routes = urls()
-    assert (prometheus, alertmanager) == ("https://grafana.example.com/explore", "https://grafana.example.com/alerting/list")
-    assert routes.count("kind: HTTPRoute") == 1
-    prometheus, alertmanager, routes = urls("grafana:\n  expose_prometheus_alertmanager: true\n")
+    prometheus, alertmanager, routes, slack = urls()  # the default: routes on Grafana's gateway
     assert (prometheus, alertmanager) == ("https://prometheus.example.com", "https://alertmanager.example.com")
+    assert slack["title_link"].startswith("{{ .ExternalURL }}/#/alerts") and "{{ .GeneratorURL }}" in slack["text"]
     docs = [d for d in yamlio.load_all(routes) if d]
     assert [(d["metadata"]["name"], d["spec"]["hostnames"], d["spec"]["rules"][0]["backendRefs"][0]) for d in docs] == [
         ("grafana", ["grafana.example.com"], {"name": "kube-prometheus-stack-grafana", "port": 80}),
@@ -180,6 +193,10 @@ def test_external_urls_are_pages_a_person_can_open():
         ("alertmanager", ["alertmanager.example.com"], {"name": "kube-prometheus-stack-alertmanager", "port": 9093}),
     ]
     assert all(d["spec"]["parentRefs"] == docs[0]["spec"]["parentRefs"] for d in docs)
+    prometheus, alertmanager, routes, slack = urls("grafana:\n  expose_prometheus_alertmanager: false\n")
+    assert (prometheus, alertmanager) == (None, None) and routes.count("kind: HTTPRoute") == 1
+    # No link that cannot open: no title link (Alertmanager's default would be its in-cluster address), no graph link.
+    assert slack["title_link"] == "" and "URL" not in slack["text"] and "URL" not in slack["fallback"]
 
 
 def test_heartbeat_and_slack_cannot_share_a_field():

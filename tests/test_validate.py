@@ -68,7 +68,7 @@ BREAKAGES = [
      "additionalPrometheusRulesMap.self-monitoring: spec.values.additionalPrometheusRulesMap.self-monitoring.groups[0].rules[5].for: '10 minutes' does not match"),
     (f"{NS}/kube-prometheus-stack/app/helmrelease.yaml", "- alert: LokiDown", "- alertt: LokiDown", "unknown field 'alertt'"),
     (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "  type: alertmanager", "  type: alertmanger", "spec.type: 'alertmanger' is not one of"),
-    (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "    - kind: OCIRepository", "    - kind: OCIRepo", "spec.eventSources[2].kind: 'OCIRepo' is not one of"),
+    (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "    - kind: OCIRepository", "    - kind: OCIRepo", "spec.eventSources[3].kind: 'OCIRepo' is not one of"),
     (f"{NS}/kube-prometheus-stack/app/flux-alerts.yaml", "  eventSeverity: error", "  eventSeverity: fatal", "spec.eventSeverity: 'fatal' is not one of"),
     (f"{NS}/namespace.yaml", "  name: observability", "  name: observability\n  lables: {}", "Namespace/observability (document 1): metadata: unknown field 'lables'"),
 ]

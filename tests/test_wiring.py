@@ -153,7 +153,15 @@ def test_alertmanager_storage_class(files, example_answers, charts_src):
     changed = example_answers.model_copy(update={"cluster": example_answers.cluster.model_copy(update={"storage_class": "ceph"})})
     report = wired(files, changed, charts_src)
     objects = sorted(line.split(" (HelmRelease")[0].split("] ")[-1] for line in (f.line() for f in report.errors))
-    assert objects == ["Alertmanager/kube-prometheus-stack", "Prometheus/kube-prometheus-stack", "StatefulSet/loki"], objects
+    assert objects == ["Alertmanager/kube-prometheus-stack", "PersistentVolumeClaim/kube-prometheus-stack-grafana",
+                       "Prometheus/kube-prometheus-stack", "StatefulSet/loki"], objects
+
+
+def test_grafana_volume_size(files, example_answers, charts_src):
+    hr = f"{KPS}/helmrelease.yaml"
+    line = only_error(wired(broken(files, hr, "        size: 2Gi\n", "        size: 3Gi\n"), example_answers, charts_src),
+                      "wiring-storage")
+    assert "PersistentVolumeClaim/kube-prometheus-stack-grafana" in line and "requests 3Gi" in line and "2Gi" in line
 
 
 def test_servicemonitor_selects_a_service(files, example_answers, charts_src):

@@ -15,7 +15,7 @@ from wizard.answers.form import Draft
 from wizard.answers.model import Answers
 from wizard.base.errors import BadInput, ValidationFailed
 from wizard.render import render
-from wizard.repo import crosscheck, discovery, repo_paths, state
+from wizard.repo import app_namespaces, crosscheck, discovery, repo_paths, state
 from wizard.validate import Report, validate_answers_render
 from wizard.write import apply, layout, plan
 
@@ -95,6 +95,9 @@ class Session:
         Answers that name objects the repo does not define are refused first (BadInput, exit 2).
         """
         repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)
+        # Found anew every run; with --init-layout, also the namespace of the Kustomization it creates (flux-system).
+        found = [*self.found.app_namespaces, *(["flux-system"] if self.needs_layout else [])]
+        answers = app_namespaces.with_found_namespaces(answers, sorted(set(found)))
         self.check(answers)
         try:
             the_plan = plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)

@@ -241,7 +241,7 @@ class Cluster(Section):
     )
     storage_class: K8sName = Field(
         title="Storage class",
-        description="StorageClass for the node-local Prometheus, Alertmanager and Loki volumes.",
+        description="StorageClass for the node-local Prometheus, Alertmanager, Grafana and Loki volumes.",
         examples=["local-path"],
     )
     storage_class_outside_repo: bool = outside_repo("cluster.storage_class", "StorageClass")
@@ -348,10 +348,11 @@ class Grafana(Section):
     )
     gateway_outside_repo: bool = outside_repo("grafana.gateway_name", "Gateway")
     expose_prometheus_alertmanager: bool = Field(
-        False,
+        True,
         title="Routes for Prometheus and Alertmanager",
         description="Also route prometheus.<domain> and alertmanager.<domain> on this Gateway (no login: internal gateways "
-        "only); off: their links open Grafana's Explore and alerting pages.",
+        "only), and point their externalUrl (the links in Slack) there; off: no routes, no externalUrl, and Slack "
+        "messages carry no links (they could not open).",
     )
 
 
@@ -412,6 +413,29 @@ class Secrets(Section):
         return self
 
 
+#: Flux event messages that are transient (a source fetch that Flux retries at its next interval): no alert.
+FLUX_ALERT_EXCLUSIONS = (
+    "(i/o timeout|connection reset by peer|TLS handshake timeout|Client\\.Timeout exceeded)",
+    "(429 Too Many Requests|unexpected status code 429)",
+)
+MAX_FLUX_EXCLUSIONS = 30
+
+
+def _flux_exclusion(value: str) -> str:
+    if not value or len(value) > 300:
+        raise ValueError("must be a regular expression of 1 to 300 characters, e.g. \"i/o timeout\"")
+    if "\n" in value or "${" in value:
+        raise ValueError("must be one line without ${...} (Flux would substitute it)")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression ({exc}); Flux matches it as Go RE2") from None
+    return value
+
+
+FluxExclusion = Annotated[str, AfterValidator(_flux_exclusion)]
+
+
 class Alerting(Section):
     """Alertmanager routing to Slack; the defaults keep alert -> Slack within 3 minutes."""
 
@@ -441,6 +465,33 @@ class Alerting(Section):
         description="Other namespaces whose Flux Kustomization/HelmRelease/OCIRepository errors go to Alertmanager "
         "(e.g. flux-system, kube-system); the observability namespace is always watched.",
     )
+    flux_alert_repo_namespaces: bool = advanced(
+        default=True,
+        title="Flux alerts for every app namespace",
+        description="Also watch the Flux objects (Kustomization, HelmRelease, GitRepository, OCIRepository, "
+        "HelmRepository) in every namespace the repo's apps use, found in kubernetes/ on every run (a new namespace "
+        "is covered on the next run); off: only the observability namespace and the Flux alert namespaces.",
+    )
+    flux_alert_found_namespaces: list[K8sName] = advanced(
+        default_factory=list,
+        title="Namespaces found in the repo",
+        description="Filled in by obs-wizard on every run from the repo (kubernetes/apps/<namespace>/, and the namespace "
+        "and targetNamespace of its Flux objects) and saved for reference; a value given here is replaced by what the "
+        "next run finds. Read-only.",
+        json_schema_extra={"found_by_discovery": True},
+    )
+    flux_alert_exclusions: list[FluxExclusion] = advanced(
+        default_factory=lambda: list(FLUX_ALERT_EXCLUSIONS),
+        title="Flux alert exclusions",
+        description="Regular expressions (Go RE2) of Flux event messages that send no alert: by default the transient "
+        "network and rate-limit errors of fetching a source, which Flux retries on its own. Empty: every error alerts.",
+    )
+
+    @model_validator(mode="after")
+    def _few_flux_exclusions(self) -> Alerting:
+        if len(self.flux_alert_exclusions) > MAX_FLUX_EXCLUSIONS:
+            raise ValueError(f"flux_alert_exclusions: at most {MAX_FLUX_EXCLUSIONS} expressions")
+        return self
 
     @model_validator(mode="after")
     def _heartbeat_period_fits(self) -> Alerting:

@@ -52,8 +52,9 @@ OTHERS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("`Watchdog`", "none", "always", "always firing (kube-prometheus-stack's rule): the heartbeat's ping", "none", "n/a",
      "never: routed to the heartbeat (without one, to `null`)"),
     ("`Flux<Kind><Reason>`", "error", "always",
-     "Flux reports an error event of a Kustomization, HelmRelease or OCIRepository in this namespace (and in "
-     "`alerting.flux_alert_namespaces`); sent by Flux's Alert `flux-errors`, not by a rule", "none", "n/a",
+     "Flux reports an error event of a Kustomization, HelmRelease, GitRepository, OCIRepository or HelmRepository in "
+     "this namespace, every namespace the repo's apps use and `alerting.flux_alert_namespaces` (not one matching "
+     "`alerting.flux_alert_exclusions`); sent by Flux's Alert `flux-errors`, not by a rule", "none", "n/a",
      "group_wait after the event; resolved 5m (resolve_timeout) after the last one"),
     ("`LokiRequestErrors`", "critical", "Loki on", "the Loki chart's rule: over 10% of a route's requests answer 5xx", "15m",
      "yes", "later than the budget"),

@@ -35,6 +35,15 @@ HEARTBEAT_SECRET_KEY = "heartbeat-url"
 HEARTBEAT_TOKEN_KEY = "heartbeat-token"  # only with secrets.heartbeat_token_field (gatus)
 #: Size of the Alertmanager volume (silences and notification log: small).
 ALERTMANAGER_PVC_SIZE = "1Gi"
+#: Size of Grafana's volume (its database and plugins; the reasoning is in sizing.py).
+GRAFANA_PVC_SIZE = sizing.GRAFANA_PVC_SIZE
+
+
+#: kube-prometheus-stack 88.5.3's own metricRelabelings (values.yaml kubeApiServer and kubelet), repeated because
+#: the render's list replaces the chart's.
+APISERVER_LE_CUT = (r"(etcd_request|apiserver_request_slo|apiserver_request_sli|apiserver_request)_duration_seconds_bucket;"
+                    r"(0\.15|0\.2|0\.3|0\.35|0\.4|0\.45|0\.6|0\.7|0\.8|0\.9|1\.25|1\.5|1\.75|2|3|3\.5|4|4\.5|6|7|8|9|15|20|40|45|50)(\.0)?")
+KUBELET_LE_CUT = r"(csi_operations|storage_operation_duration)_seconds_bucket;(0.25|2.5|15|25|120|600)(\.0)?"
 
 
 @dataclass(frozen=True)
@@ -155,9 +164,18 @@ def _context(answers: Answers) -> dict[str, object]:
         "slack_secret": SLACK_SECRET,
         "slack_secret_key": SLACK_SECRET_KEY,
         "alertmanager_pvc_size": ALERTMANAGER_PVC_SIZE,
+        "grafana_pvc_size": GRAFANA_PVC_SIZE,
         "heartbeat": sizing.heartbeat_schedule(answers),
         "disk": sizing.prometheus_disk(answers),
         "memory": sizing.prometheus_memory(answers),
+        "sizes": sizing.container_sizes(answers),
+        "inhibited_by_loki_down": inhibited_by_loki_down(answers),
+        "flux_namespaces": flux_alert_namespaces(answers),
+        "flux_kinds": FLUX_ALERT_KINDS,
+        "apiserver_le_cut": APISERVER_LE_CUT,
+        "kubelet_le_cut": KUBELET_LE_CUT,
+        "dropped_apiserver_buckets": f"({'|'.join(sizing.DROPPED_APISERVER_BUCKETS)})_bucket",
+        "dropped_client_buckets": f"({'|'.join(sizing.DROPPED_CLIENT_BUCKETS)})_bucket",
         "prometheus_url": external_url(answers, "prometheus"),
         "alertmanager_url": external_url(answers, "alertmanager"),
         "heartbeat_secret": HEARTBEAT_SECRET,
@@ -172,12 +190,36 @@ def _context(answers: Answers) -> dict[str, object]:
     }
 
 
-def external_url(answers: Answers, name: str) -> str:
-    """A page a person can open: the app's own HTTPRoute when asked for, else Grafana's page for it."""
+#: The Flux kinds whose error events the flux-errors Alert forwards. FluxInstance (flux-operator) is not among the
+#: kinds the pinned notification-controller's Alert accepts (Flux 2.9.4 CRD), so it cannot be listed; its sync
+#: GitRepository and Kustomization in flux-system are.
+FLUX_ALERT_KINDS = ("Kustomization", "HelmRelease", "GitRepository", "OCIRepository", "HelmRepository")
+
+
+def flux_alert_namespaces(answers: Answers) -> list[str]:
+    """The observability namespace first, then every other namespace the Flux alert watches, sorted."""
+    ns = answers.flux.namespace
+    others = set(answers.alerting.flux_alert_namespaces)
+    if answers.alerting.flux_alert_repo_namespaces:
+        others |= set(answers.alerting.flux_alert_found_namespaces)
+    return [ns, *sorted(others - {ns})]
+
+
+def inhibited_by_loki_down(answers: Answers) -> list[str]:
+    """The wizard's alerts that follow from LokiDown (Alertmanager inhibits them while it fires)."""
+    names = ["LokiCompactorNotRunning"]
+    if answers.apps.alloy:
+        names = ["LokiNotIngesting", "AlloyLogWritesFailing", *names]
+    return names
+
+
+def external_url(answers: Answers, name: str) -> str | None:
+    """The page a person opens for ``name`` (prometheus, alertmanager): its own HTTPRoute's host, or None
+    without routes (then no externalUrl is written and Slack gets no links: Prometheus appends /graph...
+    and Alertmanager /#/silences... to it, so no other page would do)."""
     if answers.grafana.expose_prometheus_alertmanager:
         return f"https://{answers.sibling_hostname(name)}"
-    page = {"prometheus": "explore", "alertmanager": "alerting/list"}[name]
-    return f"https://{answers.grafana_hostname}/{page}"
+    return None
 
 
 def render_check(template: str, answers: Answers, **extra: object) -> str:

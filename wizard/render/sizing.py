@@ -26,10 +26,14 @@ Series estimate (the full kube-prometheus-stack as the wizard configures it), wi
   apiserver_request_duration_seconds alone has 37 buckets (Alibaba ACK and Tencent TKE apiserver
   metric references) for each verb x resource x scope seen, a few hundred pairs -> about 10,000 per
   apiserver after the chart drops some buckets; etcd and the rest about 2,000 -> 12,000 per
-  control-plane node, at most three counted (cluster-template's usual control-plane count).
+  control-plane node, at most three counted (cluster-template's usual control-plane count). The
+  render drops the bucket families nobody reads (DROPPED_APISERVER_BUCKETS), about 4,000 of them
+  (DROPPED_PER_CONTROL_PLANE_SERIES has the figures) -> PER_CONTROL_PLANE_SERIES = 8,000.
 - The platform itself (Prometheus, operator, Alertmanager, Grafana, Loki, Alloy, kube-state-metrics'
   cluster objects) and the chart's recording rules -> PLATFORM_SERIES = 15,000.
-  The old figure (31,000 series for three nodes) left the control plane out; this gives about 75,000.
+  The old figure (31,000 series for three nodes) left the control plane out; this gave about 75,000
+  before the drop, 62,700 after. (Grafana's docs: a vanilla kube-prometheus on an unloaded 3-node
+  cluster is "roughly ~50,000 active series".)
   These are estimates: after a day, `prometheus_tsdb_head_series` in Grafana tells the real count.
 
 Memory: "around 3kB per series in the head" as a rule of thumb since Prometheus 2.20
@@ -53,9 +57,26 @@ from dataclasses import dataclass
 from wizard.answers import units
 from wizard.answers.model import SECTIONS, Answers
 
+#: Histogram bucket families dropped at scrape time (kube-prometheus-stack's own metricRelabelings): no
+#: rule or dashboard of the chart reads them (the tests check the rendered chart). From the
+#: API server: its request latency (the chart's SLO rules and dashboards read apiserver_request_sli_*
+#: instead), request and response sizes, its etcd client latency and its own rest_client_* buckets. From
+#: the kubelet, controller-manager and scheduler: the rest_client size and rate-limiter buckets (their
+#: rest_client request latency feeds the chart's dashboards and stays).
+DROPPED_APISERVER_BUCKETS = ("apiserver_request_duration_seconds", "apiserver_request_body_size_bytes",
+                             "apiserver_response_sizes", "etcd_request_duration_seconds", "rest_client_[a-z_]+")
+DROPPED_CLIENT_BUCKETS = ("rest_client_request_size_bytes", "rest_client_response_size_bytes",
+                          "rest_client_rate_limiter_duration_seconds")
+#: What the drop saves per API server, out of its ~10,000 series: apiserver_request_duration_seconds_bucket is
+#: its largest family ("7 times more values than any other", kubernetes/kubernetes#105346) even after the
+#: chart keeps 10 of its 37 buckets; the etcd latency and body-size buckets alone were about 25% of the API
+#: server's series in kube-prometheus (prometheus-operator/kube-prometheus#2531); a homelab that dropped
+#: seven such bucket families from its apiserver job lost 21% of all its series (ionfury/homelab#1134,
+#: 80k of 381k). About 40% of the API server's series: 4,000.
+DROPPED_PER_CONTROL_PLANE_SERIES = 4_000
 PLATFORM_SERIES = 15_000
 CONTROL_PLANE_NODES = 3
-PER_CONTROL_PLANE_SERIES = 12_000
+PER_CONTROL_PLANE_SERIES = 12_000 - DROPPED_PER_CONTROL_PLANE_SERIES  # 8,000 kept
 PER_NODE_SERIES = 2_500
 PODS_PER_NODE = 30
 PER_POD_SERIES = 180
@@ -64,6 +85,10 @@ OVERHEAD = 1.3  # WAL, head chunks and compaction headroom on top of the blocks
 BYTES_PER_HEAD_SERIES = 3_000  # robustperception.io: ~3kB per series in the head
 MEMORY_BASE_BYTES = 256 * 2**20  # queries, rule evaluation, Go runtime
 LATENCY_TARGET_SECONDS = 180
+#: Grafana's volume: its SQLite database (users, hand-made dashboards and their last 20 versions, preferences,
+#: annotations, Grafana-managed alerts and silences) is a few MB to tens of MB on a homelab; the rest is room
+#: for plugins (tens of MB each) and the session and rendering files under /var/lib/grafana.
+GRAFANA_PVC_SIZE = "2Gi"
 #: Prometheus's default scrape_timeout; the chart sets none, so every scrape may take this long to fail.
 SCRAPE_TIMEOUT_SECONDS = 10
 #: Prometheus's --rules.alert.resend-delay default; a firing alert is valid in Alertmanager for 4x
@@ -191,9 +216,115 @@ class MemoryEstimate:
 
 
 def prometheus_memory(answers: Answers) -> MemoryEstimate:
-    """Requests and limit for the Prometheus container, from the same series estimate."""
+    """Requests and limit for the Prometheus container, from the same series estimate.
+
+    The limit is twice the request and at least PROMETHEUS_MIN_LIMIT (2Gi): WAL replay after a restart,
+    compaction and a heavy dashboard briefly need well above the head. Checked against real setups:
+    onedr0p/home-ops ran Prometheus with a 2000Mi memory limit, later 4Gi, for a larger cluster with far
+    more apps (platform.md 2.1); a 1Gi limit on a three-node cluster would be OOM-killed on WAL replay.
+    """
     request = MEMORY_BASE_BYTES + prometheus_disk(answers).series * BYTES_PER_HEAD_SERIES
-    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, 2**30))
+    return MemoryEstimate(request_bytes=request, limit_bytes=max(2 * request, PROMETHEUS_MIN_LIMIT))
+
+
+#: The least memory limit Prometheus gets (see prometheus_memory).
+PROMETHEUS_MIN_LIMIT = 2 * 2**30
+
+
+@dataclass(frozen=True)
+class ContainerSize:
+    """Requests and memory limit of one container, and why (said in the quickstart table)."""
+
+    component: str  # as the quickstart names it
+    values_path: str  # where the HelmRelease sets it
+    cpu: str
+    request_bytes: int
+    limit_bytes: int
+    basis: str
+
+    @property
+    def request(self) -> str:
+        return MemoryEstimate._mi(self.request_bytes)
+
+    @property
+    def limit(self) -> str:
+        return MemoryEstimate._mi(self.limit_bytes)
+
+
+_MI = 2**20
+#: kube-state-metrics README ("Resource recommendation"): "allocate 250MiB memory and 0.1 cores" as a
+#: general rule, and for clusters of more than 100 nodes "at least 2MiB memory per node".
+KSM_BASE_BYTES = 250 * _MI
+KSM_PER_NODE_BYTES = 2 * _MI
+#: Loki holds each active stream's open chunk in memory until it is flushed (chunk_target_size 1.5MB
+#: compressed by default); one stream per container -> ~1.5MB per pod, on a base of 256Mi.
+LOKI_BASE_BYTES = 256 * _MI
+LOKI_PER_POD_BYTES = int(1.5 * _MI)
+#: Alloy tails its node's pods through the API (loki.source.kubernetes): a base plus a buffer per tailed pod.
+ALLOY_BASE_BYTES = 128 * _MI
+ALLOY_PER_POD_BYTES = 2 * _MI
+
+
+def _size(component: str, path: str, cpu: str, request: int, limit: int, basis: str) -> ContainerSize:
+    return ContainerSize(component, path, cpu, request, max(limit, request), basis)
+
+
+def container_sizes(answers: Answers) -> dict[str, ContainerSize]:
+    """Every container the three charts run, sized from the same estimate as Prometheus (nodes, pods, series).
+
+    Keys are the names the templates use. The figures are written as HelmRelease values the operator
+    can change (a re-run keeps a hand edit); fixed ones are the components' own sizes, which do not grow
+    with the cluster. Only the apps switched on are listed.
+    """
+    nodes = answers.cluster.node_count
+    pods = nodes * PODS_PER_NODE
+    memory = prometheus_memory(answers)
+    series = prometheus_disk(answers).series
+    out: dict[str, ContainerSize] = {}
+    if answers.apps.kube_prometheus_stack:
+        out.update({
+            "prometheus": _size("Prometheus", "prometheus.prometheusSpec.resources", "200m", memory.request_bytes,
+                                memory.limit_bytes, f"~{series:,} series x 3kB in the head + 256Mi; limit 2x, at least 2Gi"),
+            "alertmanager": _size("Alertmanager", "alertmanager.alertmanagerSpec.resources", "10m", 64 * _MI, 256 * _MI,
+                                  "silences and notification log of a small cluster: tens of MB"),
+            "config_reloader": _size("config-reloader (in the Prometheus and Alertmanager pods)",
+                                     "prometheusOperator.prometheusConfigReloader.resources", "10m", 50 * _MI, 64 * _MI,
+                                     "the operator's built-in 10m / 50Mi in 64Mi steps (the chart alone passes 0: unsized)"),
+            "operator": _size("Prometheus Operator", "prometheusOperator.resources", "20m", 128 * _MI, 256 * _MI,
+                              "watches the monitoring objects of a small cluster"),
+            "admission_job": _size("admission webhook jobs", "prometheusOperator.admissionWebhooks.patch.resources", "10m",
+                                   32 * _MI, 64 * _MI, "a one-shot certificate job"),
+            "kube_state_metrics": _size("kube-state-metrics", "kube-state-metrics.resources", "100m",
+                                        KSM_BASE_BYTES + max(0, nodes - 100) * KSM_PER_NODE_BYTES,
+                                        2 * (KSM_BASE_BYTES + max(0, nodes - 100) * KSM_PER_NODE_BYTES),
+                                        "kube-state-metrics README: 250MiB and 0.1 cores, 2MiB a node past 100 nodes"),
+            "node_exporter": _size("node-exporter (each node)", "prometheus-node-exporter.resources", "20m", 48 * _MI, 128 * _MI,
+                                   "~1,000 series a node, plus one netdev set per pod interface"),
+            "grafana": _size("Grafana", "grafana.resources", "50m", 256 * _MI, 768 * _MI,
+                             "the server, its SQLite database and search index; limit for heavy dashboards"),
+            "grafana_init": _size("Grafana init-chown-data", "grafana.initChownData.resources", "10m", 32 * _MI, 64 * _MI,
+                                  "a one-shot chown of Grafana's volume at start"),
+            "grafana_sidecar": _size("Grafana sidecars (dashboards, datasources)", "grafana.sidecar.resources", "10m",
+                                     96 * _MI, 192 * _MI, "k8s-sidecar watching ConfigMaps and Secrets in every namespace"),
+        })
+    if answers.apps.loki:
+        loki = LOKI_BASE_BYTES + pods * LOKI_PER_POD_BYTES
+        out.update({
+            "loki": _size("Loki", "singleBinary.resources", "100m", loki, max(2 * loki, 2**30),
+                          f"256Mi + an open chunk (~1.5MB) per stream, ~{pods} pods ({nodes} nodes x {PODS_PER_NODE}); "
+                          "limit 2x, at least 1Gi, for queries"),
+            "loki_sidecar": _size("Loki rules sidecar", "sidecar.resources", "10m", 64 * _MI, 128 * _MI,
+                                  "k8s-sidecar loading rule ConfigMaps"),
+        })
+    if answers.apps.alloy:
+        alloy = ALLOY_BASE_BYTES + PODS_PER_NODE * ALLOY_PER_POD_BYTES
+        out.update({
+            "alloy": _size("Alloy (each node)", "alloy.resources", "50m", alloy, 2 * alloy,
+                           f"128Mi + ~2Mi per tailed pod, ~{PODS_PER_NODE} a node; limit 2x"),
+            "alloy_reloader": _size("Alloy config reloader", "configReloader.resources", "10m", 50 * _MI, 64 * _MI,
+                                    "the alloy chart's own request 10m / 50Mi in 64Mi steps, plus a limit"),
+        })
+    return out
 
 
 # --- alert latency ---------------------------------------------------------------------------------
@@ -387,6 +518,9 @@ def warnings(answers: Answers) -> list[str]:
     missing = heartbeat_warning(answers)
     if missing:
         out.append(missing)
+    if answers.grafana.expose_prometheus_alertmanager and "external" in answers.grafana.gateway_name:
+        out.append(f"{label('grafana.expose_prometheus_alertmanager')} is on and the Gateway {answers.grafana.gateway_name} looks "
+                   f"public: Prometheus and Alertmanager have no login; route them on an internal gateway or switch it off")
     return out
 
 
@@ -404,6 +538,8 @@ def summary(answers: Answers) -> list[str]:
             f"Alert -> Slack: {alert_latency(answers).describe()}",
             f"  (this {latency_coverage(answers)})",
         ]
+        lines.append(f"Grafana: users, dashboards and preferences on a {GRAFANA_PVC_SIZE} volume ({answers.cluster.storage_class}); "
+                     f"its database is a few MB to tens of MB, the rest is room for plugins")
         schedule = heartbeat_schedule(answers)
         if schedule is not None:
             lines.append(schedule.describe())
@@ -420,3 +556,33 @@ def summary(answers: Answers) -> list[str]:
             lines.append(f"Loki disk: ~{gib_text(loki.bytes_needed)} for {answers.logs.retention} at {answers.logs.daily_volume} "
                          f"a day (your estimate); volume {answers.logs.pvc_size}, holds at most ~{fits} a day, deleted by age only")
     return lines
+
+
+# --- the per-component table in quickstart.md ------------------------------------------------------
+
+BEGIN = "<!-- BEGIN SIZING (generated by `python -m wizard.render.sizing`; do not edit) -->"
+END = "<!-- END SIZING -->"
+
+
+def sizing_table(answers: Answers | None = None) -> str:
+    """Every container's requests and limit for the example answers (3 nodes), with the basis of each."""
+    if answers is None:
+        from wizard.answers.model import Answers as _Answers
+
+        answers = _Answers.model_validate({"cluster": {"domain": "example.com", "node_count": 3, "storage_class": "local-path"}})
+    rows = ["| container | HelmRelease value | CPU request | memory request | memory limit | basis |", "|---|---|---|---|---|---|"]
+    for size in container_sizes(answers).values():
+        rows.append(f"| {size.component} | `{size.values_path}` | {size.cpu} | {size.request} | {size.limit} | {size.basis} |")
+    return "\n".join(rows) + "\n"
+
+
+def replace_block(document: str) -> str:
+    from wizard.answers import docs_table
+
+    return docs_table.replace_between(document, BEGIN, END, sizing_table())
+
+
+if __name__ == "__main__":  # regenerate quickstart.md in place
+    from wizard.answers import docs_table
+
+    docs_table.regenerate_quickstart(replace_block)

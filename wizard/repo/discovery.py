@@ -22,6 +22,7 @@ from typing import Any
 
 from wizard.answers import answers_file
 from wizard.base import yamlio
+from wizard.repo import app_namespaces as _app_namespaces
 from wizard.repo.state import State
 
 APP_NAMES = ("kube-prometheus-stack", "loki", "alloy")
@@ -84,6 +85,7 @@ class Discovery:
     existing_apps: list[str] = field(default_factory=list)  # app folders in the namespace folder
     foreign_apps: list[str] = field(default_factory=list)  # obs-wizard's app names it did not write
     notes: list[str] = field(default_factory=list)
+    app_namespaces: list[str] = field(default_factory=list)  # namespaces the repo's apps use (the Flux alerts watch them)
 
     def suggestions(self) -> dict[str, dict[str, Any]]:
         """Answer values (section -> field -> value) the repo implies; explicit answers override them."""
@@ -200,6 +202,8 @@ class Discovery:
         if self.foreign_apps:
             lines.append("observability apps not written by obs-wizard (merge them with --adopt, or move them away): "
                          + ", ".join(self.foreign_apps))
+        if self.app_namespaces:
+            lines.append("namespaces the apps use (the Flux alerts watch them): " + ", ".join(self.app_namespaces))
         return lines + self.notes
 
 
@@ -261,6 +265,7 @@ def discover(repo: Path, namespace: str = "observability", previous: State | Non
     if k8s.is_dir():
         _scan(repo, k8s, found)
     found.domain = _domain(repo)
+    found.app_namespaces = _app_namespaces.discover(repo)
     if found.domain_variable and found.domain:
         found.domain = None  # never carried into anything obs-wizard writes
     ns_dir = k8s / "apps" / namespace

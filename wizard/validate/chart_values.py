@@ -26,6 +26,10 @@ FREE_FORM: dict[str, dict[str, str]] = {
     "kube-prometheus-stack": {
         "kubeEtcd.service.selector": "a label selector, commented out in the chart's defaults",
         "grafana.grafana.ini": "Grafana's grafana.ini, any section and key",
+        # obs-wizard sizes every container (issue 21); these subcharts' defaults are not always beside the chart.
+        "kube-state-metrics.resources": "a Kubernetes ResourceRequirements (kube-state-metrics 8.4.0: resources: {})",
+        "prometheus-node-exporter.resources": "a Kubernetes ResourceRequirements (prometheus-node-exporter 4.56.1: resources: {})",
+        "grafana.persistence.storageClassName": "the volume's StorageClass, commented out in the grafana chart's defaults",
     },
     "loki": {
         "loki.limits_config": "Loki's limits_config, passed through; the chart sets only some keys",
@@ -33,7 +37,9 @@ FREE_FORM: dict[str, dict[str, str]] = {
         "monitoring.dashboards.loki-bloom-gateway": "a per-dashboard switch the chart reads with dig, not listed in values.yaml",
         "monitoring.dashboards.loki-thanos-object-storage": "a per-dashboard switch the chart reads with dig, not listed in values.yaml",
     },
-    "alloy": {},
+    "alloy": {
+        "configReloader.resources": "a Kubernetes ResourceRequirements; the chart's default sets only requests",
+    },
 }
 
 

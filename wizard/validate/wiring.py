@@ -412,6 +412,10 @@ def _expected_size(obj: Obj, answers: Answers) -> tuple[str, str] | None:
         return ALERTMANAGER_PVC_SIZE, "obs-wizard's Alertmanager volume size"
     if obj.kind == "StatefulSet" and obj.chart == "loki":
         return answers.logs.pvc_size, "logs.pvc_size"
+    if obj.kind == "PersistentVolumeClaim" and obj.name.endswith("-grafana"):
+        from wizard.render.render import GRAFANA_PVC_SIZE
+
+        return GRAFANA_PVC_SIZE, "obs-wizard's Grafana volume size"
     return None
 
 
