@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button, Input, RadioButton
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
-from tests.test_tui import LAST_FORM, NS, REVIEW, WRITE, fill, goto_review, make_app, write_and_finish
+from tests.test_tui import LAST_FORM, NS, REVIEW, WRITE, choose_write, fill, goto_review, make_app, write_and_finish
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.review import ReviewPane
 from wizard.tui.components.write_log import WritePane
@@ -132,7 +132,7 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
         app.query_one("#connect-token", Input).value = "token"
         await pilot.press("ctrl+n")
         await pilot.pause()
-        await pilot.press("ctrl+n")  # Write files: the check runs and Connect is down
+        await choose_write(app, pilot)  # the check runs and Connect is down
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.index == WRITE and not (repo / "kubernetes/apps/observability").exists()

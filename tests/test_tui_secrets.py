@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button, Collapsible, Input, Select, Switch
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
-from tests.test_tui import CLUSTER, LAST_FORM, NS, REVIEW, fill, make_app
+from tests.test_tui import CLUSTER, LAST_FORM, NS, REVIEW, choose_write, fill, make_app
 from wizard.answers.form import OTHER
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.secrets_guide import SecretsGuide
@@ -44,7 +44,7 @@ async def test_other_in_a_pick_list_needs_the_outside_repo_confirmation(tmp_path
         assert app.index == step
         pick = app.query_one(f"#pick-{dashed}", Select)
         pick.focus()
-        await pilot.press("enter")  # open the list: what the repo defines, then other
+        await pilot.press("space")  # open the list: what the repo defines, then other (Enter goes to the next field)
         await pilot.pause()
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -316,7 +316,7 @@ async def test_skip_on_the_secrets_step_is_remembered_on_review_and_done(tmp_pat
             await pilot.pause()
         assert app.index == REVIEW
         assert SECRETS_SKIP in str(app.query_one("#review-summary").render())
-        await pilot.press("ctrl+n")  # Write files: no "write without checking?" question, the skip is the answer
+        await choose_write(app, pilot)  # no "write without checking?" question, the skip is the answer
         await pilot.pause()
         assert app.screen.__class__.__name__ != "Confirm"
         await app.workers.wait_for_complete()
