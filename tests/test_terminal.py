@@ -136,5 +136,6 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
+    assert "obs-wizard: quit; nothing was written." in term.history()  # said, not just an exit code
     assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
     assert not (repo / "kubernetes/apps/observability").exists()

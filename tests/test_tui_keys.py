@@ -92,13 +92,15 @@ async def test_an_exception_inside_the_app_is_exit_70_and_no_crash_screen(tmp_pa
     assert run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check").code == 0
     before = snapshot_tree(repo)
     app = make_app(repo)
-    with pytest.raises(RuntimeError):  # run_test re-raises it for the test; run() turns it into exit 70
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - run_test re-raises it for the test; run() makes it exit 70
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(6):
+            while app.index < REVIEW:
                 await pilot.press("ctrl+n")
-            await choose_write(app, pilot)  # Connect is configured: the check runs in the worker, and fails
+            app.query_one("#next", Button).press()  # Write files: Connect is configured, the check runs in the worker
+            await pilot.pause()
             await app.workers.wait_for_complete()
-            await settle(pilot)
+            await pilot.pause()
+    assert "RuntimeError" in repr(raised.value)  # Textual's WorkerFailed around it
     assert app.crash == "RuntimeError" and app.return_code == 70
     assert app._exit_renderables == []  # no traceback is kept to print after the app exits
     assert snapshot_tree(repo) == before
@@ -179,6 +181,7 @@ async def test_no_dead_buttons_after_a_failed_write_and_on_done(tmp_path, monkey
         back, nxt = app.query_one("#back", Button), app.query_one("#next", Button)
         assert app.write_failed and not nxt.display and back.display and str(back.label) == "Back to Review"
         app.query_one("#skip-check", Button).press()  # write without the check
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert app.write_done and nxt.display and not back.display
