@@ -108,7 +108,9 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
         term.keys("C-n")
         term.wait_for(title)
     assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
-    term.keys("C-n")
+    term.keys("C-n")  # on Review Next never writes: it points to Write files
+    term.wait_for("Next does not write")
+    term.keys("Enter")  # the deliberate choice: Enter on Write files
     term.wait_for("Write the files without checking")
     term.keys("y")
     term.wait_for("Validating the manifests", timeout=60)  # the Write log stays on screen until Next

@@ -231,6 +231,7 @@ class WizardApp(App[int]):
         self.draft.set_text(event.question, event.text)
         if self.index == self.review_index and self.draft.values != before:
             self._build_review()  # a keystroke that arrived after Next: Review shows (and writes) what it changed
+            self.call_after_refresh(self._focus_first, self.query_one(ReviewPane))  # its rows were rebuilt
         self._refresh()
 
     async def action_enter_field(self) -> None:
@@ -292,7 +293,9 @@ class WizardApp(App[int]):
             await pane.build(self.draft)
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
         if index == self.review_index:
-            self._build_review()
+            mounting = self._build_review()
+            if mounting is not None:
+                await mounting  # the conflict rows exist before the focus is placed
         self._refresh()
         # Focus moves now, not after the next refresh: keys typed ahead must land in this step, never in
         # a field of the step just left (where they changed answers after Review had planned them).
@@ -415,7 +418,7 @@ class WizardApp(App[int]):
             return getattr(exc, "message", None) or str(exc).splitlines()[0]
         return None
 
-    def _build_review(self) -> None:
+    def _build_review(self):
         """Review the answers as they are now; they are kept, and Write files writes exactly these."""
         review = self.query_one(ReviewPane)
         try:
@@ -424,12 +427,12 @@ class WizardApp(App[int]):
             self.reviewed, self.plan = None, None
             errors = self._errors()
             review.show_problem(next(iter(errors.values()), None) or str(exc).splitlines()[0])
-            return
+            return None
         problem = self._compute_plan(self.reviewed)
         if problem is not None or self.plan is None:
             review.show_problem(problem)
-            return
-        review.show(self.plan, self.reviewed, self.choices, skipped=self.skipped, saved=self.session.saved)
+            return None
+        return review.show(self.plan, self.reviewed, self.choices, skipped=self.skipped, saved=self.session.saved)
 
     async def _confirm_write(self) -> None:
         if self.reviewed is None or self.plan is None:

@@ -103,11 +103,11 @@ class ReviewPane(VerticalScroll):
             else:  # exists, not written by obs-wizard
                 pickers.append(FileChoice(change.path, "exists and was not written by obs-wizard",
                                           [("adopt", "merge it (keep its values where they differ: you choose)")], None, label))
-        if pickers:
-            rows.mount_all(pickers)
+        mounting = rows.mount_all(pickers) if pickers else None
         self.selected = None
         self.listed = set()
         self.update_plan(plan)
+        return mounting  # awaited by the app, so the first choice can take the focus
 
     def _show_summary(self, plan: Plan) -> None:
         """Changed answers first (a re-run), then the skipped checks and the sizing."""
