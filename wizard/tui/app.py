@@ -303,6 +303,8 @@ class WizardApp(App[int]):
         self.call_after_refresh(self._focus_first, pane)
 
     def _focus_first(self, pane) -> None:
+        if pane.id != f"step-{self.index}":
+            return  # a late call for a step already left (a busy machine refreshes late): never pull focus back
         if self.focused is not None and self.focused is not pane and pane in self.focused.ancestors:
             return  # keys typed before this ran already moved into the step: never yank focus back
         focusable = [w for w in pane.query("Input, Select, Switch, RadioSet, #start") if w.focusable and _shown(w, pane)]
