@@ -188,3 +188,18 @@ async def test_no_dead_buttons_after_a_failed_write_and_on_done(tmp_path, monkey
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert app.index == DONE and not back.display and str(nxt.label) == "Finish"
+
+
+def test_done_says_1_file_and_a_rerun_gets_its_own_commit_message(example_answers):
+    from wizard.tui.components.done import done_lines
+
+    first = done_lines("~/home-ops", example_answers, ["kubernetes/apps/observability/kustomization.yaml"])
+    assert "Written (1 file, all at once):" in first and "(1 files)" not in " ".join(first)
+    assert any("feat(observability): kube-prometheus-stack, loki and alloy" in line for line in first)
+    rerun = done_lines("~/home-ops", example_answers, [f"kubernetes/apps/observability/loki/app/{n}.yaml" for n in ("a", "b")],
+                       rerun=True)
+    text = "\n".join(rerun)
+    assert rerun[0].startswith("Done. Your changes") and "(2 files)" in text
+    assert "feat(observability)" not in text and "chore(observability): update from .obs-wizard/answers.yaml" in text
+    single = done_lines("~/home-ops", example_answers, ["kubernetes/apps/observability/loki/app/helmrelease.yaml"], rerun=True)
+    assert "(1 file)" in "\n".join(single) and "(1 files)" not in "\n".join(single)

@@ -178,10 +178,11 @@ async def test_back_after_a_failed_write_goes_to_review_with_the_sidebar(tmp_pat
             app.query_one("#connect-token", Input).value = "tok"
             await pilot.press("ctrl+n")
             await pilot.pause()
-            await pilot.press("ctrl+n")
+            await choose_write(app, pilot)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert app.index == WRITE and not app.query_one("#back", Button).disabled
+            assert app.index == WRITE and app.query_one("#back", Button).display
+            assert not app.query_one("#next", Button).display  # no dead Next after a failed write
             assert not app.query_one("#skip-check", Button).display  # reachable: nothing to skip
             await pilot.press("ctrl+b")
             await pilot.pause()

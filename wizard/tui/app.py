@@ -602,7 +602,7 @@ class WizardApp(App[int]):
 
     def _done(self, answers) -> None:
         done = self.query_one(DonePane)
-        done.show(self.repo_label, answers, self.written, self.skipped)
+        done.show(self.repo_label, answers, self.written, self.skipped, rerun=self.session.rerun)
         self.done_text = done.text
         self.write_done = True  # the Write log stays on screen until the operator moves on
         self._refresh()
