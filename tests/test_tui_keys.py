@@ -203,3 +203,33 @@ def test_done_says_1_file_and_a_rerun_gets_its_own_commit_message(example_answer
     assert "feat(observability)" not in text and "chore(observability): update from .obs-wizard/answers.yaml" in text
     single = done_lines("~/home-ops", example_answers, ["kubernetes/apps/observability/loki/app/helmrelease.yaml"], rerun=True)
     assert "(1 file)" in "\n".join(single) and "(1 files)" not in "\n".join(single)
+
+
+async def test_the_write_step_shows_its_result_and_the_paging_keys_scroll_it(tmp_path):
+    from tests.conftest import shared_data
+    from wizard.tui.components.write_log import WritePane
+
+    shared_data()
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, CLUSTER)
+        while app.index < REVIEW:
+            await pilot.press("ctrl+n")
+        await choose_write(app, pilot)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        pane = app.query_one(WritePane)
+        assert app.write_done and pane.max_scroll_y > 0  # the log is longer than the screen at 80x24 ...
+        assert pane.scroll_y == pane.max_scroll_y  # ... and its last line, the result, is on screen
+        assert app.focused.id == "next"  # Enter goes on to Done
+        await pilot.press("home")
+        await settle(pilot)
+        assert pane.scroll_y == 0
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert pane.scroll_y > 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert pane.scroll_y == pane.max_scroll_y

@@ -62,6 +62,11 @@ class WizardApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+t", "toggle_dark", "Theme"),
+        # Checked after the focused widget's own keys: a button or a hidden list never swallows them.
+        Binding("pagedown", "scroll_pane('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_pane('page_up')", "Page up", show=False),
+        Binding("end", "scroll_pane('end')", "End", show=False),
+        Binding("home", "scroll_pane('home')", "Home", show=False),
     ]
 
     def __init__(self, session: Session, *, repo_label: str | None = None, theme_name: str | None = None) -> None:
@@ -313,6 +318,16 @@ class WizardApp(App[int]):
             self.screen.set_focus(target)
         if not focusable:
             pane.scroll_home(animate=False)
+
+    def action_scroll_pane(self, how: str) -> None:
+        """PageDown/PageUp/End/Home scroll the current step (the Write log, Done, Review) wherever the focus is."""
+        pane = self.query_one(f"#step-{self.index}")
+        {"page_down": pane.scroll_page_down, "page_up": pane.scroll_page_up,
+         "end": pane.scroll_end, "home": pane.scroll_home}[how](animate=False)
+
+    def _show_result(self) -> None:
+        """The Write step's last line (the result) on screen, whatever the terminal's height."""
+        self.call_after_refresh(self.query_one(WritePane).scroll_end, animate=False)
 
     def _modal(self) -> bool:
         return isinstance(self.screen, ModalScreen)  # a dialog is answered first; Ctrl+N/Ctrl+B wait
@@ -595,6 +610,7 @@ class WizardApp(App[int]):
     def _write_failed(self, connect_down: bool = False) -> None:
         self.write_failed = True  # Back returns to Review (and the sidebar with it)
         self._refresh()
+        self._show_result()
         if connect_down:
             self.query_one(WritePane).offer_skip()
         else:
@@ -606,6 +622,7 @@ class WizardApp(App[int]):
         self.done_text = done.text
         self.write_done = True  # the Write log stays on screen until the operator moves on
         self._refresh()
+        self._show_result()
         self.query_one("#next", Button).focus()
 
 
