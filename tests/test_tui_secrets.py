@@ -215,7 +215,11 @@ async def test_check_now_gives_each_entry_its_status(tmp_path):
             assert "✗ missing     item alertmanager" in text and "no item titled 'alertmanager'" in text
             assert "✗ duplicated  item uptime" in text and "✓ found       item grafana" in text
             results = str(app.query_one("#check-results").render())
-            assert "✓ Connect reachable" in results and results.endswith("the items are not what the ExternalSecrets need")
+            assert "✓ Connect reachable" in results
+            # the verdict names what failed, not only its row far above (issue 22.2)
+            verdict = results.splitlines()[-1]
+            assert verdict.startswith("✗ the items are not what the ExternalSecrets need: item alertmanager: "), verdict
+            assert verdict.endswith("more, marked above)"), verdict
             screen = text + results + str(app.query_one("#connect-reach").render())
             assert PASSWORD not in screen and TOKEN not in screen and "hc-ping.com/abc" not in screen
             # a title typed since the check: that entry is not checked any more, the others keep theirs
@@ -229,6 +233,27 @@ async def test_check_now_gives_each_entry_its_status(tmp_path):
             await pilot.pause()
             assert {status for status, _ in rows(app)} == {"unreachable"}
             assert needs_text(app).count("cannot connect to 1Password Connect at http://127.0.0.1:9") == 1  # told once
+
+
+async def test_a_rejected_typed_token_is_called_the_typed_token(tmp_path):
+    from tests.fake_connect import FakeConnect, Vault
+
+    with FakeConnect([Vault("Kubernetes", [])], TOKEN) as server:
+        app = make_app(flux_repo(tmp_path / "home-ops"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_secrets(app, pilot)
+            app.query_one("#connect-host", Input).value = server.url
+            app.query_one("#connect-token", Input).value = "not-the-token"  # typed here; OP_CONNECT_TOKEN is unset
+            app.query_one("#check-now", Button).press()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            results = str(app.query_one("#check-results").render())
+            assert "(401)" in results and "check the Connect token typed above" in results, results
+            assert "OP_CONNECT_TOKEN" not in results and "not-the-token" not in results
+            box = app.query_one("#check-results")
+            pane = app.query_one(f"#step-{app.index}")
+            assert box.region.y < pane.region.bottom  # the results were scrolled into view
 
 
 CONNECT_STORE = """\

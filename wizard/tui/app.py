@@ -542,18 +542,36 @@ class WizardApp(App[int]):
         guide = self.query_one(SecretsGuide)
         results = self.query_one("#check-results", Static)
 
+        import os
+
+        typed = token != os.environ.get("OP_CONNECT_TOKEN", "")  # the token came from the field, not the environment
+
+        def said(text: str) -> str:  # what is true about where the token came from
+            return text.replace("check OP_CONNECT_TOKEN", "check the Connect token typed above") if typed else text
+
         def about_connect() -> list[str]:  # the vault, items and labels show beside their rows
-            return [o.marked() for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
+            return [said(o.marked()) for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
+
+        def shown() -> None:  # the results sit below the buttons: bring them on screen
+            results.scroll_visible(animate=False)
 
         def live(outcome) -> None:  # each check appears as soon as it is known
             seen.append(outcome)
             self.call_from_thread(guide.show_outcomes, seen, answers.secrets.vault)
             self.call_from_thread(results.update, lines(*about_connect(), "checking…"))
+            self.call_from_thread(shown)
 
         report = check_connect(answers, host, token, on_outcome=live)
-        verdict = f"{mark('ok')} all checks passed" if report.ok else f"{mark('fail')} the items are not what the ExternalSecrets need"
+        failed = [o for o in report.outcomes if o.status == "fail"]
+        if report.ok:
+            verdict = f"{mark('ok')} all checks passed"
+        else:  # name what failed here, not only in its row far above
+            first = failed[0]
+            verdict = (f"{mark('fail')} the items are not what the ExternalSecrets need: {first.check}: {said(first.message)}"
+                       + (f" (and {len(failed) - 1} more, marked above)" if len(failed) > 1 else ""))
         self.call_from_thread(guide.show_outcomes, report.outcomes, answers.secrets.vault)
         self.call_from_thread(results.update, lines(*about_connect(), verdict))
+        self.call_from_thread(shown)
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, answers, the_plan, host: str | None, token: str | None) -> None:
