@@ -233,3 +233,16 @@ async def test_the_write_step_shows_its_result_and_the_paging_keys_scroll_it(tmp
         await pilot.press("end")
         await settle(pilot)
         assert pane.scroll_y == pane.max_scroll_y
+
+
+def test_the_folded_line_counts_as_the_top_line_and_names_the_tool_files():
+    from wizard.tui.components.review import folded_line
+    from wizard.write.plan import FileChange
+
+    folded = [FileChange("kubernetes/apps/observability/a.yaml", "unchanged", "x", None),
+              FileChange("kubernetes/apps/observability/b.yaml", "keep", "x", None),
+              FileChange(".obs-wizard/answers.yaml", "create", None, "y", tool_file=True),
+              FileChange(".obs-wizard/state.json", "update", "x", "y", tool_file=True),
+              FileChange(".obs-wizard/answers.schema.json", "unchanged", "x", None, tool_file=True)]
+    assert folded_line(folded) == ("1 unchanged, 1 keep (not listed); .obs-wizard/ to create: answers.yaml; "
+                                   ".obs-wizard/ to update: state.json")
