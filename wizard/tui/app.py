@@ -56,6 +56,10 @@ class WizardApp(App[int]):
         # Enter in a field is handled as the key arrives: keys typed right after it land in the next field
         # (a Select's Enter goes on as well; Space or Down opens its list, Space toggles a switch).
         Binding("enter", "enter_field", "Next field", show=False, priority=True),
+        # Tab too: Textual resolves it only once the key has bubbled back up, after keys typed next went
+        # to the field it was leaving ("example.com" Tab "3" gave "example.com3").
+        Binding("tab", "move_focus(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", "Previous field", show=False, priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
         Binding("escape", "escape", "Back / Quit"),
         Binding("f1", "help", "Help"),
@@ -318,6 +322,12 @@ class WizardApp(App[int]):
             self.screen.set_focus(target)
         if not focusable:
             pane.scroll_home(animate=False)
+
+    def action_move_focus(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     def action_scroll_pane(self, how: str) -> None:
         """PageDown/PageUp/End/Home scroll the current step (the Write log, Done, Review) wherever the focus is."""
