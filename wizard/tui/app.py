@@ -562,8 +562,8 @@ class WizardApp(App[int]):
         def about_connect() -> list[str]:  # the vault, items and labels show beside their rows
             return [said(o.marked()) for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
 
-        def shown() -> None:  # the results sit below the buttons: bring them on screen
-            results.scroll_visible(animate=False)
+        def shown() -> None:  # the results sit below the buttons: bring them on screen once laid out
+            self.call_after_refresh(results.scroll_visible, animate=False)
 
         def live(outcome) -> None:  # each check appears as soon as it is known
             seen.append(outcome)
