@@ -581,7 +581,7 @@ def test_every_exit_code_is_documented_in_the_readme_and_the_help():
 
 
 async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkeypatch):
-    from tests.test_tui import goto_review, make_app
+    from tests.test_tui import choose_write, goto_review, make_app
 
     repo = flux_repo(tmp_path / "home-ops")
     before = set(snapshot_tree(repo))
@@ -595,8 +595,7 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
         app = make_app(repo)
         async with app.run_test(size=(80, 24)) as pilot:
             await goto_review(app, pilot)
-            await pilot.press("ctrl+n")
-            await pilot.pause()
+            await choose_write(app, pilot)  # Next never writes: Enter on Write files
             await pilot.press("y")  # write without the 1Password check
             await app.workers.wait_for_complete()
             await pilot.pause()

@@ -132,14 +132,13 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
 
 
 async def test_the_write_step_keeps_its_log_and_shows_skipped_checks_as_warnings(tmp_path, bare_path):
-    from tests.test_tui import DONE, WRITE, goto_review, make_app
+    from tests.test_tui import DONE, WRITE, choose_write, goto_review, make_app
 
     repo = flux_repo(tmp_path / "home-ops")
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
-        await pilot.press("ctrl+n")
-        await pilot.pause()
+        await choose_write(app, pilot)  # Next never writes: Enter on Write files
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()

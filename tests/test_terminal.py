@@ -108,7 +108,9 @@ def test_a_full_interactive_run_in_a_real_terminal(tmp_path, terminal_factory):
         term.keys("C-n")
         term.wait_for(title)
     assert not (repo / "kubernetes/apps/observability").exists()  # nothing written before confirming
-    term.keys("C-n")
+    term.keys("C-n")  # on Review Next never writes: it points to Write files
+    term.wait_for("Next does not write")
+    term.keys("Enter")  # the deliberate choice: Enter on Write files
     term.wait_for("Write the files without checking")
     term.keys("y")
     term.wait_for("Validating the manifests", timeout=60)  # the Write log stays on screen until Next
@@ -136,5 +138,6 @@ def test_quit_in_a_real_terminal_writes_nothing(tmp_path, terminal_factory):
     term.wait_for("Quit obs-wizard?")
     term.keys("y")
     assert exit_code(repo) == "EXIT=130"
+    assert "obs-wizard: quit; nothing was written." in term.history()  # said, not just an exit code
     assert sorted(p.name for p in repo.iterdir()) == [".exit-code", "kubernetes"]
     assert not (repo / "kubernetes/apps/observability").exists()

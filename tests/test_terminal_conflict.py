@@ -35,7 +35,9 @@ def test_a_conflict_is_settled_with_the_keyboard_only(tmp_path, terminal_factory
     term.keys("Right", "Enter")  # the conflict's choices have the focus: move to "take new", pick it
     screen = term.wait_for("every conflict settled")
     assert "chosen: take new (60d)" in screen
-    term.keys("C-n")
+    term.keys("C-n")  # on Review Next never writes: it points to Write files
+    term.wait_for("Next does not write")
+    term.keys("Enter")  # the deliberate choice: Enter on Write files
     term.wait_for("Write the files without checking")
     term.keys("y")
     deadline = time.monotonic() + 60

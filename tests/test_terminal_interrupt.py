@@ -45,8 +45,10 @@ def test_an_interrupt_while_the_wizard_puts_files_in_place_waits_for_the_write(t
     term.keys("Enter", "Enter")  # scrape, evaluation, retention
     term.keys("C-u")
     term.type("60d")
-    for _ in range(5):
+    for _ in range(6):  # to Review, and once more: Next never writes, it points to Write files
         term.keys("C-n")
+    term.wait_for("Next does not write")
+    term.keys("Enter")  # the deliberate choice: Enter on Write files
     term.wait_for("Write the files without checking")
     term.keys("y")
     deadline = time.monotonic() + 90

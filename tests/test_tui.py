@@ -60,10 +60,18 @@ async def goto_review(app: WizardApp, pilot) -> None:
     assert app.index == REVIEW
 
 
+async def choose_write(app: WizardApp, pilot) -> None:
+    """On Review, the deliberate choice: Enter on the Write files button (Ctrl+N never writes)."""
+    assert app.index == REVIEW
+    app.query_one("#next").focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def write_and_finish(app: WizardApp, pilot) -> None:
     """From Review: Write files, confirm writing without Connect, read the kept log, go on to Done."""
-    await pilot.press("ctrl+n")
-    await pilot.pause()
+    await choose_write(app, pilot)
     await pilot.press("y")
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -160,8 +168,7 @@ async def test_with_kube_prometheus_stack_off_no_prometheus_lines_anywhere(repo)
         flat = summary.replace("\n", " ")
         assert "Prometheus disk" not in flat and "Alert -> Slack" not in flat and NO_HEARTBEAT[:40] not in flat
         assert "is off: no Prometheus, Alertmanager" in flat
-        await pilot.press("ctrl+n")  # Write files: no ExternalSecret is written, so Connect is not asked for
-        await pilot.pause()
+        await choose_write(app, pilot)  # no ExternalSecret is written, so Connect is not asked for
         assert app.screen.__class__.__name__ != "Confirm"
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -200,8 +207,7 @@ async def test_review_shows_the_plan_and_nothing_is_written_before_confirming(re
         assert "Alert -> Slack: 2m40s worst case" in summary
         assert "nothing tells you" in summary  # no heartbeat configured: said on Review
         assert nothing_written(repo)
-        await pilot.press("ctrl+n")  # Write files -> Connect not configured: confirm
-        await pilot.pause()
+        await choose_write(app, pilot)  # Connect not configured: confirm
         assert app.screen.__class__.__name__ == "Confirm"
         await pilot.press("n")
         await pilot.pause()
@@ -212,8 +218,7 @@ async def test_full_run_writes_the_expected_files(repo, all_tools):
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
-        await pilot.press("ctrl+n")
-        await pilot.pause()
+        await choose_write(app, pilot)
         await pilot.press("y")  # write without the 1Password check
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -290,8 +295,7 @@ async def test_conflicts_are_picked_per_path_on_review(repo, tmp_path):
         assert app.index == REVIEW
         (picker,) = app.query(ConflictPicker)
         assert picker.conflict.path == "spec.values.singleBinary.persistence.size"
-        await pilot.press("ctrl+n")
-        await pilot.pause()
+        await choose_write(app, pilot)
         assert app.index == REVIEW and app.screen.__class__.__name__ != "Confirm"  # refused until picked
         before = snapshot_tree(repo)
         picker.query("RadioButton").last().value = True  # take new: 20Gi
@@ -351,8 +355,7 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, fixed_data_paths):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
-        await pilot.press("ctrl+n")
-        await pilot.pause()
+        await choose_write(app, pilot)
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -421,8 +424,7 @@ async def test_a_file_deleted_by_hand_is_recreated_only_when_chosen(repo):
         assert app.index == REVIEW
         (choice,) = app.query(FileChoice)
         assert choice.file == f"{NS}/kube-prometheus-stack/app/httproute.yaml"
-        await pilot.press("ctrl+n")
-        await pilot.pause()
+        await choose_write(app, pilot)
         assert app.index == REVIEW and not route.exists()  # refused until chosen
         choice.query("RadioButton").last().value = True  # recreate it
         await pilot.pause()

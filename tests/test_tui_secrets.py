@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button, Collapsible, Input, Select, Switch
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, run_cli
-from tests.test_tui import CLUSTER, LAST_FORM, NS, REVIEW, fill, make_app
+from tests.test_tui import CLUSTER, LAST_FORM, NS, REVIEW, choose_write, fill, make_app
 from wizard.answers.form import OTHER
 from wizard.tui.components.field_row import FieldRow
 from wizard.tui.components.secrets_guide import SecretsGuide
@@ -44,7 +44,7 @@ async def test_other_in_a_pick_list_needs_the_outside_repo_confirmation(tmp_path
         assert app.index == step
         pick = app.query_one(f"#pick-{dashed}", Select)
         pick.focus()
-        await pilot.press("enter")  # open the list: what the repo defines, then other
+        await pilot.press("space")  # open the list: what the repo defines, then other (Enter goes to the next field)
         await pilot.pause()
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -215,7 +215,11 @@ async def test_check_now_gives_each_entry_its_status(tmp_path):
             assert "✗ missing     item alertmanager" in text and "no item titled 'alertmanager'" in text
             assert "✗ duplicated  item uptime" in text and "✓ found       item grafana" in text
             results = str(app.query_one("#check-results").render())
-            assert "✓ Connect reachable" in results and results.endswith("the items are not what the ExternalSecrets need")
+            assert "✓ Connect reachable" in results
+            # the verdict names what failed, not only its row far above (issue 22.2)
+            verdict = results.splitlines()[-1]
+            assert verdict.startswith("✗ the items are not what the ExternalSecrets need: item alertmanager: "), verdict
+            assert verdict.endswith("more, marked above)"), verdict
             screen = text + results + str(app.query_one("#connect-reach").render())
             assert PASSWORD not in screen and TOKEN not in screen and "hc-ping.com/abc" not in screen
             # a title typed since the check: that entry is not checked any more, the others keep theirs
@@ -229,6 +233,27 @@ async def test_check_now_gives_each_entry_its_status(tmp_path):
             await pilot.pause()
             assert {status for status, _ in rows(app)} == {"unreachable"}
             assert needs_text(app).count("cannot connect to 1Password Connect at http://127.0.0.1:9") == 1  # told once
+
+
+async def test_a_rejected_typed_token_is_called_the_typed_token(tmp_path):
+    from tests.fake_connect import FakeConnect, Vault
+
+    with FakeConnect([Vault("Kubernetes", [])], TOKEN) as server:
+        app = make_app(flux_repo(tmp_path / "home-ops"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_secrets(app, pilot)
+            app.query_one("#connect-host", Input).value = server.url
+            app.query_one("#connect-token", Input).value = "not-the-token"  # typed here; OP_CONNECT_TOKEN is unset
+            app.query_one("#check-now", Button).press()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            results = str(app.query_one("#check-results").render())
+            assert "(401)" in results and "check the Connect token typed above" in results, results
+            assert "OP_CONNECT_TOKEN" not in results and "not-the-token" not in results
+            box = app.query_one("#check-results")
+            pane = app.query_one(f"#step-{app.index}")
+            assert box.region.y < pane.region.bottom  # the results were scrolled into view
 
 
 CONNECT_STORE = """\
@@ -316,7 +341,7 @@ async def test_skip_on_the_secrets_step_is_remembered_on_review_and_done(tmp_pat
             await pilot.pause()
         assert app.index == REVIEW
         assert SECRETS_SKIP in str(app.query_one("#review-summary").render())
-        await pilot.press("ctrl+n")  # Write files: no "write without checking?" question, the skip is the answer
+        await choose_write(app, pilot)  # no "write without checking?" question, the skip is the answer
         await pilot.pause()
         assert app.screen.__class__.__name__ != "Confirm"
         await app.workers.wait_for_complete()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.containers import Horizontal
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Static, Switch
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Select, Static, Switch
 
 from wizard.answers import form
 from wizard.base.errors import Exit, WizardError
@@ -51,12 +53,24 @@ class WizardApp(App[int]):
     TITLE = "obs-wizard"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", priority=True),
+        # Enter in a field is handled as the key arrives: keys typed right after it land in the next field
+        # (a Select's Enter goes on as well; Space or Down opens its list, Space toggles a switch).
+        Binding("enter", "enter_field", "Next field", show=False, priority=True),
+        # Tab too: Textual resolves it only once the key has bubbled back up, after keys typed next went
+        # to the field it was leaving ("example.com" Tab "3" gave "example.com3").
+        Binding("tab", "move_focus(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", "Previous field", show=False, priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
         Binding("escape", "escape", "Back / Quit"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+t", "toggle_dark", "Theme"),
+        # Checked after the focused widget's own keys: a button or a hidden list never swallows them.
+        Binding("pagedown", "scroll_pane('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_pane('page_up')", "Page up", show=False),
+        Binding("end", "scroll_pane('end')", "End", show=False),
+        Binding("home", "scroll_pane('home')", "Home", show=False),
     ]
 
     def __init__(self, session: Session, *, repo_label: str | None = None, theme_name: str | None = None) -> None:
@@ -76,6 +90,9 @@ class WizardApp(App[int]):
         self.write_done = False
         self.report_lines: list[str] = []  # the Write step's log, printed to the terminal after exit
         self.done_text: list[str] = []  # printed to the terminal after exit
+        self.reviewed = None  # the answers Review showed (and planned from): exactly what Write files writes
+        self.crash: str | None = None  # the class of an exception that ended the app (never its text or locals)
+        self._write_thread = None  # the write worker's thread: joined before the exit message says what was written
         if theme_name:
             self.theme = theme_name
 
@@ -105,12 +122,30 @@ class WizardApp(App[int]):
     def on_mount(self) -> None:
         self._fold_sidebar(self.size.width)
         self._refresh()
+        self.query_one("#start", Button).focus()  # Enter starts step 1; never the (possibly folded) step list
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Any exception from a handler or worker ends the app with exit 70 and one line on stderr (``run``).
+
+        Textual's own crash screen is never drawn: its traceback shows local variables (a Connect token, a
+        host URL with a password). Only the exception's class is kept; its message may hold a value too."""
+        if self.crash is None:
+            inner = getattr(error, "error", None)  # a worker's failure wraps what was raised in it
+            self.crash = (inner if isinstance(inner, BaseException) else error).__class__.__name__
+            self._exception = error  # re-raised by run_test only (tests); run() never prints it
+        self._return_code = int(Exit.INTERNAL)
+        self._close_messages_no_wait()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fold_sidebar(event.size.width)
 
     def _fold_sidebar(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_COLUMNS, "-narrow")
+        narrow = width < NARROW_COLUMNS
+        self.screen.set_class(narrow, "-narrow")
+        steps = self.query_one(StepList)
+        steps.can_focus = not narrow  # a folded list takes no keys (PageDown on it crashed Textual's OptionList)
+        if narrow and self.focused is steps:
+            self._focus_first(self.query_one(f"#step-{self.index}"))
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -148,9 +183,12 @@ class WizardApp(App[int]):
         self._refresh_secrets()
         review = self.review_index
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
-        back.disabled = self.index == 0 or (self.index == review + 1 and not self.write_failed) or self.index == review + 2
+        # A button that can do nothing is not shown: no Back on Welcome, while writing or on Done; no Next
+        # while the write runs or after it failed (Back to Review, or Skip, are the ways on).
+        back.display = 0 < self.index <= review or (self.index == review + 1 and self.write_failed)
+        back.label = "Back to Review" if self.index == review + 1 else "Back"
         nxt.label = {review: "Write files", review + 2: "Finish"}.get(self.index, "Next")
-        nxt.disabled = self.index == review + 1 and not self.write_done
+        nxt.display = self.index != review + 1 or self.write_done
         mine = self._step_errors(self.index, visible)
         self.query_one("#status", Static).update(literal(f"{mark('fail')} {len(mine)} problem(s) on this step" if mine else ""))
         self.sub_title = "Welcome" if self.index == 0 else f"Step {self.index} of {len(self.titles) - 1}: {self.titles[self.index]}"
@@ -196,23 +234,48 @@ class WizardApp(App[int]):
 
     @on(FieldEdited)
     def _edited(self, event: FieldEdited) -> None:
+        if self.index > self.review_index:
+            return  # the write has started from what Review showed; a late keystroke changes nothing now
+        before = dict(self.draft.values)
         self.draft.set_text(event.question, event.text)
+        if self.index == self.review_index and self.draft.values != before:
+            self._build_review()  # a keystroke that arrived after Next: Review shows (and writes) what it changed
+            self.call_after_refresh(self._focus_first, self.query_one(ReviewPane))  # its rows were rebuilt
         self._refresh()
+
+    async def action_enter_field(self) -> None:
+        from textual.actions import SkipAction
+
+        focused = self.focused
+        pane = self.query_one(f"#step-{self.index}")
+        row = next((w for w in (focused.ancestors_with_self if focused else []) if isinstance(w, FieldRow)), None)
+        if self._modal() or row is None or not isinstance(focused, (Input, Select, Switch)) or pane not in row.ancestors:
+            raise SkipAction()  # a button, a list, a dialog, the Connect fields: Enter does what it does there
+        row.touched = True
+        if isinstance(focused, Input):
+            self.draft.set_text(row.question, focused.value)  # the value as typed up to this Enter
+        await self._next_field(pane)
+
+    async def _next_field(self, pane) -> None:
+        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and _shown(w, pane)]
+        if self.focused in fields and fields.index(self.focused) + 1 < len(fields):
+            self.screen.set_focus(fields[fields.index(self.focused) + 1])  # now: keys typed next land there
+        else:
+            self._refresh()
+            await self.action_next()
 
     @on(FieldSubmitted)
     async def _submitted(self, event: FieldSubmitted) -> None:
         """Enter: the next field of this step, or on its last field the next step."""
         pane = self.query_one(f"#step-{self.index}")
-        fields = [w for w in pane.query("Input, Select, Switch") if w.focusable and _shown(w, pane)]
-        if self.focused in fields and fields.index(self.focused) + 1 < len(fields):
-            fields[fields.index(self.focused) + 1].focus()
-        else:
-            await self.action_next()
+        if event.question is not None and not pane.query(f"#row-{event.question.key.replace('.', '-')}"):
+            return  # an Enter typed ahead in a step already left: it must not move on a second time
+        await self._next_field(pane)
 
     @on(ConflictChosen)
     def _conflict_chosen(self, event: ConflictChosen) -> None:
         self.choices.setdefault(event.file, {})[event.path] = event.side
-        self._compute_plan()
+        self._compute_plan(self.reviewed)
         review = self.query_one(ReviewPane)
         if self.plan is None:
             return
@@ -226,7 +289,7 @@ class WizardApp(App[int]):
         for picker in self.query(ConflictPicker):
             self.choices.setdefault(picker.file, {})[picker.conflict.path] = event.side
             picker.choose(event.side)
-        self._compute_plan()
+        self._compute_plan(self.reviewed)
         if self.plan is not None:
             self.query_one(ReviewPane).update_plan(self.plan)
 
@@ -239,19 +302,50 @@ class WizardApp(App[int]):
             await pane.build(self.draft)
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
         if index == self.review_index:
-            self._build_review()
+            mounting = self._build_review()
+            if mounting is not None:
+                await mounting  # the conflict rows exist before the focus is placed
         self._refresh()
+        # Focus moves now, not after the next refresh: keys typed ahead must land in this step, never in
+        # a field of the step just left (where they changed answers after Review had planned them).
+        self._focus_first(pane)
         self.call_after_refresh(self._focus_first, pane)
 
     def _focus_first(self, pane) -> None:
+        if pane.id != f"step-{self.index}":
+            return  # a late call for a step already left (a busy machine refreshes late): never pull focus back
         if self.focused is not None and self.focused is not pane and pane in self.focused.ancestors:
             return  # keys typed before this ran already moved into the step: never yank focus back
-        focusable = [w for w in pane.query("Input, Switch, RadioSet") if w.focusable and _shown(w, pane)]
-        (focusable[0] if focusable else self.query_one("#next", Button)).focus()
+        focusable = [w for w in pane.query("Input, Select, Switch, RadioSet, #start") if w.focusable and _shown(w, pane)]
+        target = focusable[0] if focusable else self.query_one("#next", Button)
+        if target.focusable:
+            self.screen.set_focus(target)
         if not focusable:
             pane.scroll_home(animate=False)
 
+    def action_move_focus(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_scroll_pane(self, how: str) -> None:
+        """PageDown/PageUp/End/Home scroll the current step (the Write log, Done, Review) wherever the focus is."""
+        pane = self.query_one(f"#step-{self.index}")
+        {"page_down": pane.scroll_page_down, "page_up": pane.scroll_page_up,
+         "end": pane.scroll_end, "home": pane.scroll_home}[how](animate=False)
+
+    def _show_result(self) -> None:
+        """The Write step's last line (the result) on screen, whatever the terminal's height."""
+        self.call_after_refresh(self.query_one(WritePane).scroll_end, animate=False)
+
+    def _modal(self) -> bool:
+        return isinstance(self.screen, ModalScreen)  # a dialog is answered first; Ctrl+N/Ctrl+B wait
+
     async def action_next(self) -> None:
+        """Next (Ctrl+N): the next step. It never writes: on Review it points to Write files."""
+        if self._modal():
+            return
         problems = self._step_errors(self.index, self._errors())
         if problems:
             self.attempted.add(self.index)
@@ -262,7 +356,9 @@ class WizardApp(App[int]):
                         severity="error", title="Next refused", markup=False)
             return
         if self.index == self.review_index:
-            await self._confirm_write()
+            self.query_one("#next", Button).focus()
+            self.notify("Next does not write. To write, press Enter on Write files (or click it); Ctrl+B goes back.",
+                        title="Review", markup=False)
         elif self.index == self.review_index + 2:
             self.exit(int(Exit.OK))
         elif self.index == self.review_index + 1 and self.write_done:
@@ -271,6 +367,8 @@ class WizardApp(App[int]):
             await self._go(self.index + 1)
 
     async def action_back(self) -> None:
+        if self._modal():
+            return
         if self.index == self.review_index + 1 and self.write_failed:
             await self._go(self.review_index)  # after a failed write: back to Review, the sidebar with it
         elif 0 < self.index <= self.review_index:
@@ -283,7 +381,7 @@ class WizardApp(App[int]):
             await self.action_back()
 
     def action_quit(self) -> None:  # type: ignore[override]
-        if self.index == self.review_index + 2:
+        if self.index == self.review_index + 2 or self.write_done:  # written: quitting is finishing
             self.exit(int(Exit.OK))
             return
         if isinstance(self.screen, Confirm):  # already asking
@@ -308,6 +406,13 @@ class WizardApp(App[int]):
 
     @on(Button.Pressed, "#next")
     async def _next_pressed(self) -> None:
+        if self.index == self.review_index:  # the button says Write files: pressing it is the deliberate choice
+            await self._confirm_write()
+        else:
+            await self.action_next()
+
+    @on(Button.Pressed, "#start")
+    async def _start_pressed(self) -> None:
         await self.action_next()
 
     @on(Button.Pressed, "#back")
@@ -331,28 +436,35 @@ class WizardApp(App[int]):
 
     # --- review ----------------------------------------------------------------------------------
 
-    def _compute_plan(self) -> str | None:
-        """Plan the write for the current answers and conflict picks; the reason when it cannot."""
+    def _compute_plan(self, answers=None) -> str | None:
+        """Plan the write for ``answers`` (those Review showed) and the conflict picks; the reason when it cannot."""
         try:
-            self.plan = self.session.plan(self.draft.answers(), choose=self.choices or None)
+            self.plan = self.session.plan(answers if answers is not None else self.draft.answers(), choose=self.choices or None)
         except Exception as exc:  # noqa: BLE001 - shown to the operator, never a traceback
             self.plan = None
             return getattr(exc, "message", None) or str(exc).splitlines()[0]
         return None
 
-    def _build_review(self) -> None:
-        problem = self._compute_plan()
+    def _build_review(self):
+        """Review the answers as they are now; they are kept, and Write files writes exactly these."""
         review = self.query_one(ReviewPane)
+        try:
+            self.reviewed = self.draft.answers()
+        except ValueError as exc:  # a keystroke typed ahead made an answer invalid: say which, plan nothing
+            self.reviewed, self.plan = None, None
+            errors = self._errors()
+            review.show_problem(next(iter(errors.values()), None) or str(exc).splitlines()[0])
+            return None
+        problem = self._compute_plan(self.reviewed)
         if problem is not None or self.plan is None:
             review.show_problem(problem)
-            return
-        answers = self.draft.answers()
-        review.show(self.plan, answers, self.choices, skipped=self.skipped, saved=self.session.saved)
+            return None
+        return review.show(self.plan, self.reviewed, self.choices, skipped=self.skipped, saved=self.session.saved)
 
     async def _confirm_write(self) -> None:
-        problem = self._compute_plan()
-        if self.plan is None:
-            self.notify(f"Go back and fix the answers first: {problem}", severity="error", title="Cannot write", markup=False)
+        if self.reviewed is None or self.plan is None:
+            self.notify("Go back and fix the answers first: Review shows why it cannot plan.", severity="error",
+                        title="Cannot write", markup=False)
             return
         unsettled = self.plan.conflicts
         if unsettled:
@@ -362,7 +474,7 @@ class WizardApp(App[int]):
         host, token = self._connect()
         from wizard.onepassword.check import needs_items
 
-        if (host and token) or self.skipped or not needs_items(self.draft.answers()):  # no ExternalSecret: nothing to check
+        if (host and token) or self.skipped or not needs_items(self.reviewed):  # no ExternalSecret: nothing to check
             await self._start_write(host, token)
             return
 
@@ -384,10 +496,15 @@ class WizardApp(App[int]):
         return host, token
 
     async def _start_write(self, host: str | None, token: str | None) -> None:
+        answers, the_plan = self.reviewed, self.plan  # exactly what Review shows
+        if answers is None or the_plan is None:
+            return
+        if self.index == self.review_index + 1 and not self.write_failed:
+            return  # a write is running (or done): one write per Review
         self.write_failed = False
         self.query_one(WritePane).clear()
         await self._go(self.review_index + 1)
-        self._write(None if self.skipped else host, None if self.skipped else token)
+        self._write(answers, the_plan, None if self.skipped else host, None if self.skipped else token)
 
     @on(Button.Pressed, "#skip-check")
     async def _skip_check(self) -> None:
@@ -435,29 +552,49 @@ class WizardApp(App[int]):
         guide = self.query_one(SecretsGuide)
         results = self.query_one("#check-results", Static)
 
+        import os
+
+        typed = token != os.environ.get("OP_CONNECT_TOKEN", "")  # the token came from the field, not the environment
+
+        def said(text: str) -> str:  # what is true about where the token came from
+            return text.replace("check OP_CONNECT_TOKEN", "check the Connect token typed above") if typed else text
+
         def about_connect() -> list[str]:  # the vault, items and labels show beside their rows
-            return [o.marked() for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
+            return [said(o.marked()) for o in seen if not o.check.startswith(("vault ", "item ", "field ", "labels of "))]
+
+        def shown() -> None:  # the results sit below the buttons: bring them on screen once laid out
+            self.call_after_refresh(results.scroll_visible, animate=False)
 
         def live(outcome) -> None:  # each check appears as soon as it is known
             seen.append(outcome)
             self.call_from_thread(guide.show_outcomes, seen, answers.secrets.vault)
             self.call_from_thread(results.update, lines(*about_connect(), "checking…"))
+            self.call_from_thread(shown)
 
         report = check_connect(answers, host, token, on_outcome=live)
-        verdict = f"{mark('ok')} all checks passed" if report.ok else f"{mark('fail')} the items are not what the ExternalSecrets need"
+        failed = [o for o in report.outcomes if o.status == "fail"]
+        if report.ok:
+            verdict = f"{mark('ok')} all checks passed"
+        else:  # name what failed here, not only in its row far above
+            first = failed[0]
+            verdict = (f"{mark('fail')} the items are not what the ExternalSecrets need: {first.check}: {said(first.message)}"
+                       + (f" (and {len(failed) - 1} more, marked above)" if len(failed) > 1 else ""))
         self.call_from_thread(guide.show_outcomes, report.outcomes, answers.secrets.vault)
         self.call_from_thread(results.update, lines(*about_connect(), verdict))
+        self.call_from_thread(shown)
 
     @work(thread=True, exclusive=True, group="write")
-    def _write(self, host: str | None, token: str | None) -> None:
+    def _write(self, answers, the_plan, host: str | None, token: str | None) -> None:
+        """Check, validate and write ``the_plan``: the one Review showed for ``answers`` (never re-read)."""
+        import threading
+
+        self._write_thread = threading.current_thread()
         pane = self.query_one(WritePane)
 
         def say(line: str, style: str = "") -> None:  # plain text, never markup
             self.call_from_thread(pane.say, line, style)
             self.report_lines = pane.log_lines
 
-        answers = self.draft.answers()
-        the_plan = self.plan
         from wizard.onepassword.check import NOTHING_TO_CHECK, needs_items
 
         if not needs_items(answers, the_plan.rendered if the_plan is not None else None):
@@ -501,6 +638,7 @@ class WizardApp(App[int]):
     def _write_failed(self, connect_down: bool = False) -> None:
         self.write_failed = True  # Back returns to Review (and the sidebar with it)
         self._refresh()
+        self._show_result()
         if connect_down:
             self.query_one(WritePane).offer_skip()
         else:
@@ -508,10 +646,11 @@ class WizardApp(App[int]):
 
     def _done(self, answers) -> None:
         done = self.query_one(DonePane)
-        done.show(self.repo_label, answers, self.written, self.skipped)
+        done.show(self.repo_label, answers, self.written, self.skipped, rerun=self.session.rerun)
         self.done_text = done.text
         self.write_done = True  # the Write log stays on screen until the operator moves on
         self._refresh()
+        self._show_result()
         self.query_one("#next", Button).focus()
 
 
@@ -519,8 +658,28 @@ def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bo
     session = Session.open(repo, crd_dir, charts_dir, strict=strict, init_layout=init_layout)
     app = WizardApp(session)
     result = app.run()
+    thread = app._write_thread
+    if thread is not None and thread.is_alive():
+        thread.join()  # a write in progress completes (or rolls back) before the exit says what was written
     if app.report_lines:  # the Write step's report stays readable after the screen is gone
         print("\n".join(app.report_lines))
     if app.done_text:  # and so do the next steps
         print("\n".join(app.done_text))
-    return int(Exit.CANCELLED) if result is None else int(result)
+    if app.crash is not None or (result is None and app.return_code):
+        print(f"obs-wizard: internal error ({app.crash or 'the interface stopped'}) in the wizard; "
+              f"{_what_was_written()}. Please report this.", file=sys.stderr)
+        return int(Exit.INTERNAL)
+    if result is None or result == int(Exit.CANCELLED):
+        print(f"obs-wizard: quit; {_what_was_written()}.", file=sys.stderr)
+        return int(Exit.CANCELLED)
+    return int(result)
+
+
+def _what_was_written() -> str:
+    """The truth about the repo when the wizard ends early."""
+    from wizard.write.apply import completed_writes
+
+    written = completed_writes()
+    if written:
+        return f"the write had completed: all {len(written)} file(s) of the plan were written (review them with `git diff`)"
+    return "nothing was written"

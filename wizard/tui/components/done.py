@@ -14,19 +14,27 @@ from wizard.render import sizing
 from wizard.tui.text import lines, mark, styled
 
 
-def done_lines(repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = ()) -> list[str]:
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n} files"
+
+
+def done_lines(repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = (),
+               rerun: bool = False) -> list[str]:
+    """``rerun``: the apps were already in the repo; this run changed them (another commit message)."""
     host = answers.grafana_hostname
-    out = ["Done. The observability apps are in your repo."]
+    out = ["Done. Your changes to the observability apps are in your repo." if rerun
+           else "Done. The observability apps are in your repo."]
     if skipped:
         out += ["", "Skipped checks (not passed: run them before you push):", *(f"  {mark('warn')} {line}" for line in skipped)]
     if written:
-        out += ["", f"Written ({len(written)} file(s), all at once):", *(f"  {line}" for line in _grouped(written))]
+        out += ["", f"Written ({_files(len(written))}, all at once):", *(f"  {line}" for line in _grouped(written))]
     out += [
         "",
         "Commit and reconcile:",
         f"  cd {repo_label}",
         "  git add kubernetes/apps/observability .obs-wizard",
-        '  git commit -m "feat(observability): kube-prometheus-stack, loki and alloy"',
+        ('  git commit -m "chore(observability): update from .obs-wizard/answers.yaml"' if rerun
+         else '  git commit -m "feat(observability): kube-prometheus-stack, loki and alloy"'),
         "  git push",
         "  flux reconcile kustomization cluster-apps --with-source",
         "  flux get kustomizations -n observability",
@@ -47,7 +55,7 @@ def _grouped(paths: list[str]) -> list[str]:
         rest = path.removeprefix(top)
         entry = rest.split("/")[0] + ("/" if "/" in rest else "")
         groups.setdefault(top, {})[entry] = groups.get(top, {}).get(entry, 0) + 1
-    return [f"{top}: " + ", ".join(f"{name} ({n} files)" if name.endswith("/") else name for name, n in entries.items())
+    return [f"{top}: " + ", ".join(f"{name} ({_files(n)})" if name.endswith("/") else name for name, n in entries.items())
             for top, entries in groups.items()]
 
 
@@ -59,7 +67,8 @@ class DonePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="done-text")
 
-    def show(self, repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = ()) -> None:
-        self.text = done_lines(repo_label, answers, written, skipped)
+    def show(self, repo_label: str, answers: Answers, written: list[str] = (), skipped: list[str] = (),
+             rerun: bool = False) -> None:
+        self.text = done_lines(repo_label, answers, written, skipped, rerun)
         first, *rest = self.text
         self.query_one("#done-text", Static).update(lines(styled((first, "bold")), *rest))

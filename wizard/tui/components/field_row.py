@@ -15,6 +15,23 @@ from wizard.tui.messages import FieldEdited, FieldSubmitted
 from wizard.tui.text import literal, mark, styled
 
 
+class FieldInput(Input):
+    """An Input whose own keys (Ctrl+U, Backspace, Home, ...) act as they arrive.
+
+    Textual resolves a widget's bindings only once the key has bubbled back up to the App, against the
+    widget focused by then: a Ctrl+U typed ahead of a Ctrl+N would clear nothing (or a field of the next
+    step). Here they apply to this Input, in the order typed."""
+
+    async def _on_key(self, event) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
+        await super()._on_key(event)
+
+
 class FieldRow(Vertical):
     """A question: title, the control (Input or Switch), one line of help, and the error beside it."""
 
@@ -39,7 +56,7 @@ class FieldRow(Vertical):
                     yield Select([(literal(c), c) for c in (*q.choices, OTHER)], value=OTHER if other else self._text,
                                  allow_blank=False, compact=True, id=f"pick-{q.key.replace('.', '-')}")
                 # Numbers are typed as text, so letters get a word from the model instead of vanishing.
-                yield Input(value=self._text, placeholder=self._placeholder or (str(q.default) if q.default is not None else ""),
+                yield FieldInput(value=self._text, placeholder=self._placeholder or (str(q.default) if q.default is not None else ""),
                             id=f"input-{q.key.replace('.', '-')}", compact=True,
                             select_on_focus=False).set_class(bool(q.choices) and self._text in q.choices, "-hidden")
         yield Static(literal(q.help + (" Other: say so in the advanced options (outside the repo)."

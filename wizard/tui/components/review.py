@@ -40,6 +40,21 @@ def changed_answers(saved: Answers | None, answers: Answers) -> list[str]:
     return out
 
 
+def folded_line(folded: list[FileChange]) -> str:
+    """What the file list leaves out, counted as the top line counts it, and the .obs-wizard files by name
+    and by what happens to them (created on a first run, updated on a re-run)."""
+    counts: dict[str, int] = {}
+    for c in folded:
+        if not c.tool_file:
+            counts[c.action] = counts.get(c.action, 0) + 1
+    parts = [", ".join(f"{n} {action}" for action, n in counts.items()) + " (not listed)"] if counts else []
+    for action, verb in (("create", "to create"), ("update", "to update"), ("merge", "to update")):
+        names = [c.path.removeprefix(".obs-wizard/") for c in folded if c.tool_file and c.action == action]
+        if names:
+            parts.append(f".obs-wizard/ {verb}: " + ", ".join(names))
+    return "; ".join(parts)
+
+
 def _short(path: str, base: str) -> str:
     return path.removeprefix(base)
 
@@ -103,11 +118,11 @@ class ReviewPane(VerticalScroll):
             else:  # exists, not written by obs-wizard
                 pickers.append(FileChoice(change.path, "exists and was not written by obs-wizard",
                                           [("adopt", "merge it (keep its values where they differ: you choose)")], None, label))
-        if pickers:
-            rows.mount_all(pickers)
+        mounting = rows.mount_all(pickers) if pickers else None
         self.selected = None
         self.listed = set()
         self.update_plan(plan)
+        return mounting  # awaited by the app, so the first choice can take the focus
 
     def _show_summary(self, plan: Plan) -> None:
         """Changed answers first (a re-run), then the skipped checks and the sizing."""
@@ -152,10 +167,7 @@ class ReviewPane(VerticalScroll):
         files = self.query_one("#review-files", OptionList)
         files.clear_options()
         files.add_options([Option(literal(f"{SYMBOLS[c.action]} {_short(c.path, self.base)}"), id=c.path) for c in shown])
-        unchanged = sum(1 for c in folded if not c.tool_file)
-        tool = [c for c in folded if c.tool_file and c.action != "unchanged"]
-        self.query_one("#review-folded", Static).update(
-            literal(f"{unchanged} unchanged; {len(tool)} .obs-wizard file(s) to update (answers, schema, state)"))
+        self.query_one("#review-folded", Static).update(literal(folded_line(folded)))
         paths = [c.path for c in shown]
         if self.selected not in paths:
             conflicted = [c.path for c in shown if c.action == "conflict"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from wizard.session import Session
 from wizard.tui.components.platform_diagram import PlatformDiagram
@@ -31,9 +31,13 @@ class WelcomePane(VerticalScroll):
             "You answer a few questions (each validated as you type), review every file change, and only then "
             "is anything written; the 1Password items are checked through Connect first.",
         ]
+        yield Static(lines(*text), id="welcome-text")
+        # Right under the introduction, so both are on the first screen at 80x24: Enter starts step 1.
+        yield Button("Start (Enter)", id="start", variant="primary")
+        yield Static("Keys: Enter next field, Ctrl+N next step, Ctrl+B back, F1 help, Ctrl+Q quit; the mouse works too.",
+                     id="welcome-keys")
         report = found.report()
         if report:
-            text += ["", styled(("Found in the repo", "bold"), " (used as defaults):"), *(f"  {mark('bullet')} {line}" for line in report)]
-        text += ["", "Keys: Ctrl+N next, Ctrl+B back, Enter next field, F1 help, Ctrl+Q quit; the mouse works too."]
-        yield Static(lines(*text), id="welcome-text")
+            yield Static(lines(styled(("Found in the repo", "bold"), " (used as defaults):"),
+                               *(f"  {mark('bullet')} {line}" for line in report)), id="welcome-found")
         yield PlatformDiagram(id="welcome-diagram", classes="diagram")
