@@ -65,7 +65,7 @@ def disk_lines(answers: Answers, width: int, ascii: bool = False) -> list[Line]:
         if disk.cap_binds:
             out.append([("  the size cap deletes the oldest data before the retention ends", "warn")])
         if disk.too_small:
-            out.append([(f"  the volume is below the estimated need of {sizing.gib_text(disk.pvc_recommended_bytes)}", "warn")])
+            out.append([(f"  the volume is below the estimated need of {sizing.gib_text(disk.pvc_recommended_bytes)} (data + 15% free)", "warn")])
     if answers.apps.loki:
         loki = sizing.loki_disk(answers)
         needed = loki.bytes_needed
