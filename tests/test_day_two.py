@@ -131,7 +131,8 @@ def test_a_hand_added_scrape_config_is_checked_and_counted(tmp_path):
             "unknown field 'staticConfig'") in bad.out, bad.out
 
 
-def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path):
+def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path, monkeypatch):
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     repo = written_repo(tmp_path)
     add_resource(repo, "widget.yaml", UNKNOWN_KIND)
     result = run_cli("validate", "--repo", repo)
@@ -258,6 +259,7 @@ from wizard.validate import upstream, validate_files  # noqa: E402
 
 
 def test_offline_each_missing_chart_default_names_its_own_source(monkeypatch, tmp_path):
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     for name in ("OBS_WIZARD_CHARTS_DIR", "OBS_WIZARD_CHARTS_SRC"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -274,6 +276,7 @@ def test_offline_each_missing_chart_default_names_its_own_source(monkeypatch, tm
 
 
 def test_the_summary_names_the_skipped_checks_without_their_reasons(tmp_path, monkeypatch):
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no kubectl, promtool, amtool
     result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", flux_repo(tmp_path / "repo"))
     assert result.code == 0, result
@@ -328,7 +331,8 @@ def test_one_figure_for_one_disk_need(tmp_path):
     assert f"estimated need of {sizing.gib_text(disk.pvc_recommended_bytes)} (the {data} of data for 90d plus 15% free space" in warning
 
 
-def test_a_rerun_names_the_kept_edits_and_the_chart_version_on_disk(tmp_path):
+def test_a_rerun_names_the_kept_edits_and_the_chart_version_on_disk(tmp_path, monkeypatch):
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     repo = written_repo(tmp_path)
     release = repo / NS / "loki/app/helmrelease.yaml"
     release.write_text(release.read_text().replace("interval: 1h", "interval: 2h", 1))
@@ -484,8 +488,9 @@ def test_a_hand_added_sops_secret_is_checked_as_flux_applies_it(tmp_path):
     assert bad.code == 3 and "Secret/extra (document 1): (document): unknown field 'stringdata'" in bad.out, bad.out
 
 
-def test_a_kept_renovate_bump_stays_over_reruns_when_the_answers_pin_the_same_version(tmp_path):
+def test_a_kept_renovate_bump_stays_over_reruns_when_the_answers_pin_the_same_version(tmp_path, monkeypatch):
     """The answers name alloy 1.11.1 as they always did: that is not a choice made now, so the bump stays."""
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     repo = flux_repo(tmp_path / "repo")
     answers = tmp_path / "answers.yaml"
     answers.write_text(EXAMPLE_ANSWERS.read_text() + "charts:\n  alloy: 1.11.1\n")
