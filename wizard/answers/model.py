@@ -77,7 +77,10 @@ def _whole_days(value: str) -> str:
 
 
 def _quantity(value: str) -> str:
-    size = units.parse_quantity(value)
+    try:
+        size = units.parse_quantity(value)
+    except units.TooLarge:
+        size = MAX_QUANTITY + 1
     if size <= 0:
         raise ValueError("must be larger than 0")
     if size > MAX_QUANTITY:
@@ -86,7 +89,10 @@ def _quantity(value: str) -> str:
 
 
 def _bytesize(value: str) -> str:
-    size = units.parse_bytesize(value)
+    try:
+        size = units.parse_bytesize(value)
+    except units.TooLarge:
+        size = MAX_QUANTITY + 1
     if size <= 0:  # Prometheus reads a 0 size as "no size cap"
         raise ValueError("must be larger than 0 (0 switches the size cap off and Prometheus would fill the volume); "
                          "leave it out for about 85% of the volume")

@@ -58,6 +58,10 @@ def parse_duration(text: str) -> float:
 _MAX_BYTES = 2**63
 
 
+class TooLarge(ValueError):
+    """A size far beyond anything a manifest can carry; the field's own check names its limit."""
+
+
 def shown(text: str) -> str:
     """``text`` quoted for a message, shortened when it is absurdly long."""
     return repr(text) if len(text) <= 40 else repr(text[:20] + "...") + f" ({len(text)} characters)"
@@ -66,7 +70,7 @@ def shown(text: str) -> str:
 def _bytes(number: str, factor: int, text: str) -> int:
     value = float(number) * factor  # a 400-digit number is inf here, never an OverflowError below
     if not math.isfinite(value) or value >= _MAX_BYTES:
-        raise ValueError(f"{shown(text)} is far too large a size; use a real size such as 30Gi")
+        raise TooLarge(f"{shown(text)} is far too large a size; use a real size such as 30Gi")
     return int(value)
 
 
