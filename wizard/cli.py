@@ -239,6 +239,11 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
+    if args.command == "verify":  # read-only: it writes nothing and undoes no interrupted write
+        from wizard.verify.run import verify
+
+        return verify(repo, headless.answers_path(args.answers, repo), args.context, args.wait, args.json,
+                      not args.no_test_alert, out, err)
     if args.command in ("validate", "check-secrets") or args.check or args.dry_run:
         apply.refuse_pending(repo, err)  # read-only: never writes or deletes; an unfinished write is exit 8
     else:
