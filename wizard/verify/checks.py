@@ -497,7 +497,8 @@ def test_alert(ctx: Context, enabled: bool, poll: float = 0.5) -> None:
     alert = [{
         "labels": {"alertname": name, "severity": "info", "obs_wizard": "verify-test"},
         "annotations": {"summary": f"obs-wizard verify test alert {run_id}: the alert path to Slack works; no action needed.",
-                        "description": "Sent by `obs-wizard verify` to measure alert -> Slack delivery; it resolves by itself."},
+                        "description": f"obs-wizard verify test alert {run_id}: sent by `obs-wizard verify` to measure alert -> "
+                                       "Slack delivery; no action needed, it resolves by itself."},
         "startsAt": now.isoformat(), "endsAt": (now + timedelta(seconds=group_wait + 120)).isoformat(),
     }]
     try:
