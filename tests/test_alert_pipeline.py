@@ -114,10 +114,8 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.5):
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-@pytest.fixture
-def processes():
-    started: list[subprocess.Popen] = []
-    yield started
+def stop_all(started: list[subprocess.Popen]) -> None:
+    """SIGTERM every daemon still running, then wait for each (SIGKILL after 10 s)."""
     for proc in started:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -127,6 +125,13 @@ def processes():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture
+def processes():
+    started: list[subprocess.Popen] = []
+    yield started
+    stop_all(started)
     assert all(proc.poll() is not None for proc in started)
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import flux_repo
 from tests.fake_kube import FakeKube, kubeconfig
-from tests.test_alert_pipeline import wait_for
+from tests.test_alert_pipeline import stop_all, wait_for
 from tests.verify_cluster import FAST_ANSWERS, NS, SHA, Platform, _ready, git_repo, healthy_objects, pvc, warning
 from wizard import cli
 from wizard.answers import answers_file
@@ -50,14 +50,7 @@ def platform(tmp_path_factory):
     finally:
         if started is not None:
             started.close()
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_all(processes)
 
 
 @pytest.fixture

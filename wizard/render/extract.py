@@ -48,3 +48,25 @@ def prometheus_rules(files: dict[str, str]) -> list[tuple[str, str, str, dict[st
             groups = entry.get("groups") if isinstance(entry, dict) else None
             found.append((path, f"HelmRelease/{release} additionalPrometheusRulesMap.{name}", str(name), {"groups": groups}))
     return found
+
+
+def label_selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels and matchExpressions); an empty selector selects
+    everything. A malformed expression (repo content is untrusted) selects nothing."""
+    selector = selector or {}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        if not isinstance(expr, dict):
+            return False
+        key, op, values = str(expr.get("key")), expr.get("operator"), [str(v) for v in expr.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.base import yamlio
+from wizard.render.extract import label_selector_matches
 from wizard.validate.findings import Finding, Report
 
 CHECK = "gateway-route"
@@ -127,25 +128,6 @@ def hostname_matches(route: str, listener: str | None) -> bool:
     return False
 
 
-def _selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(str(key)) != str(value):
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
-            return False
-        key, op, values = str(expr.get("key")), expr.get("operator"), [str(v) for v in expr.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def _admits(listener: Listener, gateway: GatewayDef, namespace: str, labels: dict[str, str]) -> str | None:
     """Why ``listener`` does not admit an HTTPRoute from ``namespace``, or None when it does."""
     if listener.protocol and listener.protocol not in ("HTTP", "HTTPS"):
@@ -165,7 +147,7 @@ def _admits(listener: Listener, gateway: GatewayDef, namespace: str, labels: dic
                 f"(namespaces.from: Same), not from {namespace}")
     if origin == "Selector":
         selector = namespaces.get("selector") or {}
-        if isinstance(selector, dict) and _selector_matches(selector, labels):
+        if isinstance(selector, dict) and label_selector_matches(selector, labels):
             return None
         return f"its allowedRoutes.namespaces.selector does not select the namespace {namespace} (labels {labels})"
     return f"its allowedRoutes.namespaces.from is {origin!r}"

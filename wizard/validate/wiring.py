@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from wizard.answers import units
 from wizard.answers.model import Answers
 from wizard.base import yamlio
+from wizard.render.extract import label_selector_matches
 from wizard.validate.findings import Finding, Report
 from wizard.validate.helm_render import Rendered, namespace_of
 
@@ -447,25 +448,6 @@ def _same_quantity(a: str, b: str) -> bool:
 
 # --- ServiceMonitor / PodMonitor -> Service / Pod with the named port ---------------------------
 
-def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """Kubernetes label-selector semantics; an empty selector selects everything."""
-    selector = selector or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(str(key)) != str(value):
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = str(expr.get("key")), expr.get("operator"), [str(v) for v in expr.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def _monitor_namespaces(monitor: Obj) -> list[str] | None:
     """The namespaces a monitor looks in (None: all)."""
     selector = monitor.spec.get("namespaceSelector") or {}
@@ -476,7 +458,7 @@ def _monitor_namespaces(monitor: Obj) -> list[str] | None:
 
 def _external(namespaces: list[str] | None, selector: dict[str, Any]) -> str | None:
     for namespace, labels, why in EXTERNAL_SERVICES:
-        if (namespaces is None or namespace in namespaces) and _selects(selector, labels):
+        if (namespaces is None or namespace in namespaces) and label_selector_matches(selector, labels):
             return why
     return None
 
@@ -488,7 +470,7 @@ def _monitors(world: World) -> Iterator[Finding]:
         selector = monitor.spec.get("selector") or {}
         if _external(namespaces, selector):
             continue
-        services = [s for s in world.of("Service") if (namespaces is None or s.namespace in namespaces) and _selects(selector, s.labels)]
+        services = [s for s in world.of("Service") if (namespaces is None or s.namespace in namespaces) and label_selector_matches(selector, s.labels)]
         where = f"{monitor.label} selector {selector.get('matchLabels') or selector} in {namespaces or 'all namespaces'}"
         if not services:
             yield world.missing(check, f"{where} -> no Service in the render matches")
@@ -504,7 +486,7 @@ def _monitors(world: World) -> Iterator[Finding]:
         namespaces = _monitor_namespaces(monitor)
         selector = monitor.spec.get("selector") or {}
         pods = [w for kind in _WORKLOADS for w in world.of(kind)
-                if (namespaces is None or w.namespace in namespaces) and _selects(selector, _pod_labels(w))]
+                if (namespaces is None or w.namespace in namespaces) and label_selector_matches(selector, _pod_labels(w))]
         where = f"{monitor.label} selector {selector.get('matchLabels') or selector} in {namespaces or 'all namespaces'}"
         if not pods:
             yield world.missing(check, f"{where} -> no Pod template in the render matches")
@@ -548,11 +530,11 @@ def _rule_selector(world: World) -> Iterator[Finding]:
                 namespace = world.get("Namespace", rule.namespace, "")
                 if namespace is None:
                     namespace = next((n for n in world.of("Namespace") if n.name == rule.namespace), None)
-                if namespace is None or not _selects(ns_selector, namespace.labels):
+                if namespace is None or not label_selector_matches(ns_selector, namespace.labels):
                     yield Finding("error" if namespace else "skipped", check,
                                   f"{end} -> {prometheus.label} ruleNamespaceSelector {ns_selector} "
                                   f"{'does not select' if namespace else 'cannot be checked against'} namespace {rule.namespace}")
-            if not _selects(spec["ruleSelector"], rule.labels):
+            if not label_selector_matches(spec["ruleSelector"], rule.labels):
                 yield Finding("error", check, f"{end} -> {prometheus.label} ruleSelector {spec['ruleSelector']} does not "
                                               "select it, so Prometheus never evaluates its rules")
 

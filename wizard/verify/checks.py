@@ -341,10 +341,8 @@ def prometheus(ctx: Context) -> None:
 
 def _targets(ctx: Context) -> None:
     check = "scrape-targets"
-    try:
-        active = ctx.kube.get_json(ctx.service(PROMETHEUS, "/api/v1/targets?state=active"))["data"]["activeTargets"]
-    except (RequestFailed, KeyError, TypeError) as exc:
-        ctx.fail(check, f"the targets cannot be read: {getattr(exc, 'message', exc)}")
+    active = _prometheus_data(ctx, check, "/api/v1/targets?state=active", "activeTargets", "the targets")
+    if active is None:
         return
     counted = []
     for label, value, minimum, what in _expected_jobs(ctx):
@@ -363,12 +361,20 @@ def _targets(ctx: Context) -> None:
     ctx.passed(check, f"{len(active)} targets up: {', '.join(counted)}" if not ctx.failed(check) else None)
 
 
+def _prometheus_data(ctx: Context, check: str, path: str, key: str, what: str) -> Any:
+    """``data[key]`` of a Prometheus API answer through the service proxy; None (and ``check`` failed) when it
+    cannot be read."""
+    try:
+        return ctx.kube.get_json(ctx.service(PROMETHEUS, path))["data"][key]
+    except (RequestFailed, KeyError, TypeError) as exc:
+        ctx.fail(check, f"{what} cannot be read: {getattr(exc, 'message', exc)}")
+        return None
+
+
 def _rules(ctx: Context) -> None:
     check = "rule-groups"
-    try:
-        groups = ctx.kube.get_json(ctx.service(PROMETHEUS, "/api/v1/rules"))["data"]["groups"]
-    except (RequestFailed, KeyError, TypeError) as exc:
-        ctx.fail(check, f"the rules cannot be read: {getattr(exc, 'message', exc)}")
+    groups = _prometheus_data(ctx, check, "/api/v1/rules", "groups", "the rules")
+    if groups is None:
         return
     names = {g.get("name") for g in groups}
     if ctx.answers.apps.kube_prometheus_stack and "observability.self-monitoring" not in names:
@@ -386,10 +392,8 @@ def _rules(ctx: Context) -> None:
 
 def _alertmanagers(ctx: Context) -> None:
     check = "alertmanager-discovered"
-    try:
-        active = ctx.kube.get_json(ctx.service(PROMETHEUS, "/api/v1/alertmanagers"))["data"]["activeAlertmanagers"]
-    except (RequestFailed, KeyError, TypeError) as exc:
-        ctx.fail(check, f"cannot be read: {getattr(exc, 'message', exc)}")
+    active = _prometheus_data(ctx, check, "/api/v1/alertmanagers", "activeAlertmanagers", "the discovered Alertmanagers")
+    if active is None:
         return
     if not active:
         ctx.fail(check, "Prometheus has discovered no Alertmanager: its alerts go nowhere",
