@@ -128,7 +128,8 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
         await goto_review(app, pilot)
         await pilot.press("ctrl+b")
         await pilot.pause()
-        app.query_one("#connect-host", Input).value = "http://127.0.0.1:9"  # nothing listens there
+        # nothing listens there; the user name and password in the URL are never shown
+        app.query_one("#connect-host", Input).value = "http://ops:hunter2-in-url@127.0.0.1:9"
         app.query_one("#connect-token", Input).value = "token"
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -138,6 +139,7 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
         assert app.index == WRITE and not (repo / "kubernetes/apps/observability").exists()
         log = "\n".join(app.query_one(WritePane).log_lines)
         assert "cannot be reached: nothing was written" in log
+        assert "hunter2-in-url" not in log and "ops:" not in log
         skip = app.query_one("#skip-check", Button)
         assert skip.display and app.focused is skip
         await pilot.press("enter")
@@ -147,6 +149,7 @@ async def test_a_connect_that_is_down_can_be_skipped_and_the_skip_is_remembered(
         done = "\n".join(app.done_text)
         assert "Connect at http://127.0.0.1:9 was unreachable (you chose Skip)" in done
         assert "Skipped checks (not passed" in done
+        assert "hunter2-in-url" not in done
     assert (repo / NS / "loki/app/helmrelease.yaml").exists()
 
 

@@ -508,8 +508,10 @@ class WizardApp(App[int]):
 
     @on(Button.Pressed, "#skip-check")
     async def _skip_check(self) -> None:
+        from wizard.onepassword.gateway import shown_host
+
         host, _ = self._connect()
-        self.skipped.append(f"1Password items not checked: Connect at {host} was unreachable (you chose Skip)")
+        self.skipped.append(f"1Password items not checked: Connect at {shown_host(host)} was unreachable (you chose Skip)")
         await self._start_write(None, None)
 
     # --- secret check and write (workers) ------------------------------------------------------
@@ -606,9 +608,11 @@ class WizardApp(App[int]):
             report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()),
                                    files=the_plan.rendered if the_plan is not None else None)
             if not report.ok:
+                from wizard.onepassword.gateway import shown_host
+
                 down = any(o.check == "Connect reachable" and o.status == "fail" for o in report.outcomes)
                 if down:
-                    say(f"{mark('fail')} Connect at {host} cannot be reached: nothing was written. "
+                    say(f"{mark('fail')} Connect at {shown_host(host)} cannot be reached: nothing was written. "
                         "Skip the check (it will be listed as skipped on Done), or go Back.", "bold red")
                 else:
                     say(f"{mark('fail')} The 1Password items are not what the ExternalSecrets need: nothing was written. "
