@@ -95,11 +95,12 @@ def _parsed(files: dict[str, str], report: Report) -> list[tuple[str, int, dict[
     return found
 
 
-def _chart_versions(files: dict[str, str]) -> dict[str, str]:
+def _chart_versions(files: dict[str, str]) -> dict[str, Any]:
+    """OCIRepository name -> its ref as it is on disk (``charts.OciRef``)."""
+    from wizard.render import charts
     from wizard.render.extract import documents
 
-    return {str((doc.get("metadata") or {}).get("name")): str(((doc.get("spec") or {}).get("ref") or {}).get("tag", ""))
-            for _, doc in documents(files, "OCIRepository")}
+    return {str((doc.get("metadata") or {}).get("name")): charts.oci_ref(doc) for _, doc in documents(files, "OCIRepository")}
 
 
 def _encrypted(value: Any) -> bool:
