@@ -1,0 +1,252 @@
+"""The chart version on disk is what gets checked, whatever it is: a real OCI registry on 127.0.0.1
+(Debian's `docker-registry`, started here with a temp config), a bumped alloy chart (the pinned one from
+../shared/charts-src, read in place through links, repackaged as 1.12.0 with one new default) pushed with
+the Helm SDK, and a Renovate-style tag bump in a repo obs-wizard wrote: validate pulls it, renders and
+value-checks it and says so; with the registry stopped and no cache the skip says that, and its remedy
+(`obs-wizard fetch-charts`) works; a ref.digest the registry does not serve is refused."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, need, require_tool, run_cli
+from wizard.render import charts
+from wizard.validate import helm_render
+
+NS = "kubernetes/apps/observability"
+ALLOY_OCI = f"{NS}/alloy/app/ocirepository.yaml"
+ALLOY_RELEASE = f"{NS}/alloy/app/helmrelease.yaml"
+NEW_DEFAULT = "renovateOnlyIn1120"  # a top-level default only the bumped chart has
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Registry:
+    """`docker-registry serve` on 127.0.0.1:<port>, its storage in ``root`` (kept across stop/start)."""
+
+    def __init__(self, binary: str, root: Path, port: int | None = None):
+        self.binary, self.root, self.port = binary, root, port or _free_port()
+        self.config = root / "config.yml"
+        root.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {root / 'storage'}\n  delete:\n    enabled: true\n"
+            f"http:\n  addr: 127.0.0.1:{self.port}\n")
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> Registry:
+        self.proc = subprocess.Popen([self.binary, "serve", str(self.config)], stdout=subprocess.DEVNULL,
+                                     stderr=(self.root / "registry.log").open("ab"))
+        for _ in range(200):  # readiness, not a timing assertion: the first answer of /v2/
+            if self.proc.poll() is not None:
+                raise AssertionError(f"docker-registry exited {self.proc.returncode}: {(self.root / 'registry.log').read_text()[-500:]}")
+            try:
+                with urllib.request.urlopen(f"http://{self.host}/v2/", timeout=2) as answer:
+                    if answer.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.05)
+        raise AssertionError(f"docker-registry did not answer on {self.host}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture(scope="module")
+def helm():
+    need(helm_render.sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
+    import helm_python
+
+    return helm_python
+
+
+@pytest.fixture(scope="module")
+def bumped_charts(helm, tmp_path_factory) -> dict[str, Path]:
+    """alloy 1.12.0 (the pinned chart with one more default) and 1.11.1 repackaged, as .tgz files in tmp."""
+    source = SHARED / "charts-src" / "alloy-1.11.1"
+    need(source.is_dir(), f"{source} is absent (the pinned chart sources live in ../shared/charts-src)")
+    root = tmp_path_factory.mktemp("bumped")
+    chart = root / "alloy"
+    chart.mkdir()
+    for entry in source.iterdir():  # read in place: links, and only values.yaml written anew
+        if entry.name != "values.yaml":
+            (chart / entry.name).symlink_to(entry)
+    (chart / "values.yaml").write_text((source / "values.yaml").read_text() + f"\n{NEW_DEFAULT}: false\n")
+    out = {"1.12.0": Path(helm.package(chart, destination=root, version="1.12.0"))}
+    (root / "old").mkdir()
+    out["1.11.1"] = Path(helm.package(source, destination=root / "old", version="1.11.1"))
+    return out
+
+
+@pytest.fixture
+def registry(tmp_path, helm, bumped_charts):
+    """A running registry holding alloy 1.11.1 and 1.12.0 under /charts; stopped after the test."""
+    binary = require_tool("docker-registry")
+    running = Registry(binary, tmp_path / "registry").start()
+    try:
+        for archive in bumped_charts.values():
+            helm.push(archive, f"oci://{running.host}/charts", plain_http=True)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def pulling(monkeypatch, tmp_path):
+    """Pulling allowed (conftest forbids it), an empty user cache of this test's own."""
+    monkeypatch.delenv("OBS_WIZARD_NO_PULL", raising=False)
+    monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts.new_run()
+    return tmp_path / "cache" / "obs-wizard" / "charts"
+
+
+def _digest(registry: Registry, helm, version: str) -> str:
+    with helm.RegistryClient(plain_http=True) as client:
+        return client.resolve(f"oci://{registry.host}/charts/alloy:{version}")["digest"]
+
+
+def _bump(repo: Path, registry: Registry, *, ref: str = "tag: 1.12.0") -> None:
+    """Renovate's bump of alloy, on a plain-HTTP mirror of the chart (spec.insecure)."""
+    oci = repo / ALLOY_OCI
+    text = oci.read_text()
+    text = text.replace("  ref:\n    tag: 1.11.1\n", "  insecure: true\n  ref:\n    " + ref.replace("\n", "\n    ") + "\n")
+    oci.write_text(text.replace("oci://ghcr.io/home-operations/charts-mirror/alloy", f"oci://{registry.host}/charts/alloy"))
+
+
+def _written_repo(tmp_path: Path) -> Path:
+    repo = flux_repo(tmp_path / "repo")
+    result = run_cli("--answers", EXAMPLE_ANSWERS, "--repo", repo, "--skip-secret-check")
+    need(result.code == 0, f"the first write needs every tool and ../shared data: {result.err[-300:]}")
+    return repo
+
+
+def _outcome(out: str, check: str) -> str:
+    return next(line for line in out.splitlines() if line.lstrip().startswith(("passed ", "FAILED ", "skipped "))
+                and line.split()[1] == check)
+
+
+def test_the_bumped_chart_is_pulled_rendered_and_value_checked(tmp_path, registry, pulling, helm):
+    repo = _written_repo(tmp_path)
+    _bump(repo, registry)
+    release = repo / ALLOY_RELEASE
+    release.write_text(release.read_text().replace("  values:\n", f"  values:\n    {NEW_DEFAULT}: true\n", 1))
+    result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 0, result
+    digest = _digest(registry, helm, "1.12.0")
+    values = _outcome(result.out, "chart-values")
+    assert values.startswith("  passed  chart-values"), values
+    assert (f"alloy 1.12.0 from the alloy 1.12.0 chart (oci://{registry.host}/charts/alloy:1.12.0, {digest[:19]}…: "
+            f"pulled now into the cache {pulling})") in values  # its own defaults, so the new value is known
+    render = _outcome(result.out, "chart-render")
+    assert render.startswith("  passed  chart-render"), render
+    assert f"alloy 1.12.0 from {pulling}/alloy-1.12.0@sha256-{digest[7:]}: the cache, pulled from oci://{registry.host}/charts/alloy:1.12.0" in render
+    assert (pulling / f"alloy-1.12.0@sha256-{digest[7:]}" / "Chart.yaml").is_file()
+    # The same value under a misspelt name fails, naming the version that was checked.
+    release.write_text(release.read_text().replace(NEW_DEFAULT, NEW_DEFAULT + "x"))
+    failed = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert failed.code == 3, failed
+    assert f"spec.values.{NEW_DEFAULT}x: not a value of chart alloy 1.12.0" in failed.out
+
+
+def test_offline_without_the_chart_the_skip_says_so_and_fetch_charts_is_the_remedy(tmp_path, registry, pulling, helm):
+    repo = _written_repo(tmp_path)
+    _bump(repo, registry)
+    registry.stop()
+    result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 0, result  # not --strict: skipped, never passed
+    for check in ("chart-values", "chart-render"):
+        line = _outcome(result.out, check)
+        assert line.startswith(f"  skipped {check}"), line
+        assert (f"chart alloy 1.12.0 is not at hand and could not be pulled from oci://{registry.host}/charts/alloy:1.12.0 "
+                "(") in line and "connection refused" in line, line
+        assert f"remedy: run `obs-wizard fetch-charts --repo DIR` where {registry.host} is reachable" in line, line
+        assert "pinned" not in line.split("HelmRelease/alloy", 1)[1].split("HelmRelease/", 1)[0]  # no download that cannot work
+    assert "skipped (" in result.out.splitlines()[-1] and "chart-values" in result.out.splitlines()[-1]
+    strict = run_cli("validate", "--strict", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert strict.code == 3, strict
+    # The remedy works: fetch-charts where the registry answers, then validate offline from the cache.
+    registry.start()
+    fetched = run_cli("fetch-charts", "--repo", repo)
+    assert fetched.code == 0, fetched
+    digest = _digest(registry, helm, "1.12.0")
+    assert (f"  fetched  {ALLOY_OCI}: alloy 1.12.0 from oci://{registry.host}/charts/alloy:1.12.0, {digest[:19]}…: "
+            f"pulled now into the cache {pulling}") in fetched.out, fetched.out
+    assert f"  at hand  {NS}/loki/app/ocirepository.yaml: loki 18.11.0 from " in fetched.out  # ../shared stands in front
+    assert fetched.out.splitlines()[-1] == "fetch-charts: 1 fetched, 2 at hand, 0 failed"
+    registry.stop()
+    again = run_cli("validate", "--strict", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert again.code == 0, again
+    assert f"alloy 1.12.0 from the alloy 1.12.0 chart ({pulling}/alloy-1.12.0@sha256-{digest[7:]}: the cache" in _outcome(again.out, "chart-values")
+
+
+def test_a_digest_the_registry_does_not_serve_is_refused(tmp_path, registry, pulling, helm):
+    repo = _written_repo(tmp_path)
+    old = _digest(registry, helm, "1.11.1")  # Renovate moved the tag; the digest still names the old chart
+    _bump(repo, registry, ref=f"tag: 1.12.0\ndigest: {old}")
+    served = _digest(registry, helm, "1.12.0")
+    result = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
+    assert result.code == 3, result
+    expected = (f"ref.digest {old[:19]}… is not what oci://{registry.host}/charts/alloy:1.12.0 serves ({served[:19]}…); "
+                "refused: nothing was pulled or cached")
+    assert f"error: [chart-values] {ALLOY_RELEASE}: HelmRelease/alloy: {expected}; its values were not checked" in result.out
+    assert f"error: [chart-render] {ALLOY_RELEASE}: HelmRelease/alloy: not rendered: {expected}" in result.out
+    assert not pulling.exists() or not [p for p in pulling.iterdir() if p.name.startswith("alloy-")]
+    fetched = run_cli("fetch-charts", "--repo", repo)
+    assert fetched.code == 3 and f"  refused  {ALLOY_OCI}: {expected}" in fetched.out, fetched
+
+
+def test_a_digest_or_semver_ref_gets_the_version_the_registry_serves(registry, pulling, helm):
+    url = f"oci://{registry.host}/charts/alloy"
+    digest = _digest(registry, helm, "1.12.0")
+    by_digest = charts.find(charts.OciRef(url, digest=digest, insecure=True))
+    assert by_digest.version == "1.12.0" and by_digest.pulled and by_digest.digest == digest
+    again = charts.find(charts.OciRef(url, digest=digest, insecure=True))  # now from the cache, by digest
+    assert not again.pulled and again.chart_dir == by_digest.chart_dir and "the cache, by digest" in again.source
+    newest = charts.find(charts.OciRef(url, semver=">=1.11.0 <2.0.0", insecure=True))
+    assert newest.version == "1.12.0" and newest.digest == digest
+    assert charts.find(charts.OciRef(url, semver="~1.11", insecure=True)).version == "1.11.1"
+    with pytest.raises(charts.ChartRefused, match="no tag of .* matches ref.semver '>=3.0.0'"):
+        charts.find(charts.OciRef(url, semver=">=3.0.0", insecure=True))
+    with pytest.raises(charts.ChartRefused, match="the registry does not serve it"):
+        charts.find(charts.OciRef(url, tag="9.9.9", insecure=True))
+    record = json.loads((pulling / f"{by_digest.chart_dir.name}.obs-wizard-pull.json").read_text())
+    assert record["digest"] == digest and record["version"] == "1.12.0"
+
+
+def test_semver_ranges_follow_flux():
+    tags = ["2.0.0", "1.12.0", "1.11.3", "1.11.1", "1.13.0-rc.1", "v0.9.0", "latest"]
+    assert charts.pick_version(">=1.0.0 <2.0.0", tags) == "1.12.0"  # a prerelease only for a range that names one
+    assert charts.pick_version(">= 1.11.1, < 1.12", tags) == "1.11.3"
+    assert charts.pick_version("~1.11", tags) == "1.11.3"
+    assert charts.pick_version("^1.11.0", tags) == "1.12.0"
+    assert charts.pick_version("1.x || 2.x", tags) == "2.0.0"
+    assert charts.pick_version("*", tags) == "2.0.0"
+    assert charts.pick_version(">1.12.0-0", tags) == "2.0.0"
+    assert charts.pick_version("<1.0.0", tags) == "v0.9.0"
+    assert charts.pick_version(">=5", tags) is None
+    with pytest.raises(charts.ChartRefused, match="not a semver range"):
+        charts.pick_version(">=one", tags)
