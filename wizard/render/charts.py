@@ -16,6 +16,7 @@ kube-prometheus-stack chart has the Prometheus Operator's), :func:`values_file` 
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -136,6 +137,7 @@ NO_PULL_ENV = "OBS_WIZARD_NO_PULL"
 OFFLINE_ENV = "OBS_WIZARD_OFFLINE"
 _META = ".obs-wizard-pull.json"  # beside each pulled chart folder: which URL and tag gave that digest
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")  # the OCI distribution spec's tag grammar
 
 
 class ChartRefused(ChartUnavailable):
@@ -214,7 +216,7 @@ def _offline_reason() -> str | None:
 def _cached_by_digest(name: str, digest: str) -> Path | None:
     base = cache_dir()
     try:
-        candidates = sorted(base.glob(f"{name}-*@sha256-{digest.removeprefix('sha256:')}"))
+        candidates = sorted(base.glob(f"{glob.escape(name)}-*@sha256-{digest.removeprefix('sha256:')}"))
     except OSError:
         return None
     for candidate in candidates:
@@ -223,29 +225,55 @@ def _cached_by_digest(name: str, digest: str) -> Path | None:
     return None
 
 
-def _cached_by_tag(ref: OciRef, version: str) -> tuple[Path, str] | None:
-    """The cached pull of ``ref.url`` at tag ``version`` (the newest pull when there are several)."""
+def _cached_pulls(ref: OciRef) -> list[tuple[int, Path, dict[str, Any]]]:
+    """(when, folder, record) of every chart pulled from ``ref.url`` into the cache."""
     import json
 
-    base = cache_dir()
-    found: list[tuple[int, Path, str]] = []
+    found: list[tuple[int, Path, dict[str, Any]]] = []
     try:
-        metas = list(base.glob(f"{ref.name}-*@sha256-*{_META}"))
+        records = list(cache_dir().glob(f"{glob.escape(ref.name)}-*@sha256-*{_META}"))
     except OSError:
-        return None
-    for meta_path in metas:
+        return []
+    for record_path in records:
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            folder = Path(str(meta_path)[: -len(_META)])
-            mtime = meta_path.stat().st_mtime_ns
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            folder = Path(str(record_path)[: -len(_META)])
+            mtime = record_path.stat().st_mtime_ns
         except (OSError, ValueError):
             continue
-        if isinstance(meta, dict) and meta.get("url") == ref.url and meta.get("tag") == version and folder.is_dir():
-            found.append((mtime, folder, str(meta.get("digest", ""))))
-    if not found:
+        if isinstance(record, dict) and record.get("url") == ref.url and folder.is_dir():
+            found.append((mtime, folder, record))
+    return found
+
+
+def _cached_by_tag(ref: OciRef) -> Located | None:
+    """The newest cached pull of ``ref.url`` at ``ref.tag``."""
+    pulls = [(when, folder, record) for when, folder, record in _cached_pulls(ref) if record.get("tag") == ref.tag]
+    if not pulls:
         return None
-    _, folder, digest = max(found)
-    return folder, digest
+    _, folder, record = max(pulls, key=lambda item: item[0])
+    digest = str(record.get("digest", ""))
+    return Located(folder, str(record.get("version") or ref.tag),
+                   f"{folder}: the cache, pulled from {ref.url}:{ref.tag}, {_short(digest)}", digest)
+
+
+def _cached_semver(ref: OciRef, why: str) -> Located | None:
+    """Offline, for a ``ref.semver``: the newest version matching it among those pulled from ``ref.url`` before.
+
+    The registry may hold a newer one; the source says so.
+    """
+    pulls = {str(record.get("version", "")): (folder, record) for _, folder, record in sorted(_cached_pulls(ref), key=lambda i: i[0])}
+    try:
+        version = pick_version(ref.semver, list(pulls))
+    except ChartRefused:
+        return None
+    if version is None:
+        return None
+    folder, record = pulls[version]
+    digest = str(record.get("digest", ""))
+    return Located(folder, version, f"{folder}: the cache, the newest version matching semver {ref.semver} pulled from "
+                                    f"{ref.url} before ({_short(digest)}); the registry was not asked ({why}) and may hold a newer one",
+                   digest)
 
 
 def _short(digest: str) -> str:
@@ -272,6 +300,8 @@ def find(ref: OciRef, charts_src: Path | None = None, *, pull: bool = True, expl
         raise ChartUnavailable(f"{ref.url!r} is not an oci:// URL, so the chart cannot be fetched")
     if ref.digest and not _DIGEST.match(ref.digest):
         raise ChartRefused(f"ref.digest {ref.digest!r} of {ref.url} is not a sha256:<64 hex> digest")
+    if ref.tag and not _TAG.match(ref.tag):
+        raise ChartRefused(f"ref.tag {ref.tag[:80]!r} of {ref.url} is not an OCI tag")
     if ref.digest:
         cached = _cached_by_digest(ref.name, ref.digest)
         if cached is not None:
@@ -283,18 +313,32 @@ def find(ref: OciRef, charts_src: Path | None = None, *, pull: bool = True, expl
         src = source_dir(charts_src)
         if src is not None and _matches(src / f"{ref.name}-{ref.tag}", ref.name, ref.tag):
             return Located(src / f"{ref.name}-{ref.tag}", ref.tag, str(src / f"{ref.name}-{ref.tag}"))
-        cached_tag = _cached_by_tag(ref, ref.tag)
+        cached_tag = _cached_by_tag(ref)
         if cached_tag is not None:
-            folder, digest = cached_tag
-            return Located(folder, ref.tag, f"{folder}: the cache, pulled from {ref.url}:{ref.tag}, {_short(digest)}", digest)
+            return cached_tag
         legacy = cache_dir() / f"{ref.name}-{ref.tag}"
         if _matches(legacy, ref.name, ref.tag):
             return Located(legacy, ref.tag, str(legacy))
     off = None if explicit else _offline_reason() if pull else "it was not pulled"
+    by_range = ref.semver and not ref.digest
     if off is not None:
-        where = "the cache" if ref.digest or ref.semver else f"--charts-src / ${CHARTS_SRC_ENV} or the cache"
+        fallback = _cached_semver(ref, off) if by_range else None
+        if fallback is not None:
+            return fallback
+        if by_range:
+            raise ChartUnavailable(f"chart {ref.label}: which version the range picks only {ref.url} can say, no pulled version "
+                                   f"matches it, and {off}")
+        where = "the cache" if ref.digest else f"--charts-src / ${CHARTS_SRC_ENV} or the cache"
         raise ChartUnavailable(f"chart {ref.label} is not in {where}, and {off}")
-    return _pull_ref(ref)
+    try:
+        return _pull_ref(ref)
+    except ChartRefused:
+        raise
+    except ChartUnavailable as exc:
+        fallback = _cached_semver(ref, "it could not be reached") if by_range and not explicit else None
+        if fallback is None:
+            raise
+        return fallback
 
 
 def _pull_ref(ref: OciRef) -> Located:
@@ -323,7 +367,7 @@ def _pull_ref(ref: OciRef) -> Located:
                     raise ChartRefused(f"ref.digest {_short(digest)} is not what {base}:{tag} serves ({_short(served)}); "
                                        "refused: nothing was pulled or cached")
                 digest = served
-            return _pull_digest(helm, ref, base, tag, digest)
+            return _pull_digest(helm, client, ref, base, tag, digest)
     except helm.HelmError as exc:
         detail = " ".join(str(exc).split())[:300]
         if "not found" in detail or "digest mismatch" in detail or "MANIFEST_UNKNOWN" in detail:
@@ -332,7 +376,7 @@ def _pull_ref(ref: OciRef) -> Located:
         raise ChartUnavailable(f"chart {ref.label} is not at hand and could not be pulled from {ref.describe()} ({detail})") from None
 
 
-def _pull_digest(helm: Any, ref: OciRef, base: str, tag: str, digest: str) -> Located:
+def _pull_digest(helm: Any, client: Any, ref: OciRef, base: str, tag: str, digest: str) -> Located:
     """Pull exactly the manifest ``digest`` into the cache, as ``<chart>-<version>@sha256-<hex>/``."""
     import json
 
@@ -345,18 +389,22 @@ def _pull_digest(helm: Any, ref: OciRef, base: str, tag: str, digest: str) -> Lo
     except OSError as exc:
         raise ChartUnavailable(f"cannot pull {ref.describe()}: the cache {root} is not writable ({exc.strerror})") from None
     try:
-        helm.pull(f"{base}@{digest}", destination=staging, untar=True, untar_dir=staging, plain_http=ref.insecure)
+        client.pull(f"{base}@{digest}", destination=staging, untar=True, untar_dir=staging, plain_http=ref.insecure)
         unpacked = staging / ref.name
         meta = chart_metadata(unpacked)
         version = str(meta.get("version", ""))
-        if meta.get("name") != ref.name or not version:
+        if meta.get("name") != ref.name:
             raise ChartRefused(f"{base}@{_short(digest)} is not chart {ref.name} (its Chart.yaml names {meta.get('name')!r})")
-        if tag and version != tag and version.replace("+", "_") != tag:
-            raise ChartRefused(f"{base}:{tag} holds chart version {version}, not {tag}")
+        if not _parse_version(version) or not re.fullmatch(r"[0-9A-Za-z.+_-]+", version):
+            raise ChartRefused(f"{base}@{_short(digest)}: its Chart.yaml version {version[:80]!r} is not a semantic version")
         _expand_subcharts(helm, unpacked)
         target = root / f"{ref.name}-{version}@sha256-{digest.removeprefix('sha256:')}"
         if not target.is_dir():
-            os.replace(unpacked, target)
+            try:
+                os.replace(unpacked, target)
+            except OSError:
+                if not target.is_dir():  # else another run stored the same digest a moment ago
+                    raise
         record = root / (target.name + _META)
         tmp = staging / "meta.json"
         tmp.write_text(json.dumps({"url": ref.url, "tag": tag, "digest": digest, "version": version}), encoding="utf-8")
