@@ -92,9 +92,12 @@ def bumped_charts(helm, tmp_path_factory) -> dict[str, Path]:
     chart = root / "alloy"
     chart.mkdir()
     for entry in source.iterdir():  # read in place: links, and only values.yaml written anew
-        if entry.name != "values.yaml":
+        if entry.name not in ("values.yaml", "charts"):
             (chart / entry.name).symlink_to(entry)
     (chart / "values.yaml").write_text((source / "values.yaml").read_text() + f"\n{NEW_DEFAULT}: false\n")
+    # Its subchart as an archive, as `helm dependency build` leaves it in a published chart.
+    (chart / "charts").mkdir()
+    helm.package(source / "charts" / "crds", destination=chart / "charts")
     out = {"1.12.0": Path(helm.package(chart, destination=root, version="1.12.0"))}
     (root / "old").mkdir()
     out["1.11.1"] = Path(helm.package(source, destination=root / "old", version="1.11.1"))
@@ -149,6 +152,7 @@ def _outcome(out: str, check: str) -> str:
                 and line.split()[1] == check)
 
 
+@pytest.mark.slow  # a write and full validations (kubectl, promtool, amtool): over 10 s
 def test_the_bumped_chart_is_pulled_rendered_and_value_checked(tmp_path, registry, pulling, helm):
     repo = _written_repo(tmp_path)
     _bump(repo, registry)
@@ -172,6 +176,7 @@ def test_the_bumped_chart_is_pulled_rendered_and_value_checked(tmp_path, registr
     assert f"spec.values.{NEW_DEFAULT}x: not a value of chart alloy 1.12.0" in failed.out
 
 
+@pytest.mark.slow  # a write and full validations (kubectl, promtool, amtool): over 10 s
 def test_offline_without_the_chart_the_skip_says_so_and_fetch_charts_is_the_remedy(tmp_path, registry, pulling, helm):
     repo = _written_repo(tmp_path)
     _bump(repo, registry)
@@ -203,6 +208,7 @@ def test_offline_without_the_chart_the_skip_says_so_and_fetch_charts_is_the_reme
     assert f"alloy 1.12.0 from the alloy 1.12.0 chart ({pulling}/alloy-1.12.0@sha256-{digest[7:]}: the cache" in _outcome(again.out, "chart-values")
 
 
+@pytest.mark.slow  # a write and full validations (kubectl, promtool, amtool): over 10 s
 def test_a_digest_the_registry_does_not_serve_is_refused(tmp_path, registry, pulling, helm):
     repo = _written_repo(tmp_path)
     old = _digest(registry, helm, "1.11.1")  # Renovate moved the tag; the digest still names the old chart
@@ -219,7 +225,7 @@ def test_a_digest_the_registry_does_not_serve_is_refused(tmp_path, registry, pul
     assert fetched.code == 3 and f"  refused  {ALLOY_OCI}: {expected}" in fetched.out, fetched
 
 
-def test_a_digest_or_semver_ref_gets_the_version_the_registry_serves(registry, pulling, helm):
+def test_a_digest_or_semver_ref_gets_the_version_the_registry_serves(registry, pulling, helm, monkeypatch):
     url = f"oci://{registry.host}/charts/alloy"
     digest = _digest(registry, helm, "1.12.0")
     by_digest = charts.find(charts.OciRef(url, digest=digest, insecure=True))
@@ -233,8 +239,53 @@ def test_a_digest_or_semver_ref_gets_the_version_the_registry_serves(registry, p
         charts.find(charts.OciRef(url, semver=">=3.0.0", insecure=True))
     with pytest.raises(charts.ChartRefused, match="the registry does not serve it"):
         charts.find(charts.OciRef(url, tag="9.9.9", insecure=True))
+    # The subchart archive the package carries is unpacked, so its defaults and CRDs are read like a chart source's.
+    assert (by_digest.chart_dir / "charts/crds/Chart.yaml").is_file() and not list(by_digest.chart_dir.glob("charts/*.tgz"))
+    assert charts.crd_files(by_digest.chart_dir) and charts.missing_subcharts(by_digest.chart_dir) == []
     record = json.loads((pulling / f"{by_digest.chart_dir.name}.obs-wizard-pull.json").read_text())
     assert record["digest"] == digest and record["version"] == "1.12.0"
+    # Offline, a range gets the newest matching version pulled before, and says the registry was not asked.
+    registry.stop()
+    charts.new_run()
+    offline = charts.find(charts.OciRef(url, semver=">=1.11.0 <2.0.0", insecure=True))
+    assert offline.version == "1.12.0" and not offline.pulled
+    assert "the newest version matching semver >=1.11.0 <2.0.0 pulled from" in offline.source
+    assert "the registry was not asked (it could not be reached) and may hold a newer one" in offline.source
+    monkeypatch.setenv("OBS_WIZARD_NO_PULL", "1")
+    with pytest.raises(charts.ChartUnavailable, match=r"which version the range picks only .* can say, no pulled version "
+                                                      r"matches it, and pulling is off \(OBS_WIZARD_NO_PULL=1\)"):
+        charts.find(charts.OciRef(url, semver=">=1.13.0", insecure=True))
+
+
+@pytest.fixture(scope="module")
+def bumped_kps(helm, tmp_path_factory) -> Path:
+    """kube-prometheus-stack 88.5.3 from ../shared/charts-src (complete, subcharts unpacked) repackaged as 88.6.0."""
+    source = SHARED / "charts-src" / "kube-prometheus-stack-88.5.3"
+    need(source.is_dir() and not [s for s in charts.missing_subcharts(source) if s.name != "crds"],
+         f"{source} is absent or lacks its subcharts (the pinned chart sources live in ../shared/charts-src)")
+    return Path(helm.package(source, destination=tmp_path_factory.mktemp("kps"), version="88.6.0"))
+
+
+def test_the_operator_crds_come_from_the_kps_chart_at_the_version_on_disk(registry, pulling, helm, bumped_kps, monkeypatch):
+    from wizard.validate.crd_sources import resolve
+
+    monkeypatch.setenv("OBS_WIZARD_NO_CLUSTER", "1")
+    monkeypatch.delenv("OBS_WIZARD_CHARTS_SRC", raising=False)
+    helm.push(bumped_kps, f"oci://{registry.host}/charts", plain_http=True)
+    url = f"oci://{registry.host}/charts/kube-prometheus-stack"
+    wanted = {("monitoring.coreos.com/v1", "PrometheusRule"), ("monitoring.coreos.com/v1", "ServiceMonitor")}
+    resolved = resolve(wanted, None, {"kube-prometheus-stack": charts.OciRef(url, "88.6.0", insecure=True)})
+    assert set(resolved.schemas) == wanted
+    (label,) = set(resolved.origin.values())
+    assert label.startswith(f"the kube-prometheus-stack 88.6.0 chart ({url}:88.6.0, sha256:") and "pulled now into the cache" in label
+    # Offline, not cached: the note names that chart and why, never another's failure.
+    registry.stop()
+    charts.new_run()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(pulling.parent.parent.parent / "other-cache"))
+    offline = resolve(wanted, None, {"kube-prometheus-stack": charts.OciRef(url, "88.6.0", insecure=True)})
+    assert not offline.schemas
+    assert any(n.startswith(f"kube-prometheus-stack chart: chart kube-prometheus-stack 88.6.0 is not at hand and could not be "
+                            f"pulled from {url}:88.6.0 (") and "connection refused" in n for n in offline.notes), offline.notes
 
 
 def test_semver_ranges_follow_flux():
