@@ -286,6 +286,17 @@ def test_the_operator_crds_come_from_the_kps_chart_at_the_version_on_disk(regist
     assert not offline.schemas
     assert any(n.startswith(f"kube-prometheus-stack chart: chart kube-prometheus-stack 88.6.0 is not at hand and could not be "
                             f"pulled from {url}:88.6.0 (") and "connection refused" in n for n in offline.notes), offline.notes
+    # ... and the crd-schema skip names the resources not checked, that chart, and fetch-charts as a remedy.
+    from wizard.validate.crd_schema import check_documents
+
+    charts.new_run()
+    files = {f"{NS}/kube-prometheus-stack/app/ocirepository.yaml":
+             _oci("kube-prometheus-stack", url, "tag: 88.6.0").replace("  ref:", "  insecure: true\n  ref:"),
+             f"{NS}/kube-prometheus-stack/app/servicemonitor.yaml":
+             "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: mine\nspec:\n  selector: {}\n"}
+    (skip,) = [f for f in check_documents(files, None, strict_missing=False).skipped if f.check == "crd-schema"]
+    assert "ServiceMonitor/mine" in skip.message and "kube-prometheus-stack 88.6.0 is not at hand" in skip.message, skip
+    assert "run `obs-wizard fetch-charts --repo DIR` where the chart registry is reachable" in skip.remedy
 
 
 def test_semver_ranges_follow_flux():
@@ -301,3 +312,41 @@ def test_semver_ranges_follow_flux():
     assert charts.pick_version(">=5", tags) is None
     with pytest.raises(charts.ChartRefused, match="not a semver range"):
         charts.pick_version(">=one", tags)
+
+
+def _oci(name: str, url: str, ref: str) -> str:
+    return (f"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: {name}\nspec:\n"
+            f"  interval: 15m\n  url: {url}\n  ref:\n    {ref}\n")
+
+
+def test_fetch_charts_reads_only_what_the_repo_holds_and_says_what_it_could_not_fetch(tmp_path, pulling, helm):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run_cli("fetch-charts", "--repo", empty)
+    assert nothing.code == 0 and nothing.out == f"fetch-charts: no OCIRepository under {empty / 'kubernetes'}; nothing to fetch\n"
+    missing = run_cli("fetch-charts", "--repo", tmp_path / "absent")
+    assert missing.code == 2 and missing.err.count("\n") == 1 and "--repo does not exist" in missing.err, missing
+    repo = tmp_path / "repo"
+    apps = repo / "kubernetes/apps/observability"
+    apps.mkdir(parents=True)
+    (apps / "closed.yaml").write_text(_oci("closed", "oci://127.0.0.1:9/charts/alloy", "tag: 1.12.0"))  # nothing listens on 9
+    (apps / "variable.yaml").write_text(_oci("variable", "oci://${MIRROR}/charts/loki", "tag: 18.11.0"))
+    (apps / "sneaky.yaml").write_text(_oci("sneaky", "oci://127.0.0.1:9/charts/alloy", "tag: ../../../etc"))
+    (apps / "broken.yaml").write_text("kind: OCIRepository\nspec: [unclosed\n")  # passed over
+    (apps / "huge.yaml").write_text(_oci("huge", "oci://127.0.0.1:9/charts/huge", "tag: 1.0.0") + "#" * 2_100_000)
+    result = run_cli("fetch-charts", "--repo", repo)
+    assert result.code == 3, result
+    lines = result.out.splitlines()
+    assert lines[-1] == "fetch-charts: 0 fetched, 0 at hand, 3 failed"
+    closed = next(line for line in lines if "closed.yaml" in line)
+    assert closed.startswith("  failed   kubernetes/apps/observability/closed.yaml: chart alloy 1.12.0 is not at hand and could "
+                             "not be pulled from oci://127.0.0.1:9/charts/alloy:1.12.0 (") and "connection refused" in closed
+    assert ("  failed   kubernetes/apps/observability/variable.yaml: oci://${MIRROR}/charts/loki:18.11.0 holds a Flux variable; "
+            "only the cluster knows its value") in lines
+    assert "  refused  kubernetes/apps/observability/sneaky.yaml: ref.tag '../../../etc' of oci://127.0.0.1:9/charts/alloy is not an OCI tag" in lines
+    assert "huge" not in result.out and "broken" not in result.out
+    assert not pulling.exists() or not list(pulling.iterdir())
+    # A link out of the repo is refused by name before anything is read (as every command does).
+    (apps / "elsewhere.yaml").symlink_to(tmp_path / "empty")
+    linked = run_cli("fetch-charts", "--repo", repo)
+    assert linked.code == 2 and "elsewhere.yaml" in linked.err, linked
