@@ -122,10 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
     sub.add_parser("check-secrets", parents=[after], help="check the 1Password items through 1Password Connect")
     sub.add_parser("schema", help="print the answers-file JSON Schema")
-    sub.add_parser("fetch-charts", parents=[after], help="pull the charts the repo's OCIRepositories name into the cache",
-                   description="Fill ~/.cache/obs-wizard/charts with the chart each OCIRepository under kubernetes/ names "
-                               "(as on disk: tag, digest or semver), so validate can check them offline later. "
-                               "Exit 3 when a chart could not be fetched or was refused.")
+    fetch = sub.add_parser("fetch-charts", help="pull the charts the repo's OCIRepositories name into the cache",
+                           description="Fill ~/.cache/obs-wizard/charts with the chart each OCIRepository under kubernetes/ "
+                                       "names (as on disk: tag, digest or semver), so validate can check them offline later. "
+                                       "Exit 3 when a chart could not be fetched or was refused.")
+    fetch.add_argument("--repo", metavar="DIR", type=Path, default=argparse.SUPPRESS, help="root of the GitOps repo (default: .)")
+    fetch.add_argument("--charts-src", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                       help="unpacked <chart>-<version>/ charts that count as at hand (default: $OBS_WIZARD_CHARTS_SRC)")
     verify = sub.add_parser("verify", parents=[after], help="check the platform on the live cluster through kubectl",
                             description="Check on the live cluster, through kubectl, that what the answers describe runs: "
                                         "Flux, volumes, pods, Prometheus, Alertmanager (with a test alert), Loki (with a "
