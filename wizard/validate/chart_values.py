@@ -1,4 +1,6 @@
-"""Every key path set under a HelmRelease's ``values`` must exist in that chart version.
+"""Every key path set under a HelmRelease's ``values`` must exist in that chart version: the one its
+OCIRepository names on disk (a Renovate bump included; ``find_chart_for``), whose defaults come from
+--charts-dir, the chart source or cache, the pinned upstream files, or the chart pulled from its registry.
 
 Helm silently ignores a value the chart does not read (a cache switch under the wrong key is the
 classic Loki trap), so each path is looked up in the chart's default values.yaml (and, for a
@@ -188,12 +190,6 @@ def _whole_chart(chart_dir: Path, source: str) -> ChartData:
         if elsewhere is not None:
             subs[sub.key] = elsewhere.chart_dir
     return ChartData(chart_dir, subs, source)
-
-
-def chart_defaults(charts_dir: Path | None, chart: str, version: str) -> dict[str, Any] | None:
-    """The default values of ``chart`` ``version`` (see find_chart), or None when no source has them."""
-    found = find_chart(chart, version, charts_dir)
-    return found.values if found else None
 
 
 def _subcharts(chart_dir: Path, charts_dir: Path) -> dict[str, Path]:
