@@ -95,6 +95,8 @@ def bumped_charts(helm, tmp_path_factory) -> dict[str, Path]:
         if entry.name not in ("values.yaml", "charts"):
             (chart / entry.name).symlink_to(entry)
     (chart / "values.yaml").write_text((source / "values.yaml").read_text() + f"\n{NEW_DEFAULT}: false\n")
+    (chart / "values.schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                                                          "properties": {NEW_DEFAULT: {"type": "boolean"}}}))
     # Its subchart as an archive, as `helm dependency build` leaves it in a published chart.
     (chart / "charts").mkdir()
     helm.package(source / "charts" / "crds", destination=chart / "charts")
@@ -169,11 +171,12 @@ def test_the_bumped_chart_is_pulled_rendered_and_value_checked(tmp_path, registr
     assert render.startswith("  passed  chart-render"), render
     assert f"alloy 1.12.0 from {pulling}/alloy-1.12.0@sha256-{digest[7:]}: the cache, pulled from oci://{registry.host}/charts/alloy:1.12.0" in render
     assert (pulling / f"alloy-1.12.0@sha256-{digest[7:]}" / "Chart.yaml").is_file()
-    # The same value under a misspelt name fails, naming the version that was checked.
-    release.write_text(release.read_text().replace(NEW_DEFAULT, NEW_DEFAULT + "x"))
+    # A misspelt name fails, naming the version that was checked; so does a value its values.schema.json refuses.
+    release.write_text(release.read_text().replace(f"{NEW_DEFAULT}: true", f"{NEW_DEFAULT}: 'yes'\n    {NEW_DEFAULT}x: true"))
     failed = run_cli("validate", "--answers", EXAMPLE_ANSWERS, "--repo", repo)
     assert failed.code == 3, failed
     assert f"spec.values.{NEW_DEFAULT}x: not a value of chart alloy 1.12.0" in failed.out
+    assert f"spec.values.{NEW_DEFAULT}: alloy 1.12.0 values.schema.json: 'yes' is not of type 'boolean'" in failed.out
 
 
 @pytest.mark.slow  # a write and full validations (kubectl, promtool, amtool): over 10 s
