@@ -10,7 +10,7 @@ PROVIDERS = {
     "kubectl": "kubectl (from your Kubernetes distribution or the cloud SDK)",
     "promtool": "the Debian package `prometheus`",
     "amtool": "the Debian package `prometheus-alertmanager`",
-    "docker-registry": "the Debian package `docker-registry` (the tests' local OCI registry)",
+    "docker-registry": "the Debian package `docker-registry`",  # the tests' local OCI registry
 }
 
 #: The exact remedy for a missing tool.
