@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, need, require_tool, run_cli
+from wizard.base import yamlio
 from wizard.render import charts
 from wizard.validate import helm_render
 
@@ -300,6 +301,17 @@ def test_the_operator_crds_come_from_the_kps_chart_at_the_version_on_disk(regist
     (skip,) = [f for f in check_documents(files, None, strict_missing=False).skipped if f.check == "crd-schema"]
     assert "ServiceMonitor/mine" in skip.message and "kube-prometheus-stack 88.6.0 is not at hand" in skip.message, skip
     assert "run `obs-wizard fetch-charts --repo DIR` where the chart registry is reachable" in skip.remedy
+
+
+def test_an_oci_repository_is_read_as_flux_reads_it():
+    def ref(spec: str) -> charts.OciRef:
+        return charts.oci_ref(yamlio.load(f"kind: OCIRepository\nspec:\n  url: oci://r/c/alloy\n{spec}"))
+
+    assert ref("  ref:\n    tag: 1.12.0\n") == charts.OciRef("oci://r/c/alloy", "1.12.0")
+    assert ref("  insecure: true\n  ref:\n    semver: '~1.11'\n") == charts.OciRef("oci://r/c/alloy", semver="~1.11", insecure=True)
+    assert ref("  insecure: 'true'\n") == charts.OciRef("oci://r/c/alloy", "latest")  # no ref: Flux takes latest; a string is not true
+    assert ref("  ref:\n    digest: sha256:" + "a" * 64 + "\n").tag == ""
+    assert ref("  ref: [not, a, map]\n").tag == "latest" and ref("").name == "alloy"
 
 
 def test_semver_ranges_follow_flux():

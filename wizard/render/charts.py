@@ -179,11 +179,13 @@ class OciRef:
 
 
 def oci_ref(doc: dict[str, Any]) -> OciRef:
-    """The OciRef of one OCIRepository document (fields Flux reads; anything else is ignored)."""
+    """The OciRef of one OCIRepository document (fields Flux reads; anything else is ignored). Without
+    ``ref.tag``, ``ref.digest`` and ``ref.semver`` Flux fetches the ``latest`` tag, and so does this."""
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
-    return OciRef(str(spec.get("url") or ""), str(ref.get("tag") or ""), str(ref.get("digest") or ""),
-                  str(ref.get("semver") or ""), spec.get("insecure") is True)
+    tag, digest, semver = (str(ref.get(key) or "") for key in ("tag", "digest", "semver"))
+    return OciRef(str(spec.get("url") or ""), tag or ("" if digest or semver else "latest"), digest, semver,
+                  spec.get("insecure") is True)
 
 
 @dataclass(frozen=True)
