@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard.answers.model import Answers
-from wizard.render import render
+from wizard.render import charts, render
 from wizard.validate import tools
 from wizard.validate.alertmanager import check_alertmanager
 from wizard.validate.alloy import check_alloy
@@ -61,6 +61,7 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     is rendered from for the wiring checks.
     """
     report = Report(strict=strict_from_env() if strict is None else strict)
+    charts.new_run()  # a registry found unreachable is tried again by the next validation
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     report.extend(check_flux_variables(files, tuple(substitutions or {})))
     added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
@@ -132,11 +133,16 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
 
 
 def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
-    """The kube-prometheus-stack chart defaults for the pinned version, from the first source that has them."""
+    """The kube-prometheus-stack chart defaults at the version on disk, from the first source that has them."""
     from wizard.render.extract import documents
-    from wizard.validate.chart_values import chart_defaults
+    from wizard.validate.chart_values import Refused, find_chart_for
 
     for _, doc in documents(files, "OCIRepository"):
-        if (doc.get("metadata") or {}).get("name") == "kube-prometheus-stack":
-            return chart_defaults(charts_dir, "kube-prometheus-stack", str(doc["spec"]["ref"]["tag"]))
+        ref = charts.oci_ref(doc)
+        if ref.name == "kube-prometheus-stack":
+            try:
+                found = find_chart_for(ref, charts_dir, [])
+            except Refused:  # chart-values reports it
+                return None
+            return found.values if found else None
     return None
