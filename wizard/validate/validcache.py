@@ -1,8 +1,8 @@
 """Remember which (schema, document) pairs were found valid, and which promtool unit-test runs passed
-(rules, tests, binary), so unchanged inputs are not re-validated on every run (like mypy's cache). Keys are content digests, so any change to the
-document, the schema or the converter misses; only valid results are remembered, and a document
-with problems is always checked again, so its messages are exact. The cache lives in the user's
-cache directory; a read-only or missing one only costs speed.
+(rules, tests, binary), so unchanged inputs are not checked again on every run (like mypy's cache).
+Keys are content digests, so any change to an input, the schema, the converter or the binary misses;
+only passes are remembered, and anything with problems is always checked again, so its messages are
+exact. The cache lives in the user's cache directory; a read-only or missing one only costs speed.
 """
 
 from __future__ import annotations
