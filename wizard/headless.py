@@ -10,7 +10,7 @@ from wizard.answers import answers_file
 from wizard.answers.model import Answers
 from wizard.base import yamlio
 from wizard.base.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
-from wizard.render import sizing
+from wizard.render import render, sizing
 from wizard.repo import discovery, state
 from wizard.session import Session
 from wizard.validate import Report, validate_answers_render
@@ -118,6 +118,8 @@ def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:
 
 
 def _print_advice(answers: Answers, out: TextIO) -> None:
+    for line in render.crd_lines(answers) + render.order_lines(answers):
+        print(line, file=out)
     for line in sizing.summary(answers):
         print(line, file=out)
     for warning in sizing.warnings(answers):
