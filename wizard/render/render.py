@@ -231,19 +231,60 @@ def order_lines(answers: Answers) -> list[str]:
 
 def ks_comments(app: App, answers: Answers) -> list[str]:
     """The comment lines of an app's ks.yaml: why it has (no) dependsOn."""
+    import textwrap
+
     lines = ["No dependsOn on the other observability apps: each reconciles and fails on its own."]
     if app.depends_on:
-        lines.append("dependsOn: " + "; ".join(line.split(" dependsOn ", 1)[1] for line in order_lines(answers)
-                                              if line.startswith(f"order: {app.name} dependsOn ")) + ".")
+        lines += textwrap.wrap("dependsOn: " + "; ".join(line.split(" dependsOn ", 1)[1] for line in order_lines(answers)
+                                                         if line.startswith(f"order: {app.name} dependsOn ")) + ".", 98,
+                               break_on_hyphens=False)
     if app.name != "kube-prometheus-stack" and answers.apps.kube_prometheus_stack:
         crds = crd_owner(answers)
         if crds.bootstrap:
-            lines += ["The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met before",
-                      f"Flux runs: {crds.bootstrap} installs them at bootstrap; kube-prometheus-stack keeps them upgraded."]
-        else:
+            lines += textwrap.wrap("The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met "
+                                   f"before Flux runs: {crds.bootstrap} installs them at bootstrap; kube-prometheus-stack "
+                                   "keeps them upgraded.", 98, break_on_hyphens=False)
+        elif crds.installer == "kube-prometheus-stack":
             lines += ["The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met inside the",
-                      f"Helm chart: its install fails and is retried until {crds.installer} has installed them."]
+                      "Helm chart: its install fails and is retried until kube-prometheus-stack has installed them."]
+        else:
+            lines += textwrap.wrap("The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met "
+                                   f"inside the Helm chart: its install fails and is retried until {crds.installer} has "
+                                   "installed them.", 98, break_on_hyphens=False)
     return lines
+
+
+def crd_comments(answers: Answers) -> dict[str, list[str]]:
+    """The comment above the monitoring values of Loki and Alloy, and above kube-prometheus-stack's crds:,
+    true of who installs the CRDs in this repo (obs-wizard's own wording when kube-prometheus-stack does)."""
+    import textwrap
+
+    crds = crd_owner(answers)
+    if crds.bootstrap:
+        loki = ("Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the PrometheusRules "
+                f"are rendered by this chart; their CRDs are installed at bootstrap ({crds.bootstrap}) before Flux runs, "
+                "so no Flux dependsOn is needed.")
+        alloy = (f"Rendered by the chart; the ServiceMonitor CRD is installed at bootstrap ({crds.bootstrap}) before "
+                 "Flux runs, so no Flux dependsOn is needed.")
+    elif crds.installer == "kube-prometheus-stack":
+        return {
+            "loki": ["Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the",
+                     "PrometheusRules are rendered by this chart: until kube-prometheus-stack has installed their CRDs",
+                     "the Helm install fails and helm-controller retries it; no Flux dependsOn is needed."],
+            "alloy": ["Rendered by the chart: fails and is retried by helm-controller until kube-prometheus-stack has",
+                      "installed the ServiceMonitor CRD; no Flux dependsOn is needed."],
+            "kube-prometheus-stack": [],
+        }
+    else:
+        loki = ("Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the PrometheusRules "
+                f"are rendered by this chart: until {crds.installer} has installed their CRDs the Helm install fails and "
+                "helm-controller retries it; no Flux dependsOn is needed.")
+        alloy = (f"Rendered by the chart: fails and is retried by helm-controller until {crds.installer} has installed "
+                 "the ServiceMonitor CRD; no Flux dependsOn is needed.")
+    kps = (f"The Prometheus Operator CRDs are owned by {crds.owner} (one owner); keep its chart in step with the "
+           "operator this chart runs.") if not crds.kps_installs else ""
+    return {name: textwrap.wrap(text, 94, break_on_hyphens=False)
+            for name, text in (("loki", loki), ("alloy", alloy), ("kube-prometheus-stack", kps))}
 
 
 def ks_keys(app: App, answers: Answers, dialect: Dialect) -> list[str]:
@@ -260,6 +301,7 @@ def _context(answers: Answers, dialect: Dialect = LEGACY) -> dict[str, object]:
         "d": dialect,
         "drop_line": DROP_LINE,
         "crds": crd_owner(answers),
+        "crd_comments": crd_comments(answers),
         "ns": ns,
         "hostname": answers.grafana_hostname,
         "namespace_resources": namespace_resources(answers),

@@ -91,12 +91,13 @@ class Dialect:
         ns = "metadata.namespace" if self.metadata_namespace else "no metadata.namespace"
         lines = [
             f"dialect: ks.yaml like {self.learned_from} (the majority of {self.apps} app(s)): {schema}, {anchors}, {ns}, "
-            f"spec keys {', '.join(self.ks_keys)}, substituteFrom {' then '.join(self.substitute_order)}, "
+            f"spec keys {', '.join(k for k in self.ks_keys if k != 'dependsOn')} (dependsOn only where the order is real), "
+            f"substituteFrom {' then '.join(self.substitute_order)}, "
             + ("comments at the top" if self.comments == "top" else "comments before spec"),
             "dialect: namespace kustomization.yaml " + ("with" if self.blank_lines else "without") + " blank lines between sections, "
             + ("with" if self.kustomization_schema else "without") + " a schema comment; HTTPRoute hostnames as "
             + ('["..."]' if self.flow_hostnames else "a block list"),
-            f"dialect: HelmRelease spec {', '.join(self.hr_keys)}; OCIRepository spec {', '.join(self.oci_keys)}; "
+            f"dialect: HelmRelease spec order {', '.join(self.hr_keys)}; OCIRepository spec order {', '.join(self.oci_keys)}; "
             + ("crds: policies only where the chart ships CRDs" if self.crds_where_shipped else "crds: policies on every HelmRelease"),
         ]
         return lines
