@@ -73,7 +73,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
     loaded = load_answers(answers_at, repo, refuse_non_flux=not init_layout)
     answers, found, previous, suggestions = loaded.answers, loaded.found, loaded.previous, loaded.suggestions
     if out is not None:
-        for line in found.report():
+        for line in found.report() + found.dialect_lines():
             print(f"repo: {line}", file=out)
         explicit = yamlio.load_answers(answers_file.read_text(answers_at)) or {}
         for section, values in suggestions.items():

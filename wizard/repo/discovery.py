@@ -226,7 +226,7 @@ class Discovery:
             lines.append("StorageClasses created by: " + ", ".join(f"{k} ({v})" for k, v in self.storage_kustomizations.items()))
         for _, how in self.operator_crds:
             lines.append(f"Prometheus Operator CRDs already installed by {how}")
-        return lines + self.notes + self.dialect_lines()
+        return lines + self.notes
 
     def dialect_lines(self) -> list[str]:
         """The dialect the files are written in, and why that one."""
