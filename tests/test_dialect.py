@@ -173,7 +173,11 @@ def test_a_repo_without_apps_gets_obs_wizards_own_style(tmp_path):
     repo = flux_repo(tmp_path / "repo")
     found = headless.discovery.discover(repo)
     assert found.dialect.legacy and found.learned_dialect is None
-    assert found.dialect_lines()[0].startswith("dialect: obs-wizard's own")
+    assert found.dialect_lines() == [
+        "dialect: obs-wizard's own: schema comments from k8s-schemas.home-operations.com, no anchors, spec keys "
+        "commonMetadata, interval, path, postBuild, prune, retryInterval, sourceRef, targetNamespace, timeout, wait "
+        "(dependsOn only where the order is real)",
+        "dialect: the repo has no app of its own to learn from (kubernetes/apps/<namespace>/<app>/ks.yaml)"]
 
 
 # --- the run says it, before the plan --------------------------------------------------------------
@@ -402,3 +406,49 @@ def test_each_era_writes_and_passes_every_check(era, tmp_path, all_tools, crd_di
     assert result.code == 0, result
     assert all_checks_passed(result.out), result.out
     assert run_cli("--check", "--repo", repo).code == 0
+
+
+def test_each_eras_files_are_stable_under_oxfmt(era, tmp_path):
+    import shutil
+    import subprocess
+
+    from tests.conftest import need
+
+    oxfmt = shutil.which("oxfmt")
+    need(oxfmt is not None, "oxfmt is not installed (npm install oxfmt@0.79.0)")
+    name, repo = era
+    the_plan, _ = planned(repo, ANSWERS[name], tmp_path)
+    out = tmp_path / "out"
+    for rel, text in the_plan.rendered.items():
+        if rel.startswith(NS):
+            write(out, rel, text)
+    (tmp_path / ".oxfmtrc.json").write_text('{"printWidth": 100}\n')  # cluster-template's setting
+    before = {p: p.read_bytes() for p in out.rglob("*.yaml")}
+    proc = subprocess.run([oxfmt, "-c", str(tmp_path / ".oxfmtrc.json"), str(out)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [str(p.relative_to(out)) for p, data in before.items() if p.read_bytes() != data] == []
+
+
+def test_each_eras_files_pass_yamllint_with_the_cluster_template_style(era, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import need
+    from tests.test_docs import CLUSTER_TEMPLATE_YAMLLINT
+
+    try:
+        import yamllint  # noqa: F401
+    except ImportError:
+        need(False, "yamllint is not installed (pip install yamllint)")
+    name, repo = era
+    the_plan, _ = planned(repo, ANSWERS[name], tmp_path)
+    out = tmp_path / "out"
+    for rel, text in the_plan.rendered.items():
+        if rel.startswith(NS):
+            write(out, rel, text)
+    config = tmp_path / "yamllint.yaml"
+    config.write_text(CLUSTER_TEMPLATE_YAMLLINT)
+    proc = subprocess.run([sys.executable, "-m", "yamllint", "--strict", "-c", str(config), str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -83,8 +83,8 @@ class Dialect:
     def describe(self) -> list[str]:
         """What the files are written like, one line per file kind (printed before the plan)."""
         if self.learned_from is None:
-            return ["dialect: obs-wizard's own (no app of the repo to learn from, or the first write used it): schema comments "
-                    "(k8s-schemas.home-operations.com), no anchors, spec keys " + ", ".join(self.ks_keys)]
+            return ["dialect: obs-wizard's own: schema comments from k8s-schemas.home-operations.com, no anchors, spec keys "
+                    + ", ".join(k for k in self.ks_keys if k != "dependsOn") + " (dependsOn only where the order is real)"]
         schema = {None: "no schema comments", "home-operations": "schema comments from k8s-schemas.home-operations.com",
                   "fluxcd-community": "schema comments from fluxcd-community (flux2-schemas)"}[self.schema]
         anchors = ("&app" + (" and &namespace" if self.namespace_anchor else "") + " anchors") if self.app_anchor else "no anchors"

@@ -231,6 +231,8 @@ class Discovery:
     def dialect_lines(self) -> list[str]:
         """The dialect the files are written in, and why that one."""
         lines = self.dialect.describe()
+        if not self.dialect_recorded and self.learned_dialect is None:
+            lines.append("dialect: the repo has no app of its own to learn from (kubernetes/apps/<namespace>/<app>/ks.yaml)")
         if self.dialect_recorded:
             lines.append("dialect: kept from the first write (recorded in .obs-wizard/state.json): a re-run never rewrites "
                          "a file only to change its style")
