@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import all_checks_passed, run_cli, snapshot_tree
+from tests import era_repos
 from tests.era_repos import ERAS, LIKE, write
 from wizard import headless
 from wizard.render import render
@@ -285,13 +286,23 @@ def test_an_explicit_answer_wins_over_the_pre_filled_dependency(tmp_path):
     assert depends(the_plan.rendered[f"{NS}/loki/ks.yaml"]) == ["storage/other"]
 
 
-def test_a_bad_dependency_answer_is_one_line_and_nothing_is_written(tmp_path):
+@pytest.mark.parametrize("flux, message", [
+    ("storage_dependency: openebs", "storage_dependency 'openebs' must look like namespace/name"),
+    ("storage_dependency: observability/loki", "flux.storage_dependency: observability/loki is an obs-wizard app; no obs-wizard "
+                                                "app depends on another"),
+    ("secret_store_dependency: external-secrets/external-secrets",
+     "flux.secret_store_dependency: external-secrets/external-secrets applies the ClusterSecretStore other-store, not "
+     "onepassword-connect; did you mean external-secrets/onepassword-connect?"),
+])
+def test_a_bad_dependency_answer_is_one_line_and_nothing_is_written(tmp_path, flux, message):
     repo = ERAS["2026"](tmp_path / "repo")
+    write(repo, "kubernetes/apps/external-secrets/external-secrets/app/other-store.yaml",
+          era_repos.store("other-store").replace("Homelab: 1", "Other: 2"))
     before = snapshot_tree(repo)
     path = tmp_path / "answers.yaml"
-    path.write_text("cluster:\n  node_count: 3\nflux:\n  storage_dependency: openebs\n")
+    path.write_text(f"cluster:\n  node_count: 3\nflux:\n  {flux}\n")
     result = run_cli("--answers", path, "--repo", repo, "--skip-secret-check")
-    assert result.code == 2 and "storage_dependency 'openebs' must look like namespace/name" in result.err
+    assert result.code == 2 and message in result.err, result
     assert snapshot_tree(repo) == before
 
 
