@@ -48,7 +48,6 @@ class Dialect:
     flow_hostnames: bool = False  # HTTPRoute hostnames as ["..."]
     hr_keys: tuple[str, ...] = LEGACY_HR_KEYS
     oci_keys: tuple[str, ...] = LEGACY_OCI_KEYS
-    crds_where_shipped: bool = False  # install/upgrade crds: only on HelmReleases whose chart ships CRDs
 
     @property
     def legacy(self) -> bool:
@@ -97,8 +96,7 @@ class Dialect:
             "dialect: namespace kustomization.yaml " + ("with" if self.blank_lines else "without") + " blank lines between sections, "
             + ("with" if self.kustomization_schema else "without") + " a schema comment; HTTPRoute hostnames as "
             + ('["..."]' if self.flow_hostnames else "a block list"),
-            f"dialect: HelmRelease spec order {', '.join(self.hr_keys)}; OCIRepository spec order {', '.join(self.oci_keys)}; "
-            + ("crds: policies only where the chart ships CRDs" if self.crds_where_shipped else "crds: policies on every HelmRelease"),
+            f"dialect: HelmRelease spec order {', '.join(self.hr_keys)}; OCIRepository spec order {', '.join(self.oci_keys)}",
         ]
         return lines
 
@@ -223,7 +221,6 @@ def learn(repo: Path, namespace: str = "observability", own_apps: tuple[str, ...
         flow_hostnames=_majority(routes, False),
         hr_keys=_order(hr_orders, LEGACY_HR_KEYS, LEGACY_HR_KEYS),
         oci_keys=_order(oci_orders, LEGACY_OCI_KEYS, LEGACY_OCI_KEYS),
-        crds_where_shipped=True,
     )
 
 
