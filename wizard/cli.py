@@ -234,7 +234,6 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from wizard import headless
     from wizard.repo import repo_paths
-    from wizard.validate.findings import strict_from_env
     from wizard.write import apply
 
     repo = _repo(args.repo)
@@ -252,7 +251,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
         charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
-        strict=bool(args.strict) or strict_from_env(),
+        strict=True if args.strict else None,  # None: OBS_WIZARD_STRICT decides, read where the checks run
     )
     if sources.charts_src is not None:
         # Every chart lookup (the render, the operator CRDs inside the kube-prometheus-stack chart, the chart
@@ -301,12 +300,12 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
     if plain:
         from wizard.plain.prompts import run as run_plain
 
-        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
+        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout)
     from wizard.tui.app import run as run_tui
     from wizard.write.apply import signals_held_for_writers
 
     with signals_held_for_writers():  # the wizard writes in a worker thread: SIGINT/SIGTERM wait for the commit
-        return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=sources.strict, init_layout=init_layout)
+        return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout)
 
 
 if __name__ == "__main__":  # pragma: no cover
