@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import answers_file
-from wizard.answers.form import Draft
 from wizard.answers.model import Answers
 from wizard.base.errors import BadInput, ValidationFailed
 from wizard.repo import app_namespaces, crosscheck, discovery, repo_paths, state
 
 if TYPE_CHECKING:
+    from wizard.answers.form import Draft
     from wizard.validate import Report
     from wizard.write import plan
 
@@ -79,6 +79,8 @@ class Session:
 
     def initial_draft(self) -> Draft:
         """Saved answers first (a re-run), else what the repo suggests; defaults fill the rest."""
+        from wizard.answers.form import Draft  # the questions: only the front ends ask them
+
         def check(answers: Answers) -> dict[str, str]:
             return crosscheck.by_field(answers, self.found)
 
