@@ -178,9 +178,10 @@ def _loaded() -> None:
     the process, so they are frozen out of the collector's passes, and collection resumes.
 
     main() stops the collector first: while modules load, its passes (some 80 in a headless run, over an
-    ever larger heap) free nothing and took 30-60 ms of a 0.3 s run. A headless command is short and makes
-    little cyclic garbage (a full validation peaks at 152 MiB without it, 148 MiB with it): it runs to the
-    end without, and main() restores the collector on return."""
+    ever larger heap) free nothing and took 28 to 62 ms of a headless run (three runs on the 2-core bench
+    machine). A headless command is short and makes little cyclic garbage (a full validation with a cold
+    cache peaked at 152 MiB without it, 148 MiB with it): it runs to the end without, and main() restores
+    the collector on return."""
     gc.freeze()
     if _COLLECT["resume"]:
         gc.enable()
