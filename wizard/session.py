@@ -5,7 +5,7 @@ exposed step by step so a front end can show each stage. It never writes before 
 
 Opening a session needs only the model, the saved answers and discovery: the render, the plan (with the
 three-way merge), the validation and the write are imported by the step that uses them, so the
-interactive wizard shows its first screen without loading them (tests/test_import_graph.py).
+interactive wizard shows its first screen without loading them.
 """
 
 from __future__ import annotations
