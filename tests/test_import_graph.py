@@ -41,8 +41,7 @@ seen = {}
 class FirstFrame(tui_app.WizardApp):
     CSS_PATH = [str(Path(tui_app.__file__).with_name(name)) for name in tui_app.WizardApp.CSS_PATH]
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual runs WizardApp.on_mount as well (handlers run along the MRO)
         self.call_after_refresh(self._first_frame)
 
     def _first_frame(self) -> None:
