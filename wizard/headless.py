@@ -1,10 +1,14 @@
-"""Headless runs: answers file -> plan -> validation -> (dry run | check | atomic write)."""
+"""Headless runs: answers file -> plan -> validation -> (dry run | check | atomic write).
+
+Never imports Textual or questionary; the validation is imported only by the runs that validate
+(``--check`` compares the render with the repo and runs no check).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wizard.answers import answers_file
 from wizard.answers.model import Answers
@@ -13,8 +17,10 @@ from wizard.base.errors import BadInput, ConflictError, ConnectNotConfigured, Ex
 from wizard.render import render, sizing
 from wizard.repo import discovery, state
 from wizard.session import Session
-from wizard.validate import Report, validate_answers_render
 from wizard.write import apply, layout, plan
+
+if TYPE_CHECKING:
+    from wizard.validate import Report
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,7 @@ class Sources:
     crd_dir: Path | None = None
     charts_dir: Path | None = None
     charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
-    strict: bool = False  # --strict or OBS_WIZARD_STRICT=1
+    strict: bool | None = None  # --strict; None: OBS_WIZARD_STRICT=1 decides (read when the checks run)
 
 
 _SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}
@@ -91,6 +97,8 @@ def _print_report(report: Report, out: TextIO) -> None:
 
 
 def _validate_plan(answers: Answers, the_plan: plan.Plan, repo: Path, sources: Sources, out: TextIO) -> None:
+    from wizard.validate import validate_answers_render
+
     report = validate_answers_render(answers, the_plan.rendered, repo=repo, crd_dir=sources.crd_dir, charts_dir=sources.charts_dir,
                                      charts_src=sources.charts_src, strict=sources.strict)
     _print_report(report, out)

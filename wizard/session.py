@@ -2,6 +2,10 @@
 
 The same pipeline as a headless run (discovery, plan, validation, 1Password check, atomic write),
 exposed step by step so a front end can show each stage. It never writes before ``write()``.
+
+Opening a session needs only the model, the saved answers and discovery: the render, the plan (with the
+three-way merge), the validation and the write are imported by the step that uses them, so the
+interactive wizard shows its first screen without loading them.
 """
 
 from __future__ import annotations
@@ -9,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.answers import answers_file
-from wizard.answers.form import Draft
 from wizard.answers.model import Answers
 from wizard.base.errors import BadInput, ValidationFailed
-from wizard.render import render
 from wizard.repo import app_namespaces, crosscheck, discovery, repo_paths, state
-from wizard.validate import Report, validate_answers_render
-from wizard.write import apply, layout, plan
+
+if TYPE_CHECKING:
+    from wizard.answers.form import Draft
+    from wizard.validate import Report
+    from wizard.write import plan
 
 
 @dataclass
@@ -35,6 +41,8 @@ class Session:
     def __post_init__(self) -> None:
         if not self.found.is_flux_repo:
             if not self.init_layout:
+                from wizard.write import layout
+
                 raise BadInput(layout.refusal(self.repo))
             self.needs_layout = True
             # What the created layout will define: the apps Kustomization and the source it reads.
@@ -71,6 +79,8 @@ class Session:
 
     def initial_draft(self) -> Draft:
         """Saved answers first (a re-run), else what the repo suggests; defaults fill the rest."""
+        from wizard.answers.form import Draft  # the questions: only the front ends ask them
+
         def check(answers: Answers) -> dict[str, str]:
             return crosscheck.by_field(answers, self.found)
 
@@ -94,6 +104,9 @@ class Session:
 
         Answers that name objects the repo does not define are refused first (BadInput, exit 2).
         """
+        from wizard.render import render
+        from wizard.write import layout, plan
+
         repo_paths.check_components(self.repo, answers.flux.namespace, answers.flux.namespace_components)
         # Found anew every run; with --init-layout, also the namespace of the Kustomization it creates (flux-system).
         found = [*self.found.app_namespaces, *(["flux-system"] if self.needs_layout else [])]
@@ -112,8 +125,12 @@ class Session:
         return the_plan
 
     def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
+        from wizard.validate import validate_answers_render
+
         return validate_answers_render(the_plan.answers or answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
                                        charts_dir=self.charts_dir, strict=self.strict or None)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
+        from wizard.write import apply
+
         return apply.apply(self.repo, the_plan.changes, progress)

@@ -1,17 +1,22 @@
-"""The answers-file JSON Schema, generated from the answers model."""
+"""The answers-file JSON Schema, generated from the answers model.
+
+Generated once per process, and its text kept in the user cache per version and model source: a
+warm ``obs-wizard schema`` reads that file and imports neither pydantic nor the model.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from wizard.answers.model import Answers
-
 
 def answers_schema() -> dict[str, Any]:
+    from wizard.answers.model import Answers
+
     schema = Answers.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://obs-wizard.invalid/answers.schema.json"
@@ -60,6 +65,7 @@ def format_json(value: Any, width: int = PRINT_WIDTH) -> str:
     return fmt(value, 0, 0, 0) + "\n"
 
 
+@functools.lru_cache(maxsize=1)
 def answers_schema_text() -> str:
     """The schema as written to .obs-wizard/; cached in the user cache per version and model source."""
     cache = _cache_path()
@@ -93,10 +99,9 @@ _FORMAT_VERSION = 2  # bump when the text of the schema file changes for the sam
 
 def _cache_path() -> Path | None:
     from wizard import __version__
-    from wizard.answers import model
 
     try:
-        stat = Path(model.__file__).stat()
+        stat = Path(__file__).with_name("model.py").stat()  # the model's source, without importing it
     except OSError:
         return None
     key = hashlib.sha256(f"{__version__}:{_FORMAT_VERSION}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:24]

@@ -12,13 +12,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from wizard.answers import units
 from wizard.answers.model import FLUX_VARIABLES, Answers
 from wizard.render import sizing
 from wizard.repo.dialect import LEGACY, Dialect
+
+if TYPE_CHECKING:  # jinja2 loads with the first render (the TUI's first screen needs only the names here)
+    import jinja2
 
 #: The packaged templates: wizard/templates in the wheel, templates/ at the top of a source checkout.
 TEMPLATES_DIR = next(
@@ -130,6 +132,8 @@ def yaml_scalar(value: object) -> str:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept in the user's cache dir (keyed by template source), to start fast."""
+    import jinja2
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     directory = os.path.join(base, "obs-wizard", "jinja")
     try:
@@ -141,6 +145,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         bytecode_cache=_bytecode_cache(),

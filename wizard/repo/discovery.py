@@ -15,7 +15,6 @@ Discovery only suggests: explicit answers always win, and nothing here is writte
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,7 +326,12 @@ def _domain(repo: Path) -> str | None:
             continue
         try:
             text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text) if name.endswith(".toml") else yamlio.load(text)
+            if name.endswith(".toml"):
+                import tomllib  # only for a cluster.toml
+
+                data = tomllib.loads(text)
+            else:
+                data = yamlio.load(text)
         except (OSError, ValueError, yamlio.YAMLError):
             continue
         if isinstance(data, dict):

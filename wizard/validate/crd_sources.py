@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +118,8 @@ def cluster_crds(names: list[str], notes: list[str]) -> tuple[list[dict[str, Any
             return crd, json.loads(proc.stdout), ""
         except ValueError:
             return crd, None, "the answer was not JSON"
+
+    from concurrent.futures import ThreadPoolExecutor  # only when a cluster is asked (it loads logging)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(get, names))

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +145,9 @@ def fetch(files: list[Pinned]) -> Path:
         base = os.environ.get(BASE_ENV, "")
         if base in _UNREACHABLE:  # this file's own URL, with the cause the first attempt met (not retried)
             raise FetchError(f"could not download {url} ({_UNREACHABLE[base]}, not retried this run)")
+        import urllib.error  # with the first download: a run whose data is at hand loads no HTTP client
+        import urllib.request
+
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - pinned https or the operator's mirror
                 data = response.read()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RadioButton, RadioSet, Static
 
-from wizard.repo.merge import MISSING, UNKNOWN, Conflict
 from wizard.tui.messages import ConflictChosen
 from wizard.tui.text import literal, mark, styled
 
+if TYPE_CHECKING:  # the merge loads with the first conflict, never before the first screen
+    from wizard.repo.merge import Conflict
+
 
 def show(value: object) -> str:
+    from wizard.repo.merge import MISSING, UNKNOWN
+
     if value is MISSING:
         return "(absent)"
     if value is UNKNOWN:

@@ -6,6 +6,8 @@ written, recomputed after every choice.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,7 +23,9 @@ from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.messages import AllConflictsChosen
 from wizard.tui.text import lines, literal, mark, styled
-from wizard.write.plan import FileChange, Plan
+
+if TYPE_CHECKING:  # the plan (and its merge) loads when Review plans, never before the first screen
+    from wizard.write.plan import FileChange, Plan
 
 SYMBOLS = {"create": "+", "update": "~", "merge": "~", "unchanged": "=", "keep": "=", "conflict": "!"}
 

@@ -8,20 +8,25 @@ typed since shows "not checked" again. Everything shown is literal text; no secr
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from wizard.onepassword.check import Outcome
-from wizard.onepassword.guide import NOT_CHECKED, Need, Status, statuses
 from wizard.tui.components.secret_input import SecretInput
 from wizard.tui.text import lines, literal, mark, styled
+
+if TYPE_CHECKING:  # the 1Password modules load with the Secrets step, never before the first screen
+    from wizard.onepassword.check import Outcome
+    from wizard.onepassword.guide import Need, Status
 
 SKIP_LABEL, UNDO_SKIP_LABEL = "Skip the check", "Check after all"
 
 
 def _mark(status: Status) -> str:
+    from wizard.onepassword.guide import NOT_CHECKED
+
     if status.word == "found":
         return mark("warn") if status.warn else mark("ok")
     return mark("skip") if status.word == NOT_CHECKED else mark("fail")
@@ -32,6 +37,8 @@ def need_line(need: Need, status: Status):
     what = {"vault": f"vault {need.name}" + (f"  (read by {need.used_by})" if need.used_by else ""),
             "item": f"item {need.name}" + (f"  (fills {need.used_by})" if need.used_by else ""),
             "field": f"   label {need.name}"}[need.kind]
+    from wizard.onepassword.guide import NOT_CHECKED
+
     word = f"{_mark(status)} {status.word:<11}"
     problem = status.word not in ("found", NOT_CHECKED)
     return styled((word, "bold" if problem else ""), " ", what)
@@ -83,9 +90,13 @@ class SecretsGuide(Vertical):
         self._show()
 
     def status_of(self, need: Need) -> Status:
+        from wizard.onepassword.guide import statuses
+
         return statuses(self.wanted, self.outcomes)[0][need]
 
     def _show(self, problem: str = "") -> None:
+        from wizard.onepassword.guide import NOT_CHECKED, statuses
+
         box = self.query_one("#secrets-needs", Static)
         if problem:
             box.update(literal(problem))
