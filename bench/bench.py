@@ -304,7 +304,8 @@ def main() -> None:
     print(f"re-run changing one setting across three hand-edited apps (no external tools): {rerun_with_merge(args.runs, False):.3f} s  (target <= 0.3 s)")
     print(f"re-run changing one setting across three hand-edited apps (external tools included): {rerun_with_merge(args.runs, True):.3f} s")
     print(f"full validation ({render_and_wiring()}), external tools included, warm cache: "
-          f"{full_validation(args.runs):.3f} s  (target <= 2 s)")
+          f"{full_validation(args.runs):.3f} s  (issue 19's target for a pre-commit hook: <= 1.0 s; about 2 s before "
+          f"promtool, amtool and kubectl ran concurrently and a promtool unit-test pass was remembered)")
     print(f"full validation, cold user cache (first run on a machine): {full_validation(args.runs, cold=True):.3f} s")
     startup = tui_startup(args.runs)
     if startup:
