@@ -1,0 +1,43 @@
+"""The pictures do not depend on the caller's shell: the snapshot tests pass when run from a shell with
+NO_COLOR=1, TERM=linux, COLUMNS, LINES and TEXTUAL_* set (conftest sets the tests' own environment), and
+without ../shared beside the checkout (no snapshot test needs it, so none is skipped and none is unused:
+pytest-textual-snapshot fails a run that leaves a snapshot unused)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+SNAPSHOT_FILES = ["tests/test_tui.py", "tests/test_pictures.py", "tests/test_tui_fields.py", "tests/test_tui_review.py",
+                  "tests/test_tui_secrets.py"]
+HOSTILE = {"NO_COLOR": "1", "TERM": "linux", "COLUMNS": "50", "LINES": "10", "FORCE_COLOR": "1", "COLORTERM": "truecolor",
+           "TEXTUAL_THEME": "textual-light", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "standard"}
+
+
+def test_conftest_sets_the_tests_own_terminal_environment():
+    from textual import constants
+
+    assert os.environ.get("TERM") == "xterm-256color"
+    assert not {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"} & set(os.environ)
+    assert not [name for name in os.environ if name.startswith("TEXTUAL_") and name != "TEXTUAL_SNAPSHOT_TEMPDIR"]
+    assert constants.DEFAULT_THEME == "textual-dark" and constants.COLOR_SYSTEM == "auto"
+
+
+@pytest.mark.slow
+def test_the_snapshots_pass_from_a_no_color_linux_console_shell_without_shared(tmp_path):
+    svgs = sorted((ROOT / "tests" / "__snapshots__").rglob("*.svg"))
+    env = {**os.environ, **HOSTILE, "PYTHONPATH": str(ROOT), "OBS_WIZARD_TEST_SHARED": str(tmp_path / "no-shared")}
+    for name in ("OBS_WIZARD_STRICT_TOOLS", "OBS_WIZARD_STRICT", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "test_snapshot_", *SNAPSHOT_FILES],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    tail = done.stdout[-4000:] + done.stderr[-2000:]
+    assert done.returncode == 0, tail
+    assert re.search(rf"\b{len(svgs)} snapshots passed\.", done.stdout), tail  # every snapshot file was compared
+    assert "skipped" not in done.stdout.splitlines()[-1] and "unused" not in done.stdout, tail
