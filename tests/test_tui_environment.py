@@ -41,3 +41,14 @@ def test_the_snapshots_pass_from_a_no_color_linux_console_shell_without_shared(t
     assert done.returncode == 0, tail
     assert re.search(rf"\b{len(svgs)} snapshots passed\.", done.stdout), tail  # every snapshot file was compared
     assert "skipped" not in done.stdout.splitlines()[-1] and "unused" not in done.stdout, tail
+
+
+def test_the_readme_installs_from_a_checkout_into_a_venv_and_says_what_the_suite_needs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    run = readme.split("## Run the wizard", 1)[1].split("\n## ", 1)[0]
+    assert run.index("python3 -m venv .venv") < run.index("pip install . && obs-wizard")
+    assert "not on PyPI" in run and "pip install '.[helm]'" in run
+    assert "pip install 'obs-wizard[helm]'\n" not in readme and "pip install obs-wizard\n" not in readme
+    tests = readme.split("## Run the tests", 1)[1].split("\n## ", 1)[0]
+    assert "about 30 minutes on a 2-core machine" in tests
+    assert all(part in tests for part in ("`crds/`", "`charts/`", "`charts-src/`", "no snapshot test needs `../shared`"))
