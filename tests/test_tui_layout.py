@@ -57,3 +57,16 @@ async def test_toasts_never_cover_back_and_next(tmp_path):
             for toast in toasts:
                 assert not toast.region.overlaps(button.region), (toast.region, button.region)
 
+
+async def test_a_wrapped_bullet_continues_under_its_text_not_under_its_mark(tmp_path):
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bullets = list(app.query(".bullet"))
+        assert bullets, "discovery found the fixture repo's objects"
+        wrapped = [b for b in bullets if b.query_one(".bullet-text").size.height > 1]
+        assert wrapped, [str(b.query_one(".bullet-text").render()) for b in bullets]  # a long one wraps at 80 columns
+        for bullet in bullets:
+            mark, text = bullet.query_one(".bullet-mark"), bullet.query_one(".bullet-text")
+            assert text.region.x == mark.region.right and mark.size.width == 4
+            assert bullet.size.height == text.size.height  # every line of the text, none under the mark
