@@ -5,6 +5,7 @@ pytest-textual-snapshot fails a run that leaves a snapshot unused)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -35,7 +36,9 @@ def test_the_snapshots_pass_from_a_no_color_linux_console_shell_without_shared(t
     env = {**os.environ, **HOSTILE, "PYTHONPATH": str(ROOT), "OBS_WIZARD_TEST_SHARED": str(tmp_path / "no-shared")}
     for name in ("OBS_WIZARD_STRICT_TOOLS", "OBS_WIZARD_STRICT", "PYTEST_ADDOPTS"):
         env.pop(name, None)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "test_snapshot_", *SNAPSHOT_FILES],
+    one_process = ["-n", "0"] if importlib.util.find_spec("xdist") else []  # the snapshot report is the whole run's
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *one_process, "-k", "test_snapshot_",
+                           *SNAPSHOT_FILES],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     tail = done.stdout[-4000:] + done.stderr[-2000:]
     assert done.returncode == 0, tail

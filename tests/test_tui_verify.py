@@ -44,9 +44,10 @@ async def _verify(app, pilot) -> VerifyScreen:
     screen._checked = lambda outcomes: (seen.append(len(outcomes)), original(outcomes))
     screen.query_one("#verify-again", Button).press()
     await pilot.pause()
-    assert screen.running
     await app.workers.wait_for_complete()
     await pilot.pause()
+    assert not screen.running and screen.result  # it ran, and ended with a result
+    assert str(screen.query_one("#verify-again", Button).label) == "Run again"
     screen.seen = seen
     return screen
 

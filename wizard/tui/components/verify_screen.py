@@ -112,25 +112,29 @@ class VerifyScreen(Screen[None]):
 
     # Each runs on the app's thread; after Close the run may still be finishing: the screen is gone, nothing is drawn.
 
+    @property
+    def _live(self) -> bool:
+        return self.is_attached and self in self.app.screen_stack
+
     def _started(self, line: str) -> None:
         self.header_line = line
-        if self.is_attached:
+        if self._live:
             self._show()
 
     def _checked(self, outcomes: list[tuple[str, str]]) -> None:
         self.check_lines = outcomes
-        if self.is_attached:
+        if self._live:
             self._show()
 
     def _waited(self, line: str) -> None:
         self.waiting = line
-        if self.is_attached:
+        if self._live:
             self._show()
 
     def _ended(self, result: list[str], failed: bool | None) -> None:
         self.running, self.result, self.failed = False, result, failed
         self.waiting = ""
-        if not self.is_attached:
+        if not self._live:
             return
         again = self.query_one("#verify-again", Button)
         again.disabled, again.label = False, "Run again"
