@@ -562,14 +562,17 @@ def test_check_piped_into_head_keeps_the_drift_exit_code(tmp_path):
     assert reader_gone.returncode == 1 and "Exception ignored" not in err, err
 
 
-def test_every_exit_code_is_documented_in_the_readme_and_the_help():
+def test_every_exit_code_is_documented_in_the_readme_the_quickstart_and_the_help():
     import re
 
     from wizard.base.errors import Exit
 
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
-    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
+    def table(doc: str) -> set[int]:
+        text = (ROOT / doc).read_text().split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+        return {int(m) for m in re.findall(r"^\| (\d+) \|", text, re.M)}
+
+    documented = table("README.md")
+    assert table("quickstart.md") == documented  # the operator's page has the same table
     helptext = run_cli("--help").out.split("exit codes:", 1)[1]
     in_help = {int(m) for m in re.findall(r"^  (\d+) ", helptext, re.M)}
     returned = {int(code) for code in Exit}

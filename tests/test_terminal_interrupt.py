@@ -45,9 +45,11 @@ def test_an_interrupt_while_the_wizard_puts_files_in_place_waits_for_the_write(t
     term.keys("Enter", "Enter")  # scrape, evaluation, retention
     term.keys("C-u")
     term.type("60d")
-    for _ in range(6):  # to Review, and once more: Next never writes, it points to Write files
+    for step in range(3, 7):  # to Review, one step at a time (a press sent while a step mounts is not lost in a batch)
         term.keys("C-n")
-    term.wait_for("Next does not write")
+        term.wait_for(f"Step {step} of", timeout=60)
+    term.keys("C-n")  # once more on Review: Next never writes, it points to Write files
+    term.wait_for("Next does not write", timeout=60)
     term.keys("Enter")  # the deliberate choice: Enter on Write files
     term.wait_for("Write the files without checking")
     term.keys("y")

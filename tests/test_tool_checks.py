@@ -445,3 +445,42 @@ def test_every_self_monitoring_alert_has_a_unit_test_that_fires_it_and_one_that_
     assert names and names <= fires and names <= quiet, (names - fires, names - quiet)
     assert "ObservabilityNodeDiskFillingUp" in {c["alertname"] for t in unit["tests"] if "kube-state-metrics merely down" in t["name"]
                                                 for c in t["alert_rule_test"]}
+
+
+def test_a_unit_test_pass_is_remembered_for_the_same_rules_tests_and_promtool(promtool, tmp_path, monkeypatch):
+    """`promtool test rules` (about a second) runs again only when the rules, the tests or promtool change;
+    a failure is never remembered."""
+    log = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "promtool"
+    wrapper.write_text(f'#!/bin/sh\necho "$1 $2" >> {log}\nexec {promtool} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def unit_test_runs(files, ans) -> int:
+        before = log.read_text().count("test rules") if log.exists() else 0
+        report = check_rules(files, ans)
+        return (log.read_text().count("test rules") - before, report)
+
+    ans = answers()
+    files = render.render(ans)
+    runs, report = unit_test_runs(files, ans)
+    assert runs == 1 and not report.errors
+    runs, report = unit_test_runs(files, ans)
+    assert runs == 0 and not report.errors  # the same inputs passed before
+    assert log.read_text().count("check rules") == 2  # the quick syntax check still runs every time
+
+    late = answers("alerting:\n  rule_for: 2m\n")  # other rules and tests: tested again
+    runs, report = unit_test_runs(render.render(late), late)
+    assert runs == 1 and not report.errors
+
+    wrapper.write_text(wrapper.read_text() + "\n")  # another promtool binary: tested again
+    runs, report = unit_test_runs(files, ans)
+    assert runs == 1
+
+    bad = broken(files, RULE, "for: 1m\n", "for: 3m\n")  # PrometheusDown fires too late
+    for _ in range(2):  # a failing unit test is run (and fails) every time
+        runs, report = unit_test_runs(bad, ans)
+        assert runs == 1 and any("unit tests failed" in f.message for f in report.errors)

@@ -3,7 +3,6 @@ a value or a template) and the check names both ends."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -269,24 +268,28 @@ def test_a_chart_not_at_hand_is_skipped_naming_it(files, example_answers, tmp_pa
     report = check_rendered(files, example_answers, tmp_path)
     assert [f.level for f in report.findings] == ["skipped"] * 3
     assert "chart loki 18.11.0 is not in --charts-src" in report.findings[1].message
-    assert report.findings[1].remedy == ("pass --charts-src DIR with loki-18.11.0/ unpacked "
+    assert report.findings[1].remedy == (f"run `obs-wizard fetch-charts --repo DIR` where ghcr.io is reachable (it fills "
+                                         f"{charts.cache_dir()}), or pass --charts-src DIR with loki-18.11.0/ unpacked "
                                          "(helm pull oci://ghcr.io/grafana-community/helm-charts/loki --version 18.11.0 --untar)")
 
 
 def test_offline_pull_is_one_clear_line(monkeypatch, tmp_path):
     need(helm_render.sdk_available(), "the Helm SDK is not installed (pip install -e '.[test,helm]')")
-    helm = importlib.import_module("helm_python")
-
-    def offline(*_args, **_kwargs):
-        raise helm.HelmRegistryError('failed to perform "FetchReference": dial tcp: lookup ghcr.io: no such host')
-
-    monkeypatch.setattr(helm, "pull", offline)
+    monkeypatch.delenv("OBS_WIZARD_NO_PULL")
+    monkeypatch.delenv("OBS_WIZARD_CHARTS_SRC", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts.new_run()
+    ref = charts.OciRef("oci://127.0.0.1:9/charts/alloy", "1.11.1", insecure=True)  # nothing listens on port 9
     with pytest.raises(charts.ChartUnavailable) as caught:
-        charts.pull("alloy", "1.11.1", "oci://ghcr.io/home-operations/charts-mirror/alloy")
+        charts.find(ref)
     message = str(caught.value)
-    assert "\n" not in message and "no such host" in message
-    assert message.startswith("cannot pull alloy 1.11.1 from oci://ghcr.io/home-operations/charts-mirror/alloy (")
-    assert not (charts.cache_dir() / "alloy-1.11.1").exists()
+    assert not isinstance(caught.value, charts.ChartRefused)  # unreachable is a skip, not a refusal
+    assert "\n" not in message and "connection refused" in message
+    assert message.startswith("chart alloy 1.11.1 is not at hand and could not be pulled from oci://127.0.0.1:9/charts/alloy:1.11.1 (")
+    cached = tmp_path / "cache/obs-wizard/charts"
+    assert not cached.exists() or not list(cached.iterdir())  # nothing cached, no staging left
+    with pytest.raises(charts.ChartUnavailable, match="127.0.0.1:9 could not be reached .*not retried this run"):
+        charts.find(charts.OciRef("oci://127.0.0.1:9/charts/loki", "18.11.0", insecure=True))
 
 
 def test_the_shared_chart_source_reports_its_absent_subcharts(files, example_answers):
@@ -326,14 +329,10 @@ def test_offline_one_failed_pull_stops_the_others(files, example_answers, tmp_pa
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)
     monkeypatch.delenv("OBS_WIZARD_NO_PULL", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    tried = []
-
-    def offline(name, version, url):
-        tried.append(name)
-        raise charts.ChartUnavailable(f"cannot pull {name} {version} from {url} (dial tcp: lookup ghcr.io: no such host)")
-
-    monkeypatch.setattr(charts, "pull", offline)
-    report = check_rendered(files, example_answers, tmp_path / "empty")
-    assert len(tried) == 1
+    charts.new_run()
+    # Every chart on one registry that refuses connections (nothing listens on 127.0.0.1:9).
+    closed = {path: text.replace("oci://ghcr.io/", "oci://127.0.0.1:9/") for path, text in files.items()}
+    report = check_rendered(closed, example_answers, tmp_path / "empty")
     assert [f.level for f in report.findings] == ["skipped"] * 3
-    assert "no such host" in report.findings[0].message and "a pull failed above" in report.findings[2].message
+    assert "connection refused" in report.findings[0].message and "not retried this run" not in report.findings[0].message
+    assert all("127.0.0.1:9 could not be reached" in f.message and "not retried this run" in f.message for f in report.findings[1:])

@@ -27,6 +27,7 @@ modes:
   obs-wizard --check                         exit 1 when the repo differs from the answers (CI, pre-commit)
   obs-wizard validate [--answers FILE]       render and validate only
   obs-wizard check-secrets [--answers FILE]  check the 1Password items through 1Password Connect
+  obs-wizard fetch-charts [--repo DIR]       pull the charts the repo's OCIRepositories name into the cache
   obs-wizard schema                          print the answers-file JSON Schema
   obs-wizard verify [--context NAME] [--wait 10m] [--json] [--no-test-alert]
                                              check on the live cluster (through kubectl) that the platform
@@ -40,7 +41,8 @@ exit codes:
   1  --check: the repo differs from what the answers render
   2  bad input: answers file, option or path, or no terminal for the interactive wizard; or a journal
      in .obs-wizard/ this machine's obs-wizard did not write (committed, copied): left alone
-  3  the rendered manifests failed validation, or --strict and a check was skipped; nothing was written
+  3  the rendered manifests failed validation, or --strict and a check was skipped; nothing was written;
+     fetch-charts: a chart could not be fetched or was refused
   4  conflicts: a value changed both by hand and by the answers, a file deleted by hand, or a file
      obs-wizard did not write; every one is listed and nothing was written (see --conflicts, --adopt)
   5  writing failed; every file was restored, or the message names each file to restore by hand
@@ -120,6 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[after], help="render and validate; write nothing")
     sub.add_parser("check-secrets", parents=[after], help="check the 1Password items through 1Password Connect")
     sub.add_parser("schema", help="print the answers-file JSON Schema")
+    fetch = sub.add_parser("fetch-charts", help="pull the charts the repo's OCIRepositories name into the cache",
+                           description="Fill ~/.cache/obs-wizard/charts with the chart each OCIRepository under kubernetes/ "
+                                       "names (as on disk: tag, digest or semver), so validate can check them offline later. "
+                                       "Exit 3 when a chart could not be fetched or was refused.")
+    fetch.add_argument("--repo", metavar="DIR", type=Path, default=argparse.SUPPRESS, help="root of the GitOps repo (default: .)")
+    fetch.add_argument("--charts-src", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                       help="unpacked <chart>-<version>/ charts that count as at hand (default: $OBS_WIZARD_CHARTS_SRC)")
     verify = sub.add_parser("verify", parents=[after], help="check the platform on the live cluster through kubectl",
                             description="Check on the live cluster, through kubectl, that what the answers describe runs: "
                                         "Flux, volumes, pods, Prometheus, Alertmanager (with a test alert), Loki (with a "
@@ -244,6 +253,11 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         return verify(repo, headless.answers_path(args.answers, repo), args.context, args.wait, args.json,
                       not args.no_test_alert, out, err)
+    if args.command == "fetch-charts":  # fills the user cache only; the repo is read, never written
+        from wizard.validate.fetch_charts import run as fetch_charts
+
+        charts_src = _data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts")
+        return fetch_charts(repo, charts_src, out)
     if args.command in ("validate", "check-secrets") or args.check or args.dry_run:
         apply.refuse_pending(repo, err)  # read-only: never writes or deletes; an unfinished write is exit 8
     else:

@@ -10,7 +10,7 @@ from wizard.answers import answers_file
 from wizard.answers.model import Answers
 from wizard.base import yamlio
 from wizard.base.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
-from wizard.render import sizing
+from wizard.render import render, sizing
 from wizard.repo import discovery, state
 from wizard.session import Session
 from wizard.validate import Report, validate_answers_render
@@ -73,7 +73,7 @@ def _prepare(answers_at: Path, repo: Path, choose: plan.Side | None = None, adop
     loaded = load_answers(answers_at, repo, refuse_non_flux=not init_layout)
     answers, found, previous, suggestions = loaded.answers, loaded.found, loaded.previous, loaded.suggestions
     if out is not None:
-        for line in found.report():
+        for line in found.report() + found.dialect_lines():
             print(f"repo: {line}", file=out)
         explicit = yamlio.load_answers(answers_file.read_text(answers_at)) or {}
         for section, values in suggestions.items():
@@ -118,6 +118,8 @@ def _print_plan(the_plan: plan.Plan, out: TextIO, diffs: bool) -> None:
 
 
 def _print_advice(answers: Answers, out: TextIO) -> None:
+    for line in render.crd_lines(answers) + render.order_lines(answers):
+        print(line, file=out)
     for line in sizing.summary(answers):
         print(line, file=out)
     for warning in sizing.warnings(answers):

@@ -100,7 +100,8 @@ class Session:
         answers = app_namespaces.with_found_namespaces(answers, sorted(set(found)))
         self.check(answers)
         try:
-            the_plan = plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source)
+            the_plan = plan.build(answers, self.repo, self.previous, choose=choose, adopt=adopt, answers_source=answers_source,
+                                  dialect=self.found.dialect)
         except plan.PlanError as exc:
             raise BadInput(str(exc)) from None
         except render.RenderError as exc:

@@ -559,6 +559,21 @@ class Flux(Section):
         description="namespace/name of the Flux Kustomization that creates the ClusterSecretStore, if any.",
         examples=["external-secrets/onepassword-store"],
     )
+    storage_dependency: str | None = advanced(
+        default=None,
+        title="StorageClass Kustomization",
+        description="namespace/name of the Flux Kustomization that creates the StorageClass (e.g. its openebs HelmRelease); "
+        "the apps with volumes depend on it.",
+        examples=["openebs-system/openebs"],
+    )
+    crds_installed_by: str | None = advanced(
+        default=None,
+        title="Prometheus Operator CRDs installed by",
+        description="What else in the repo installs the Prometheus Operator CRDs: a bootstrap file (applied once, e.g. "
+        "bootstrap/helmfile/crds.yaml; kube-prometheus-stack then keeps them upgraded) or helmrelease:<namespace>/<name> "
+        "(that HelmRelease owns them; kube-prometheus-stack installs none). Found by discovery.",
+        examples=["bootstrap/helmfile/crds.yaml", "helmrelease:observability/prometheus-operator-crds"],
+    )
 
     @model_validator(mode="after")
     def _check_paths(self) -> Flux:
@@ -575,12 +590,16 @@ class Flux(Section):
                     f"namespace component {component!r} leads outside the repo (it is relative to "
                     f"kubernetes/apps/{self.namespace}/); use a path such as ../../components/sops"
                 )
-        if self.secret_store_dependency is not None:
-            parts = self.secret_store_dependency.split("/")
-            if len(parts) != 2 or not all(_DNS1123_RE.match(p) for p in parts):
-                raise ValueError(
-                    f"secret_store_dependency {self.secret_store_dependency!r} must look like namespace/name"
-                )
+        for name in ("secret_store_dependency", "storage_dependency"):
+            value = getattr(self, name)
+            parts = value.split("/") if value is not None else []
+            if value is not None and (len(parts) != 2 or not all(_DNS1123_RE.match(p) for p in parts)):
+                raise ValueError(f"{name} {value!r} must look like namespace/name")
+        by = self.crds_installed_by
+        if by is not None and not (re.match(r"^helmrelease:[a-z0-9][-a-z0-9]*/[a-z0-9][-a-z0-9.]*\Z", by)
+                                   or re.match(r"^[-_a-zA-Z0-9][-_./a-zA-Z0-9]{0,252}\Z", by) and ".." not in by):
+            raise ValueError(f"crds_installed_by {by!r} must be a repo path such as bootstrap/helmfile/crds.yaml "
+                             "or helmrelease:<namespace>/<name>")
         return self
 
 

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from wizard.answers import answers_file
 from wizard.answers.model import Answers
-from wizard.render import sizing
+from wizard.render import render, sizing
 from wizard.repo.merge import show_value
 from wizard.session import Session
 from wizard.write import plan
@@ -96,8 +96,10 @@ def review(prompts: Any, session: Session, answers: Answers, out: TextIO) -> pla
     choose: plan.Choices = {}
     the_plan = session.plan(answers)
     print("\n== Review ==", file=out)
-    print_plan(the_plan, out)
     shown = the_plan.answers or answers
+    for line in session.found.dialect_lines() + render.crd_lines(shown) + render.order_lines(shown):
+        print(line, file=out)
+    print_plan(the_plan, out)
     for line in sizing.summary(shown) + [f"warning: {w}" for w in sizing.warnings(shown)]:
         print(line, file=out)
     if the_plan.conflicts:

@@ -18,6 +18,7 @@ import jinja2
 from wizard.answers import units
 from wizard.answers.model import FLUX_VARIABLES, Answers
 from wizard.render import sizing
+from wizard.repo.dialect import LEGACY, Dialect
 
 #: The packaged templates: wizard/templates in the wheel, templates/ at the top of a source checkout.
 TEMPLATES_DIR = next(
@@ -55,6 +56,8 @@ class App:
     depends_on: tuple[tuple[str, str], ...]
     wait: bool
     timeout: str
+    ships_crds: bool = False  # the chart carries CRDs (a crds: policy means something)
+    volumes: bool = False  # the chart's pods claim volumes of cluster.storage_class
 
 
 class RenderError(Exception):
@@ -68,28 +71,32 @@ def apps(answers: Answers) -> tuple[App, ...]:
     (and Loki's chart rules) are only rendered while it is on, inside their Helm charts, so a missing
     CRD fails (and retries) one Helm install instead of blocking a Flux Kustomization (see ks.yaml.j2).
     """
-    kps_deps: tuple[tuple[str, str], ...] = ()
-    if answers.flux.secret_store_dependency:
-        store_ns, store_name = answers.flux.secret_store_dependency.split("/")
-        kps_deps = ((store_ns, store_name),)
+    store = tuple(answers.flux.secret_store_dependency.split("/")) if answers.flux.secret_store_dependency else None
+    storage = tuple(answers.flux.storage_dependency.split("/")) if answers.flux.storage_dependency else None
+    # Order only where it is real: the ExternalSecrets need the store, the volumes the StorageClass.
+    kps_deps = tuple(dict.fromkeys(d for d in (store, storage) if d))
+    loki_deps = (storage,) if storage else ()
     every = (
         App(
             name="kube-prometheus-stack",
             chart_url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
             version=answers.charts.kube_prometheus_stack,
             resources=("externalsecret.yaml", "flux-alerts.yaml", "helmrelease.yaml", "httproute.yaml", "ocirepository.yaml"),
-            depends_on=kps_deps,
+            depends_on=kps_deps,  # type: ignore[arg-type]
             wait=True,
             timeout="15m",
+            ships_crds=True,
+            volumes=True,
         ),
         App(
             name="loki",
             chart_url="oci://ghcr.io/grafana-community/helm-charts/loki",
             version=answers.charts.loki,
             resources=("helmrelease.yaml", "ocirepository.yaml"),
-            depends_on=(),
+            depends_on=loki_deps,  # type: ignore[arg-type]
             wait=False,
             timeout="10m",
+            volumes=True,
         ),
         App(
             name="alloy",
@@ -99,6 +106,7 @@ def apps(answers: Answers) -> tuple[App, ...]:
             depends_on=(),
             wait=False,
             timeout="10m",
+            ships_crds=True,  # the PodLogs CRD (charts/crds)
         ),
     )
     return tuple(app for app in every if app.name in answers.apps.enabled)
@@ -152,11 +160,148 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _context(answers: Answers) -> dict[str, object]:
+#: A line the templates write where the repo's dialect has none (a schema comment); render() removes it.
+DROP_LINE = "#obs-wizard:drop-line#"
+
+
+@dataclass(frozen=True)
+class CrdOwner:
+    """Who keeps the Prometheus Operator CRDs (from ``flux.crds_installed_by`` and the apps switched on)."""
+
+    owner: str | None  # "kube-prometheus-stack", "the HelmRelease <ns>/<name>", or None (nothing writes any)
+    bootstrap: str | None  # the bootstrap file that installed them once, if any
+    kps_installs: bool  # kube-prometheus-stack's crds.enabled
+
+    @property
+    def installer(self) -> str:
+        """Who installs them before the ServiceMonitors of Loki and Alloy can apply."""
+        return self.owner or "kube-prometheus-stack"
+
+
+def crd_owner(answers: Answers) -> CrdOwner:
+    """One owner, kept upgraded with the operator kube-prometheus-stack runs: kube-prometheus-stack itself
+    (its chart carries exactly its operator's CRDs; crds: CreateReplace takes over those applied at bootstrap),
+    unless a HelmRelease of the repo already owns them (two Helm owners would fight)."""
+    by = answers.flux.crds_installed_by
+    kps = answers.apps.kube_prometheus_stack
+    if by and by.startswith("helmrelease:"):
+        return CrdOwner(f"the HelmRelease {by.removeprefix('helmrelease:')}", None, False)
+    return CrdOwner("kube-prometheus-stack" if kps else None, by, kps)
+
+
+def crd_lines(answers: Answers) -> list[str]:
+    """What the run says about the Prometheus Operator CRDs (printed before the plan)."""
+    decision = crd_owner(answers)
+    by = answers.flux.crds_installed_by
+    kps = answers.apps.kube_prometheus_stack
+    if by and by.startswith("helmrelease:"):
+        line = (f"Prometheus Operator CRDs: owned by {decision.owner}, which the repo already runs"
+                + (f"; kube-prometheus-stack installs none (crds.enabled: false): keep that chart in step with the operator "
+                   f"kube-prometheus-stack {answers.charts.kube_prometheus_stack} runs" if kps else ""))
+        if kps and by.endswith("/kube-prometheus-stack"):
+            line += "; a second kube-prometheus-stack would run a second Prometheus Operator: switch one off"
+        return [line]
+    if by:
+        return [f"Prometheus Operator CRDs: installed once at bootstrap by {by}, which nothing upgrades; "
+                + ("from now on kube-prometheus-stack owns them (crds: CreateReplace keeps them at the operator version "
+                   "it runs)" if kps else "kube-prometheus-stack is off: nothing upgrades them")]
+    if kps:
+        return ["Prometheus Operator CRDs: none installed by the repo; kube-prometheus-stack installs and owns them "
+                "(crds: CreateReplace keeps them at the operator version it runs)"]
+    return []
+
+
+def order_lines(answers: Answers) -> list[str]:
+    """The dependsOn the plan writes, each with its reason (printed before the plan)."""
+    lines = []
+    for app in apps(answers):
+        reasons = []
+        for dep_ns, dep_name in app.depends_on:
+            dep = f"{dep_ns}/{dep_name}"
+            why = []
+            if dep == answers.flux.secret_store_dependency and app.name == "kube-prometheus-stack":
+                why.append(f"its ExternalSecrets read the ClusterSecretStore {answers.secrets.store}")
+            if dep == answers.flux.storage_dependency:
+                why.append(f"its volumes use the StorageClass {answers.cluster.storage_class}")
+            reasons.append(f"{dep} ({' and '.join(why)})")
+        if reasons:
+            lines.append(f"order: {app.name} dependsOn {', '.join(reasons)}")
+    return lines + ["order: no obs-wizard app depends on another (each reconciles and fails on its own)"]
+
+
+def ks_comments(app: App, answers: Answers) -> list[str]:
+    """The comment lines of an app's ks.yaml: why it has (no) dependsOn."""
+    import textwrap
+
+    lines = ["No dependsOn on the other observability apps: each reconciles and fails on its own."]
+    if app.depends_on:
+        lines += textwrap.wrap("dependsOn: " + "; ".join(line.split(" dependsOn ", 1)[1] for line in order_lines(answers)
+                                                         if line.startswith(f"order: {app.name} dependsOn ")) + ".", 98,
+                               break_on_hyphens=False)
+    if app.name != "kube-prometheus-stack" and answers.apps.kube_prometheus_stack:
+        crds = crd_owner(answers)
+        if crds.bootstrap:
+            lines += textwrap.wrap("The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met "
+                                   f"before Flux runs: {crds.bootstrap} installs them at bootstrap; kube-prometheus-stack "
+                                   "keeps them upgraded.", 98, break_on_hyphens=False)
+        elif crds.installer == "kube-prometheus-stack":
+            lines += ["The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met inside the",
+                      "Helm chart: its install fails and is retried until kube-prometheus-stack has installed them."]
+        else:
+            lines += textwrap.wrap("The one cross-app need, the CRDs of this chart's ServiceMonitor (and rules), is met "
+                                   f"inside the Helm chart: its install fails and is retried until {crds.installer} has "
+                                   "installed them.", 98, break_on_hyphens=False)
+    return lines
+
+
+def crd_comments(answers: Answers) -> dict[str, list[str]]:
+    """The comment above the monitoring values of Loki and Alloy, and above kube-prometheus-stack's crds:,
+    true of who installs the CRDs in this repo (obs-wizard's own wording when kube-prometheus-stack does)."""
+    import textwrap
+
+    crds = crd_owner(answers)
+    if crds.bootstrap:
+        loki = ("Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the PrometheusRules "
+                f"are rendered by this chart; their CRDs are installed at bootstrap ({crds.bootstrap}) before Flux runs, "
+                "so no Flux dependsOn is needed.")
+        alloy = (f"Rendered by the chart; the ServiceMonitor CRD is installed at bootstrap ({crds.bootstrap}) before "
+                 "Flux runs, so no Flux dependsOn is needed.")
+    elif crds.installer == "kube-prometheus-stack":
+        return {
+            "loki": ["Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the",
+                     "PrometheusRules are rendered by this chart: until kube-prometheus-stack has installed their CRDs",
+                     "the Helm install fails and helm-controller retries it; no Flux dependsOn is needed."],
+            "alloy": ["Rendered by the chart: fails and is retried by helm-controller until kube-prometheus-stack has",
+                      "installed the ServiceMonitor CRD; no Flux dependsOn is needed."],
+            "kube-prometheus-stack": [],
+        }
+    else:
+        loki = ("Scraped, alerted on and graphed through kube-prometheus-stack. The ServiceMonitor and the PrometheusRules "
+                f"are rendered by this chart: until {crds.installer} has installed their CRDs the Helm install fails and "
+                "helm-controller retries it; no Flux dependsOn is needed.")
+        alloy = (f"Rendered by the chart: fails and is retried by helm-controller until {crds.installer} has installed "
+                 "the ServiceMonitor CRD; no Flux dependsOn is needed.")
+    kps = (f"The Prometheus Operator CRDs are owned by {crds.owner} (one owner); keep its chart in step with the "
+           "operator this chart runs.") if not crds.kps_installs else ""
+    return {name: textwrap.wrap(text, 94, break_on_hyphens=False)
+            for name, text in (("loki", loki), ("alloy", alloy), ("kube-prometheus-stack", kps))}
+
+
+def ks_keys(app: App, answers: Answers, dialect: Dialect) -> list[str]:
+    """The spec keys of an app's ks.yaml, in the dialect's order."""
+    return [k for k in dialect.ks_keys
+            if (k != "dependsOn" or app.depends_on) and (k != "postBuild" or answers.flux.substitute_from)]
+
+
+def _context(answers: Answers, dialect: Dialect = LEGACY) -> dict[str, object]:
     ns = answers.flux.namespace
     loki_url = f"http://loki.{ns}.svc.cluster.local:3100"
     return {
         "a": answers,
+        "d": dialect,
+        "drop_line": DROP_LINE,
+        "crds": crd_owner(answers),
+        "crd_comments": crd_comments(answers),
         "ns": ns,
         "hostname": answers.grafana_hostname,
         "namespace_resources": namespace_resources(answers),
@@ -236,18 +381,20 @@ def namespace_resources(answers: Answers) -> list[str]:
     return [*own, *(f"./{app.name}/ks.yaml" for app in apps(answers))]
 
 
-def render(answers: Answers) -> dict[str, str]:
-    """Every file obs-wizard owns, keyed by repo-relative path, in a stable order."""
+def render(answers: Answers, dialect: Dialect | None = None) -> dict[str, str]:
+    """Every file obs-wizard owns, keyed by repo-relative path, in a stable order, written in ``dialect``
+    (the repo's, wizard.repo.dialect; None: obs-wizard's own, LEGACY)."""
     env = _environment()
     base = namespace_dir(answers)
-    context = _context(answers)
+    dialect = dialect or LEGACY
+    context = _context(answers, dialect)
     context["alloy_config"] = env.get_template("alloy/config.alloy.j2").render(context).rstrip("\n")
 
     files: dict[str, str] = {f"{base}/kustomization.yaml": env.get_template("namespace/kustomization.yaml.j2").render(context)}
     if answers.flux.namespace_manifest:
         files[f"{base}/namespace.yaml"] = env.get_template("namespace/namespace.yaml.j2").render(context)
     for app in apps(answers):
-        app_context = {**context, "app": app}
+        app_context = {**context, "app": app, "ks_keys": ks_keys(app, answers, dialect), "ks_comments": ks_comments(app, answers)}
         files[f"{base}/{app.name}/ks.yaml"] = env.get_template("app/ks.yaml.j2").render(app_context)
         files[f"{base}/{app.name}/app/kustomization.yaml"] = env.get_template("app/kustomization.yaml.j2").render(app_context)
         for resource in app.resources:
@@ -255,6 +402,8 @@ def render(answers: Answers) -> dict[str, str]:
             template = shared or f"{app.name}/{resource}.j2"
             files[f"{base}/{app.name}/app/{resource}"] = env.get_template(template).render(app_context)
 
+    files = {path: "".join(line for line in text.splitlines(keepends=True) if line.rstrip("\n") != DROP_LINE)
+             for path, text in files.items()}
     for path, text in files.items():
         check_flux_substitution(path, text, allowed=FLUX_VARIABLES if answers.flux.substitute_from else ())
     return files

@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass
 
 from wizard.answers.model import DOMAIN_VARIABLE_REF, Answers
-from wizard.repo.discovery import Discovery
+from wizard.repo.discovery import APP_NAMES, Discovery
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,23 @@ def problems(answers: Answers, found: Discovery) -> list[Problem]:
         sources = [f"{src.namespace}/{src.name}" for src in found.sources if src.kind == "GitRepository"]
         if wanted not in sources:
             out.append(_missing("flux.git_repository", "Flux GitRepository", wanted, sources, "flux.git_repository_outside_repo"))
+
+    # Order only where it is real: a dependency must apply the store / StorageClass the answers use, and never
+    # be one of obs-wizard's own apps (each reconciles on its own).
+    for key, value, named, by_name, what in (
+            ("flux.secret_store_dependency", f.secret_store_dependency, s.store, found.store_kustomizations, "ClusterSecretStore"),
+            ("flux.storage_dependency", f.storage_dependency, c.storage_class, found.storage_kustomizations, "StorageClass")):
+        if value is None:
+            continue
+        if value.split("/") in ([f.namespace, app] for app in APP_NAMES):
+            out.append(Problem(key, f"{value} is an obs-wizard app; no obs-wizard app depends on another (each reconciles "
+                                    "on its own): name the Kustomization that creates the " + what))
+            continue
+        applies = sorted(name for name, ks in by_name.items() if ks == value)
+        if applies and named not in applies:
+            right = by_name.get(named)
+            out.append(Problem(key, f"{value} applies the {what} {', '.join(applies)}, not {named}"
+                                    + (f"; did you mean {right}?" if right else "; set the Kustomization that creates it")))
 
     if found.domain_variable and c.domain not in (None, DOMAIN_VARIABLE_REF):
         out.append(Problem("cluster.domain", f"this repo keeps its domain out of git (${{{found.domain_variable}}} from the Secret "

@@ -23,6 +23,7 @@ from typing import Any
 from wizard.answers import answers_file
 from wizard.base import yamlio
 from wizard.repo import app_namespaces as _app_namespaces
+from wizard.repo import dialect as _dialect
 from wizard.repo.state import State
 
 APP_NAMES = ("kube-prometheus-stack", "loki", "alloy")
@@ -86,6 +87,15 @@ class Discovery:
     foreign_apps: list[str] = field(default_factory=list)  # obs-wizard's app names it did not write
     notes: list[str] = field(default_factory=list)
     app_namespaces: list[str] = field(default_factory=list)  # namespaces the repo's apps use (the Flux alerts watch them)
+    #: How the files are written: learned from the repo's apps on the first write, then the one recorded in state.json
+    dialect: _dialect.Dialect = _dialect.LEGACY
+    learned_dialect: _dialect.Dialect | None = None  # what the repo's apps are written like (None: no app to learn from)
+    dialect_recorded: bool = False  # a re-run: the dialect is the first write's (state.json)
+    #: The Flux Kustomization (namespace/name) that applies each ClusterSecretStore / StorageClass
+    store_kustomizations: dict[str, str] = field(default_factory=dict)
+    storage_kustomizations: dict[str, str] = field(default_factory=dict)
+    #: What installs the Prometheus Operator CRDs besides obs-wizard: (flux.crds_installed_by value, how found)
+    operator_crds: list[tuple[str, str]] = field(default_factory=list)
 
     def suggestions(self) -> dict[str, dict[str, Any]]:
         """Answer values (section -> field -> value) the repo implies; explicit answers override them."""
@@ -99,6 +109,8 @@ class Discovery:
         storage = self.default_storage_class or (self.storage_classes[0] if len(self.storage_classes) == 1 else None)
         if storage:
             put("cluster", "storage_class", storage)
+            if storage in self.storage_kustomizations:
+                put("flux", "storage_dependency", self.storage_kustomizations[storage])
         if self.layout == "components-sops":
             put("flux", "namespace_components", ["../../components/sops"])
             put("flux", "substitute_from", self.substitute_from or "cluster-secrets")
@@ -125,6 +137,10 @@ class Discovery:
             put("secrets", "store", store.name)
             if store.vaults:
                 put("secrets", "vault", store.vaults[0])
+            if store.name in self.store_kustomizations:
+                put("flux", "secret_store_dependency", self.store_kustomizations[store.name])
+        if self.operator_crds:
+            put("flux", "crds_installed_by", self.operator_crds[0][0])
         return out
 
     def preferred_gateway(self) -> Gateway | None:
@@ -204,7 +220,26 @@ class Discovery:
                          + ", ".join(self.foreign_apps))
         if self.app_namespaces:
             lines.append("namespaces the apps use (the Flux alerts watch them): " + ", ".join(self.app_namespaces))
+        if self.store_kustomizations:
+            lines.append("ClusterSecretStores applied by: " + ", ".join(f"{k} ({v})" for k, v in self.store_kustomizations.items()))
+        if self.storage_kustomizations:
+            lines.append("StorageClasses created by: " + ", ".join(f"{k} ({v})" for k, v in self.storage_kustomizations.items()))
+        for _, how in self.operator_crds:
+            lines.append(f"Prometheus Operator CRDs already installed by {how}")
         return lines + self.notes
+
+    def dialect_lines(self) -> list[str]:
+        """The dialect the files are written in, and why that one."""
+        lines = self.dialect.describe()
+        if not self.dialect_recorded and self.learned_dialect is None:
+            lines.append("dialect: the repo has no app of its own to learn from (kubernetes/apps/<namespace>/<app>/ks.yaml)")
+        if self.dialect_recorded:
+            lines.append("dialect: kept from the first write (recorded in .obs-wizard/state.json): a re-run never rewrites "
+                         "a file only to change its style")
+            if self.learned_dialect is not None and self.learned_dialect != self.dialect and self.dialect.legacy:
+                lines.append(f"dialect: the repo's apps are written like {self.learned_dialect.learned_from}; "
+                             "obs-wizard keeps the files' own style")
+        return lines
 
 
 MAX_UNREADABLE_NOTES = 10
@@ -263,7 +298,14 @@ def discover(repo: Path, namespace: str = "observability", previous: State | Non
         found.helmrelease_defaults = "kind: HelmRelease" in text and "CreateReplace" in text
 
     if k8s.is_dir():
-        _scan(repo, k8s, found)
+        _scan(repo, k8s, found, namespace)
+    found.operator_crds[:0] = _bootstrap_crds(repo)
+    found.operator_crds.sort(key=lambda c: 0 if c[0].startswith("helmrelease:") else 1)  # a HelmRelease owner first
+    found.learned_dialect = _dialect.learn(repo, namespace, APP_NAMES)
+    if previous is not None:
+        found.dialect, found.dialect_recorded = _dialect.Dialect.from_dict(previous.dialect), True
+    else:
+        found.dialect = found.learned_dialect or _dialect.LEGACY
     found.domain = _domain(repo)
     found.app_namespaces = _app_namespaces.discover(repo)
     if found.domain_variable and found.domain:
@@ -357,8 +399,40 @@ def _path_points_at_apps(path: Any) -> bool:
     return parts in (["kubernetes", "apps"], ["kubernetes"])
 
 
-def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
-    releases: list[tuple[dict[str, Any], str]] = []
+def _bootstrap_crds(repo: Path) -> list[tuple[str, str]]:
+    """Bootstrap files (helmfile) that install the Prometheus Operator CRDs once, before Flux runs."""
+    out = []
+    for path in sorted((repo / "bootstrap").rglob("*.y*ml")) if (repo / "bootstrap").is_dir() else []:
+        rel = path.relative_to(repo).as_posix()
+        try:
+            docs = yamlio.load_all(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yamlio.YAMLError, ValueError, RecursionError):
+            continue
+        for doc in docs:
+            for release in (doc.get("releases") or []) if isinstance(doc, dict) else []:
+                if not isinstance(release, dict):
+                    continue
+                chart = str(release.get("chart") or release.get("name") or "").rstrip("/").rsplit("/", 1)[-1]
+                if chart in ("prometheus-operator-crds", "kube-prometheus-stack"):
+                    version = f" {release['version']}" if release.get("version") else ""
+                    out.append((rel, f"{rel} at bootstrap ({chart}{version}; applied once, nothing upgrades it)"))
+                    break
+    return list(dict.fromkeys(out))
+
+
+def _applied_by(rel: str, kustomizations: list[tuple[str, str]]) -> str | None:
+    """The Flux Kustomization (namespace/name) whose path holds ``rel`` (the deepest; never the apps one)."""
+    best = None
+    for where, path in kustomizations:
+        if rel.startswith(path + "/") and (best is None or len(path) > len(best[1])):
+            best = (where, path)
+    return best[0] if best else None
+
+
+def _scan(repo: Path, k8s: Path, found: Discovery, own_namespace: str = "observability") -> None:
+    releases: list[tuple[dict[str, Any], str, str]] = []
+    kustomizations: list[tuple[str, str]] = []  # (namespace/name, path) of the Flux Kustomizations of apps
+    defined_in: dict[tuple[str, str], str] = {}  # ("store"|"storage", name) -> the file defining it
     oci_charts: dict[str, str] = {}  # OCIRepository name -> chart name (last part of its URL)
     app_sources: list[FluxSource] = []
     unreadable: list[str] = []  # one line per manifest discovery could not read
@@ -401,10 +475,12 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                     host = connect.get("connectHost") if connect else None
                     found.secret_stores.append(SecretStore(name, tuple(v for v, _ in vaults) or ((sdk_vault,) if sdk_vault else ()),
                                                            str(host) if host else None, token_secret, namespace))
+                    defined_in.setdefault(("store", name), rel)
             elif kind == "StorageClass":
                 _add_storage_class(found, name, str((meta.get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class")) == "true")
+                defined_in.setdefault(("storage", name), rel)
             elif kind == "HelmRelease":
-                releases.append((doc, namespace))
+                releases.append((doc, namespace, rel))
             elif kind == "OCIRepository":
                 url = str((doc.get("spec") or {}).get("url") or "")
                 if url:
@@ -419,6 +495,9 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
                                                     str(sync.get("name") or namespace), f"FluxInstance {name} in {rel}"))
             elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io"):
                 spec = doc.get("spec") or {}
+                if isinstance(spec.get("path"), str) and not _path_points_at_apps(spec["path"]):
+                    parts = [p for p in spec["path"].strip().split("/") if p not in ("", ".")]
+                    kustomizations.append((f"{namespace}/{name}", "/".join(parts)))
                 if _path_points_at_apps(spec.get("path")) and found.apps_kustomization is None:
                     found.apps_kustomization = f"{namespace}/{name}"
                     ref = spec.get("sourceRef") or {}
@@ -428,8 +507,12 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
     found.notes += unreadable[:MAX_UNREADABLE_NOTES]
     if len(unreadable) > MAX_UNREADABLE_NOTES:
         found.notes.append(f"... and {len(unreadable) - MAX_UNREADABLE_NOTES} more manifest(s) discovery could not read")
-    for doc, namespace in releases:
+    own = tuple(f"kubernetes/apps/{own_namespace}/{app}/" for app in APP_NAMES)
+    for doc, namespace, rel in releases:
         chart = _chart_of(doc, oci_charts)
+        if chart in ("prometheus-operator-crds", "kube-prometheus-stack") and not rel.startswith(own):
+            where = f"{namespace}/{doc['metadata']['name']}"
+            found.operator_crds.append((f"helmrelease:{where}", f"the HelmRelease {where} ({chart}, {rel})"))
         values = (doc.get("spec") or {}).get("values") or {}
         if chart == "flux-instance":
             found.flux_operator = True
@@ -440,8 +523,13 @@ def _scan(repo: Path, k8s: Path, found: Discovery) -> None:
         elif chart in PROVISIONER_CHARTS and isinstance(values, dict):
             for cls, default in PROVISIONER_CHARTS[chart](values):
                 _add_storage_class(found, cls, default)
+                defined_in.setdefault(("storage", cls), rel)
     # Connect stores first: obs-wizard checks items through 1Password Connect.
     found.secret_stores.sort(key=lambda s: 0 if "connect" in s.name or s.name == "onepassword" else 1)
+    for (what, name), rel in defined_in.items():
+        by = _applied_by(rel, kustomizations)
+        if by:
+            (found.store_kustomizations if what == "store" else found.storage_kustomizations)[name] = by
     known = {(s.kind, s.namespace, s.name) for s in found.sources}
     found.sources += [s for s in app_sources if (s.kind, s.namespace, s.name) not in known]
 

@@ -36,6 +36,8 @@ class State:
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> digest as written
     #: ``charts`` field -> the version on disk where it is not the answers' (a Renovate bump kept)
     charts_on_disk: dict[str, str] = field(default_factory=dict)
+    #: The dialect the files were written in (wizard.repo.dialect); empty: obs-wizard's own (LEGACY)
+    dialect: dict[str, Any] = field(default_factory=dict)
 
     def rendered_answers(self) -> dict[str, Any]:
         """The answers the recorded files are the render of: the answers, with the chart versions on disk."""
@@ -51,6 +53,8 @@ class State:
         }
         if self.charts_on_disk:
             payload["charts_on_disk"] = dict(sorted(self.charts_on_disk.items()))
+        if self.dialect:
+            payload["dialect"] = self.dialect
         payload["files"] = dict(sorted(self.files.items()))
         return format_json(payload)  # as the repo's oxfmt leaves it: `task lint` never rewrites it
 
@@ -65,7 +69,7 @@ def follow_disk(state: State, chart_versions: dict[str, str], render) -> None:
     """
     from wizard.answers.model import Answers
 
-    candidate = State(state.version, state.answers, state.files, dict(chart_versions))
+    candidate = State(state.version, state.answers, state.files, dict(chart_versions), state.dialect)
     try:
         files = render(Answers.model_validate(candidate.rendered_answers()))
     except ValueError:  # a version the model refuses: the pins and the files as rendered stay
@@ -87,7 +91,8 @@ def load(repo: Path) -> State | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return State(version=str(raw["version"]), answers=dict(raw["answers"]), files=dict(raw["files"]),
-                     charts_on_disk={str(k): str(v) for k, v in dict(raw.get("charts_on_disk") or {}).items()})
+                     charts_on_disk={str(k): str(v) for k, v in dict(raw.get("charts_on_disk") or {}).items()},
+                     dialect=dict(raw.get("dialect") or {}))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise StateError(
             f"{path}: unreadable ({exc.__class__.__name__}); restore it from git (git checkout -- {STATE_PATH})"

@@ -196,7 +196,8 @@ class WizardApp(App[int]):
     def _refresh(self) -> None:
         errors = self._errors()
         visible = self._visible_errors(errors)
-        self.query_one(StepList).mark(self.index, lambda i: bool(self._step_errors(i, visible)))
+        for steps in self.query(StepList):  # none while the app is still composing or already shutting down
+            steps.mark(self.index, lambda i: bool(self._step_errors(i, visible)))
         for row in self.query(FieldRow):
             row.show_error(visible.get(row.question.key), self.applied.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):

@@ -7,10 +7,11 @@ May import: ``wizard.base``, ``wizard.answers``, ``wizard.repo``, ``wizard.rende
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from wizard.answers.model import Answers
-from wizard.render import render
+from wizard.render import charts, render
 from wizard.validate import tools
 from wizard.validate.alertmanager import check_alertmanager
 from wizard.validate.alloy import check_alloy
@@ -61,29 +62,39 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     is rendered from for the wiring checks.
     """
     report = Report(strict=strict_from_env() if strict is None else strict)
+    charts.new_run()  # a registry found unreachable is tried again by the next validation
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
-    report.extend(check_flux_variables(files, tuple(substitutions or {})))
-    added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
-    report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
-    outside = ({(answers.grafana.gateway_namespace, answers.grafana.gateway_name)}
-               if answers is not None and answers.grafana.gateway_outside_repo else set())
-    if repo is not None:  # the Gateways are the repo's: without one there is nothing to compare the routes with
-        report.extend(check_gateway_routes({**substituted, **added}, repo, _gateway_variables(substitutions, answers), outside))
-    report.extend(check_crd_race(substituted))
-    report.extend(check_chart_values(substituted, charts_dir))
-    report.extend(check_alloy(files))
-    report.extend(check_rules(substituted, answers))
-    report.extend(check_alertmanager(substituted, _kps_defaults(charts_dir, files) if tools.find("amtool") else None))
-    report.extend(check_release_consistency(substituted))
-    report.extend(check_rendered(substituted, answers, charts_src))
-    if tools.find("kubectl") is None:
-        report.extend(check_kustomize(None, files))  # reports the missing tool; nothing to stage
-    else:
-        with staging.staged(files, repo) as root:
-            report.extend(check_kustomize(root, files))
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="obs-wizard-check") as pool:
+        # promtool, amtool and kubectl run beside the checks done here; each finding keeps its place in the report
+        rules = pool.submit(check_rules, substituted, answers)
+        kustomize = pool.submit(_kustomize, files, repo)
+        report.extend(check_flux_variables(files, tuple(substitutions or {})))
+        added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
+        report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
+        outside = ({(answers.grafana.gateway_namespace, answers.grafana.gateway_name)}
+                   if answers is not None and answers.grafana.gateway_outside_repo else set())
+        if repo is not None:  # the Gateways are the repo's: without one there is nothing to compare the routes with
+            report.extend(check_gateway_routes({**substituted, **added}, repo, _gateway_variables(substitutions, answers), outside))
+        report.extend(check_crd_race(substituted))
+        report.extend(check_chart_values(substituted, charts_dir))
+        alertmanager = pool.submit(check_alertmanager, substituted,  # the chart defaults after chart-values looked them up
+                                   _kps_defaults(charts_dir, files) if tools.find("amtool") else None)
+        report.extend(check_alloy(files))
+        report.extend(rules.result())
+        report.extend(alertmanager.result())
+        report.extend(check_release_consistency(substituted))
+        report.extend(check_rendered(substituted, answers, charts_src))
+        report.extend(kustomize.result())
     if answers is not None:  # every object the answers render is in the exact text that will be on disk
         report.extend(check_manifests(files, rendered_manifests(answers)))
     return report
+
+
+def _kustomize(files: dict[str, str], repo: Path | None) -> Report:
+    if tools.find("kubectl") is None:
+        return check_kustomize(None, files)  # reports the missing tool; nothing to stage
+    with staging.staged(files, repo) as root:
+        return check_kustomize(root, files)
 
 
 def _gateway_variables(substitutions: dict[str, str] | None, answers: Answers | None) -> dict[str, str]:
@@ -132,11 +143,16 @@ def check_flux_variables(files: dict[str, str], allowed: tuple[str, ...]) -> Rep
 
 
 def _kps_defaults(charts_dir: Path | None, files: dict[str, str]):
-    """The kube-prometheus-stack chart defaults for the pinned version, from the first source that has them."""
+    """The kube-prometheus-stack chart defaults at the version on disk, from the first source that has them."""
     from wizard.render.extract import documents
-    from wizard.validate.chart_values import chart_defaults
+    from wizard.validate.chart_values import Refused, find_chart_for
 
     for _, doc in documents(files, "OCIRepository"):
-        if (doc.get("metadata") or {}).get("name") == "kube-prometheus-stack":
-            return chart_defaults(charts_dir, "kube-prometheus-stack", str(doc["spec"]["ref"]["tag"]))
+        ref = charts.oci_ref(doc)
+        if ref.name == "kube-prometheus-stack":
+            try:
+                found = find_chart_for(ref, charts_dir, [])
+            except Refused:  # chart-values reports it
+                return None
+            return found.values if found else None
     return None

@@ -1,4 +1,6 @@
-"""Every key path set under a HelmRelease's ``values`` must exist in that chart version.
+"""Every key path set under a HelmRelease's ``values`` must exist in that chart version: the one its
+OCIRepository names on disk (a Renovate bump included; ``find_chart_for``), whose defaults come from
+--charts-dir, the chart source or cache, the pinned upstream files, or the chart pulled from its registry.
 
 Helm silently ignores a value the chart does not read (a cache switch under the wrong key is the
 classic Loki trap), so each path is looked up in the chart's default values.yaml (and, for a
@@ -63,12 +65,13 @@ class ChartData:
     chart_dir: Path
     subchart_dirs: dict[str, Path]  # values key -> folder with the subchart's values.yaml
     source: str  # for the report: where these defaults came from
+    version: str = ""  # the version these defaults are (the chart's Chart.yaml, for a digest or semver ref)
 
     def stamp(self) -> list[Any]:
         """What the result depends on: each file's path, size and mtime (cheap; no parsing)."""
         files = [self.chart_dir / "values.yaml", self.chart_dir / "values.schema.json",
                  *(sub / "values.yaml" for sub in self.subchart_dirs.values())]
-        stamp: list[Any] = [_VALUES_CHECK_VERSION, sorted(FREE_FORM.get(self.chart_dir.name.rsplit("-", 1)[0], {}))]
+        stamp: list[Any] = [_VALUES_CHECK_VERSION, sorted(FREE_FORM.get(self.chart_dir.name.split("@")[0].rsplit("-", 1)[0], {}))]
         for path in files:
             try:
                 stat = path.stat()
@@ -97,7 +100,7 @@ def find_chart(chart: str, version: str, charts_dir: Path | None, notes: list[st
     if charts_dir is not None:
         found = _chart_dir(charts_dir, chart, version)
         if found is not None:
-            return ChartData(found, _subcharts(found, charts_dir), f"--charts-dir {charts_dir}")
+            return ChartData(found, _subcharts(found, charts_dir), f"--charts-dir {charts_dir}", version)
         notes.append(f"not in {charts_dir}")
     at_hand = _chart_at_hand(chart, version)
     if at_hand is not None:
@@ -116,7 +119,48 @@ def find_chart(chart: str, version: str, charts_dir: Path | None, notes: list[st
     except upstream.FetchError as exc:
         notes.append(f"download: {exc}")
         return None
-    return ChartData(chart_dir, _subcharts(chart_dir, root), f"the pinned upstream release files (sha256-checked, cached in {root})")
+    return ChartData(chart_dir, _subcharts(chart_dir, root), f"the pinned upstream release files (sha256-checked, cached in {root})", version)
+
+
+class Refused(Exception):
+    """The registry does not serve what the OCIRepository pins: a failure, not a skip."""
+
+
+def find_chart_for(ref: Any, charts_dir: Path | None, notes: list[str]) -> ChartData | None:
+    """The defaults of the chart an OCIRepository (``charts.OciRef``) names as it is on disk, whatever its
+    version: --charts-dir, the chart source or cache, the pinned upstream files (for a version obs-wizard
+    pins), else the chart pulled from its registry into the cache. Raises Refused."""
+    from wizard.render import charts
+
+    tag = ref.pinned_tag
+    if tag:
+        if charts_dir is not None:
+            found = _chart_dir(charts_dir, ref.name, tag)
+            if found is not None:
+                return ChartData(found, _subcharts(found, charts_dir), f"--charts-dir {charts_dir}", tag)
+            notes.append(f"not in {charts_dir}")
+        try:
+            return _located(charts.find(ref, pull=False))
+        except charts.ChartUnavailable:
+            pass
+        if (ref.name, tag) in upstream.CHARTS:
+            found = find_chart(ref.name, tag, None, notes)
+            if found is not None:
+                return found
+    try:
+        return _located(charts.find(ref))
+    except charts.ChartRefused as exc:
+        raise Refused(str(exc)) from None
+    except charts.ChartUnavailable as exc:
+        notes.append(str(exc))
+        return None
+
+
+def _located(located: Any) -> ChartData:
+    """ChartData for a chart found whole (``charts.Located``: a chart source, the cache, a pull)."""
+    data = _whole_chart(located.chart_dir, f"the {located.chart_dir.name.split('@')[0].rsplit('-', 1)[0]} {located.version} chart ({located.source})")
+    data.version = located.version
+    return data
 
 
 def _chart_at_hand(chart: str, version: str) -> ChartData | None:
@@ -128,6 +172,14 @@ def _chart_at_hand(chart: str, version: str) -> ChartData | None:
     chart_dir = charts.locate(chart, version)
     if chart_dir is None or not (chart_dir / "values.yaml").is_file():
         return None
+    data = _whole_chart(chart_dir, f"the {chart} {version} chart ({chart_dir})")
+    data.version = version
+    return data
+
+
+def _whole_chart(chart_dir: Path, source: str) -> ChartData:
+    from wizard.render import charts
+
     subs: dict[str, Path] = {}
     for sub in charts.subcharts(chart_dir):
         inside = chart_dir / "charts" / sub.name
@@ -137,13 +189,7 @@ def _chart_at_hand(chart: str, version: str) -> ChartData | None:
         elsewhere = find_chart(sub.name, sub.version, None) if (sub.name, sub.version) in upstream.CHARTS else None
         if elsewhere is not None:
             subs[sub.key] = elsewhere.chart_dir
-    return ChartData(chart_dir, subs, f"the {chart} {version} chart ({chart_dir})")
-
-
-def chart_defaults(charts_dir: Path | None, chart: str, version: str) -> dict[str, Any] | None:
-    """The default values of ``chart`` ``version`` (see find_chart), or None when no source has them."""
-    found = find_chart(chart, version, charts_dir)
-    return found.values if found else None
+    return ChartData(chart_dir, subs, source)
 
 
 def _subcharts(chart_dir: Path, charts_dir: Path) -> dict[str, Path]:
@@ -195,35 +241,50 @@ def unknown_paths(values: dict[str, Any], defaults: dict[str, Any], subcharts: d
 
 
 def check_chart_values(files: dict[str, str], charts_dir: Path | None) -> Report:
+    from wizard.render import charts
+
     report = Report(checks_run=["chart-values"])
-    versions = {}
-    for _, doc in documents(files, "OCIRepository"):
-        versions[(doc.get("metadata") or {}).get("name")] = str(((doc.get("spec") or {}).get("ref") or {}).get("tag", ""))
+    refs = {(doc.get("metadata") or {}).get("name"): charts.oci_ref(doc) for _, doc in documents(files, "OCIRepository")}
     used: dict[str, list[str]] = {}  # source -> charts
     cache = ValidCache()
     for path, doc in documents(files, "HelmRelease"):
         name = (doc.get("metadata") or {}).get("name", "")
-        version = versions.get(name, "")
+        chart_ref = (doc.get("spec") or {}).get("chartRef") or {}
+        ref = refs.get(chart_ref.get("name") if isinstance(chart_ref, dict) else None) or refs.get(name)
         label = f"HelmRelease/{name}"
-        notes: list[str] = []
-        found = find_chart(name, version, charts_dir, notes)
-        if found is None:
+        if ref is None:
             report.add(Finding("error" if tools.strict() else "skipped", "chart-values",
-                               f"no defaults for chart {name} {version} ({'; '.join(notes)}); its values were not checked",
-                               file=path, document=label, remedy=CHARTS_REMEDY))
+                               "its chartRef names no OCIRepository in the render; its values were not checked",
+                               file=path, document=label, path="spec.chartRef"))
             continue
-        used.setdefault(found.source, []).append(f"{name} {version}")
+        chart, notes = ref.name, []
+        try:
+            found = find_chart_for(ref, charts_dir, notes)
+        except Refused as exc:
+            report.add(Finding("error", "chart-values", f"{exc}; its values were not checked",
+                               file=path, document=label, remedy=f"set the OCIRepository's ref to what {ref.url} serves"))
+            continue
+        if found is None:
+            pinned = (chart, ref.pinned_tag) in upstream.CHARTS
+            remedy = (CHARTS_REMEDY + ", or " if pinned else "") + charts.fetch_remedy(ref) + (
+                "" if pinned else ", or pass --charts-dir DIR (with <chart>-<version>/values.yaml)")
+            report.add(Finding("error" if tools.strict() else "skipped", "chart-values",
+                               f"no defaults for chart {ref.label} ({'; '.join(notes)}); its values were not checked",
+                               file=path, document=label, remedy=remedy))
+            continue
+        version = found.version or ref.tag
+        used.setdefault(found.source, []).append(f"{chart} {version}")
         values = (doc.get("spec") or {}).get("values") or {}
         entry = key("chart-values", found.stamp(), values)
         if entry in cache:  # these values were found valid against these very files before
             continue
         before = len(report.findings)
-        for dotted in unknown_paths(values, found.values, found.subcharts, FREE_FORM.get(name, {})):
-            report.add(Finding("error", "chart-values", f"not a value of chart {name} {version} (misspelled, or moved in this version)",
+        for dotted in unknown_paths(values, found.values, found.subcharts, FREE_FORM.get(chart, {})):
+            report.add(Finding("error", "chart-values", f"not a value of chart {chart} {version} (misspelled, or moved in this version)",
                                file=path, document=label, path=f"spec.values.{dotted}"))
         schema_file = found.chart_dir / "values.schema.json"
         if schema_file.is_file():
-            report.extend(_schema_check(values, schema_file, path, label, name, version))
+            report.extend(_schema_check(values, schema_file, path, label, chart, version))
         if len(report.findings) == before:
             cache.add(entry)
     cache.save()

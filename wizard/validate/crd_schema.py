@@ -95,11 +95,12 @@ def _parsed(files: dict[str, str], report: Report) -> list[tuple[str, int, dict[
     return found
 
 
-def _chart_versions(files: dict[str, str]) -> dict[str, str]:
+def _chart_versions(files: dict[str, str]) -> dict[str, Any]:
+    """OCIRepository name -> its ref as it is on disk (``charts.OciRef``)."""
+    from wizard.render import charts
     from wizard.render.extract import documents
 
-    return {str((doc.get("metadata") or {}).get("name")): str(((doc.get("spec") or {}).get("ref") or {}).get("tag", ""))
-            for _, doc in documents(files, "OCIRepository")}
+    return {str((doc.get("metadata") or {}).get("name")): charts.oci_ref(doc) for _, doc in documents(files, "OCIRepository")}
 
 
 def _encrypted(value: Any) -> bool:
@@ -136,9 +137,14 @@ def check_documents(files: dict[str, str], crd_dir: Path | None, strict_missing:
         looked = f" in {crd_dir}" if crd_dir is not None else ""
         unchecked = [f"{_doc_label(doc)} ({path})" for path, _, doc in parsed
                      if (str(doc.get("apiVersion")), str(doc.get("kind"))) in unresolved]
+        remedy = CRD_REMEDY
+        if any(kind_key[0].startswith("monitoring.coreos.com/") for kind_key in unresolved) and resolved and any(
+                note.startswith("kube-prometheus-stack chart:") for note in resolved.notes):
+            remedy += (", or run `obs-wizard fetch-charts --repo DIR` where the chart registry is reachable (the "
+                       "kube-prometheus-stack chart at the version on disk carries the Prometheus Operator CRDs)")
         report.add(Finding("error" if strict_missing else "skipped", "crd-schema",
                            f"no schema for {kinds}{looked}; not checked: {', '.join(unchecked) or 'none'} ({why})",
-                           remedy=CRD_REMEDY))
+                           remedy=remedy))
     cache = ValidCache()
     digests: dict[tuple[str, str], str] = {}
     checked_docs = 0

@@ -50,7 +50,8 @@ def _group(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
-def resolve(wanted: set[KindKey], crd_dir: Path | None, chart_versions: dict[str, str]) -> CrdSchemas:
+def resolve(wanted: set[KindKey], crd_dir: Path | None, chart_versions: dict[str, Any]) -> CrdSchemas:
+    """``chart_versions``: OCIRepository name -> its ``charts.OciRef`` as on disk (or a bare version string)."""
     result = CrdSchemas()
     if crd_dir is not None:
         result.take(load_crd_schemas(str(crd_dir)), wanted, f"--crd-dir {crd_dir}")
@@ -130,18 +131,25 @@ def cluster_crds(names: list[str], notes: list[str]) -> tuple[list[dict[str, Any
     return docs, f"the live cluster (kubectl context {name})"
 
 
-def _kps_chart(chart_versions: dict[str, str], notes: list[str]) -> list[tuple[Path, str]]:
-    """The CRD folders of the pinned kube-prometheus-stack chart, when it is at hand."""
-    version = chart_versions.get("kube-prometheus-stack")
-    if not version:
+def _kps_chart(chart_versions: dict[str, Any], notes: list[str]) -> list[tuple[Path, str]]:
+    """The CRD folders of the kube-prometheus-stack chart at the version on disk (pulled when not at hand)."""
+    from wizard.render import charts
+
+    refs = [ref for ref in chart_versions.values() if isinstance(ref, charts.OciRef) and ref.name == "kube-prometheus-stack"]
+    if not refs and chart_versions.get("kube-prometheus-stack"):  # a bare version: the chart source or cache only
+        version = str(chart_versions["kube-prometheus-stack"])
+        chart_dir = charts.locate("kube-prometheus-stack", version)
+        if chart_dir is None:
+            notes.append(f"kube-prometheus-stack {version} chart: not at hand")
+            return []
+        located = charts.Located(chart_dir, version, str(chart_dir))
+    elif refs:
+        try:
+            located = charts.find(refs[0])
+        except charts.ChartUnavailable as exc:  # ChartRefused too: the chart-values and chart-render checks fail on it
+            notes.append(f"kube-prometheus-stack chart: {exc}")
+            return []
+    else:
         return []
-    try:
-        from wizard.render import charts
-    except ImportError:  # the chart cache arrives with the Helm render
-        return []
-    chart_dir = charts.locate("kube-prometheus-stack", version)
-    if chart_dir is None:
-        notes.append(f"kube-prometheus-stack {version} chart: not at hand")
-        return []
-    folders = sorted({path.parent for path in charts.crd_files(chart_dir)})
-    return [(folder, f"the kube-prometheus-stack {version} chart ({chart_dir})") for folder in folders]
+    folders = sorted({path.parent for path in charts.crd_files(located.chart_dir)})
+    return [(folder, f"the kube-prometheus-stack {located.version} chart ({located.source})") for folder in folders]

@@ -3,9 +3,11 @@
 Each HelmRelease is rendered with its release name (``spec.releaseName``, else the
 HelmRelease's name; with ``spec.targetNamespace`` helm-controller's ``<namespace>-<name>``), its
 namespace (``spec.targetNamespace``, else the namespace the Flux Kustomization or the namespace
-kustomization.yaml gives it), the chart its ``chartRef`` OCIRepository pins (URL and tag), and its
-``spec.values`` after Flux postBuild substitution. The chart comes from ``--charts-src DIR`` /
-``$OBS_WIZARD_CHARTS_SRC``, else the per-user cache, else it is pulled there from its OCI URL.
+kustomization.yaml gives it), the chart its ``chartRef`` OCIRepository names as it is on disk (URL,
+``ref.tag`` / ``ref.digest`` / ``ref.semver``, ``insecure``), and its ``spec.values`` after Flux
+postBuild substitution. The chart comes from ``--charts-src DIR`` / ``$OBS_WIZARD_CHARTS_SRC``, else
+the per-user cache, else it is pulled there from its OCI registry (``charts.find``); the report says
+which version was rendered and where it came from.
 
 Why ``helm-python-sdk`` (PyPI, Apache-2.0) and not ``helm-sdkpy`` (looked at 0.1.32): both wrap
 Helm v4's Go SDK in a bundled shared library, so neither needs a helm binary. But helm-sdkpy
@@ -50,9 +52,10 @@ class Release:
     release_name: str
     namespace: str
     chart: str
-    version: str
+    version: str  # the ref's tag until the chart is found; then the version its Chart.yaml says
     url: str
     values: dict[str, Any]
+    ref: charts.OciRef | None = None
 
     @property
     def label(self) -> str:
@@ -105,8 +108,7 @@ def releases(files: dict[str, str]) -> tuple[list[Release], Report]:
     report = Report()
     sources = {}
     for _, doc in documents(files, "OCIRepository"):
-        spec = doc.get("spec") or {}
-        sources[(doc.get("metadata") or {}).get("name")] = (str(spec.get("url", "")), str((spec.get("ref") or {}).get("tag", "")))
+        sources[(doc.get("metadata") or {}).get("name")] = charts.oci_ref(doc)
     found = []
     for path, doc in documents(files, "HelmRelease"):
         meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
@@ -116,15 +118,14 @@ def releases(files: dict[str, str]) -> tuple[list[Release], Report]:
             report.add(Finding("skipped", CHECK, "not rendered: its chartRef names no OCIRepository in the render", file=path,
                                document=f"HelmRelease/{name}", path="spec.chartRef"))
             continue
-        url, version = sources[ref["name"]]
+        oci = sources[ref["name"]]
         target = spec.get("targetNamespace")
         namespace = str(target or namespace_of(path, files, doc))
         release_name = str(spec.get("releaseName") or (f"{target}-{name}" if target else name))
-        chart = url.rstrip("/").rsplit("/", 1)[-1]
         if spec.get("valuesFrom"):
             report.add(Finding("warning", CHECK, "spec.valuesFrom is not read by the render; only spec.values is checked",
                                file=path, document=f"HelmRelease/{name}", path="spec.valuesFrom"))
-        found.append(Release(path, name, release_name, namespace, chart, version, url, spec.get("values") or {}))
+        found.append(Release(path, name, release_name, namespace, oci.name, oci.tag, oci.url, spec.get("values") or {}, oci))
     return found, report
 
 
@@ -250,20 +251,21 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
                            "wiring checks did not run", remedy=charts.HELM_EXTRA))
         return [], report
     rendered = []
-    pull_failed = False
+    used: list[str] = []
     for release in found:
-        chart_dir = charts.locate(release.chart, release.version, charts_src)
-        if chart_dir is None:
-            if pull_failed:  # offline: one failed pull says it; do not wait for the others
-                chart_dir, why = None, f"chart {release.chart} {release.version} is not at hand and was not pulled (a pull failed above)"
-            else:
-                chart_dir, why = _pull(release)
-                pull_failed = chart_dir is None and why.startswith("cannot pull")
-            if chart_dir is None:
-                report.add(Finding(_strict_level(), CHECK, f"not rendered: {why}", file=release.file, document=release.label,
-                                   remedy=f"pass --charts-src DIR with {release.chart}-{release.version}/ unpacked "
-                                          f"(helm pull {release.url} --version {release.version} --untar)"))
-                continue
+        oci = release.ref or charts.OciRef(release.url, release.version)
+        try:
+            located = charts.find(oci, charts_src)
+        except charts.ChartRefused as exc:
+            report.add(Finding("error", CHECK, f"not rendered: {exc}", file=release.file, document=release.label,
+                               remedy=f"set the OCIRepository's ref to what {oci.url} serves"))
+            continue
+        except charts.ChartUnavailable as exc:
+            report.add(Finding(_strict_level(), CHECK, f"not rendered: {exc}", file=release.file, document=release.label,
+                               remedy=charts.fetch_remedy(oci)))
+            continue
+        release.version, chart_dir = located.version, located.chart_dir
+        used.append(f"{release.chart} {located.version} from {located.source}")
         try:
             result = render_release(release, chart_dir)
         except Exception as exc:  # noqa: BLE001 - helm_python.HelmError (render, values, schema) or bad YAML out
@@ -277,17 +279,9 @@ def render_all(files: dict[str, str], charts_src: Path | None) -> tuple[list[Ren
                                remedy=f"point --charts-src at a complete chart (helm pull {release.url} --version "
                                       f"{release.version} --untar)"))
         rendered.append(result)
+    if used:
+        report.sources[CHECK] = "charts: " + "; ".join(used)
     return rendered, report
-
-
-def _pull(release: Release) -> tuple[Path | None, str]:
-    if os.environ.get("OBS_WIZARD_NO_PULL"):
-        return None, (f"chart {release.chart} {release.version} is not in --charts-src / ${charts.CHARTS_SRC_ENV} or the cache, "
-                      "and pulling is off (OBS_WIZARD_NO_PULL)")
-    try:
-        return charts.pull(release.chart, release.version, release.url), ""
-    except charts.ChartUnavailable as exc:
-        return None, str(exc)
 
 
 def _one_line(exc: Exception) -> str:

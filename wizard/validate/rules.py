@@ -8,6 +8,7 @@ fires, with its exact labels and annotations, when it should.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from wizard.answers.model import Answers
 from wizard.base import yamlio
 from wizard.render.extract import prometheus_rules
 from wizard.render.render import SELF_MONITORING_RULE  # the additionalPrometheusRulesMap key
-from wizard.validate import toolrun, tools
+from wizard.validate import toolrun, tools, validcache
 from wizard.validate.findings import Finding, Report
+from wizard.validate.validcache import ValidCache
 
 
 def timings(answers: Answers) -> dict[str, int]:
@@ -81,8 +83,14 @@ def _unit_tests(path: str, label: str, rules_file: Path, answers: Answers) -> Re
 
     report = Report()
     test_file = rules_file.with_name("self-monitoring.test.yaml")
-    test_file.write_text(render.render_check("checks/self-monitoring.test.yaml.j2", answers, rules_file=rules_file.name,
-                                             t=timings(answers)), encoding="utf-8")
+    test_text = render.render_check("checks/self-monitoring.test.yaml.j2", answers, rules_file=rules_file.name, t=timings(answers))
+    test_file.write_text(test_text, encoding="utf-8")
+    # The unit tests take promtool about a second: a pass is remembered by the digest of the rules, the tests
+    # and the promtool binary, so an unchanged repo (a pre-commit hook's usual case) is not tested again.
+    cache = ValidCache()
+    entry = _passed_key(rules_file.read_text(encoding="utf-8"), test_text)
+    if entry is not None and entry in cache:
+        return report
     proc, missing = toolrun.run("promtool", ["test", "rules", test_file.name], check="promtool",
                                 step="`promtool test rules`", cwd=rules_file.parent, timeout=120)
     if missing:
@@ -90,4 +98,18 @@ def _unit_tests(path: str, label: str, rules_file: Path, answers: Answers) -> Re
     elif proc is not None and proc.returncode != 0:
         report.add(Finding("error", "promtool", "self-monitoring unit tests failed: " + toolrun.output(proc, f"{rules_file.parent}/"),
                            file=path, document=label))
+    elif entry is not None:
+        cache.add(entry)
+        cache.save()
     return report
+
+
+def _passed_key(rules: str, tests: str) -> str | None:
+    binary = tools.find("promtool")
+    try:
+        stat = os.stat(binary) if binary else None
+    except OSError:
+        return None
+    if stat is None:
+        return None
+    return validcache.key("promtool test rules", os.path.realpath(binary), stat.st_size, stat.st_mtime_ns, rules, tests)

@@ -10,6 +10,7 @@ PROVIDERS = {
     "kubectl": "kubectl (from your Kubernetes distribution or the cloud SDK)",
     "promtool": "the Debian package `prometheus`",
     "amtool": "the Debian package `prometheus-alertmanager`",
+    "docker-registry": "the Debian package `docker-registry`",  # the tests' local OCI registry
 }
 
 #: The exact remedy for a missing tool.
@@ -17,6 +18,7 @@ REMEDIES = {
     "kubectl": "install kubectl (https://kubernetes.io/docs/tasks/tools/#kubectl)",
     "promtool": "apt-get install prometheus",
     "amtool": "apt-get install prometheus-alertmanager",
+    "docker-registry": "apt-get install docker-registry",
 }
 
 

@@ -1,8 +1,8 @@
-"""Remember which (schema, document) pairs were found valid, so unchanged documents are not
-re-validated on every run (like mypy's cache). Keys are content digests, so any change to the
-document, the schema or the converter misses; only valid results are remembered, and a document
-with problems is always checked again, so its messages are exact. The cache lives in the user's
-cache directory; a read-only or missing one only costs speed.
+"""Remember which (schema, document) pairs were found valid, and which promtool unit-test runs passed
+(rules, tests, binary), so unchanged inputs are not checked again on every run (like mypy's cache).
+Keys are content digests, so any change to an input, the schema, the converter or the binary misses;
+only passes are remembered, and anything with problems is always checked again, so its messages are
+exact. The cache lives in the user's cache directory; a read-only or missing one only costs speed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,14 @@ class ValidCache:
         if not self._new:
             return
         path = _path()
+        try:  # another check (a thread of this run, or another run) may have saved since this one loaded
+            self._known |= set(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass
         entries = sorted(self._known)[-_MAX_ENTRIES:]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps(entries), encoding="utf-8")
             os.replace(tmp, path)
         except OSError:

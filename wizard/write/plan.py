@@ -40,6 +40,7 @@ from wizard.base import yamlio
 from wizard.render import render
 from wizard.repo.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.repo.merge import merge_texts as three_way
+from wizard.repo.dialect import LEGACY, Dialect
 from wizard.repo.namespace_kustomization import KustomizationEditError, merge
 from wizard.repo.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest, follow_disk
 from wizard.write import answer_sync
@@ -217,7 +218,7 @@ def _crlf(text: str | None) -> str | None:
     return None if text is None else text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def _previous_render(previous: State | None, answers: Answers, files: dict[str, str]) -> dict[str, str]:
+def _previous_render(previous: State | None, answers: Answers, files: dict[str, str], dialect: Dialect | None = None) -> dict[str, str]:
     """What the previous answers rendered, for each file whose rebuild matches what was written.
 
     A file whose rebuilt text does not match the recorded digest (another obs-wizard version
@@ -230,7 +231,7 @@ def _previous_render(previous: State | None, answers: Answers, files: dict[str, 
         old_files = files  # the same answers render the same files
     else:
         try:
-            old_files = render.render(Answers.model_validate(rendered_answers))
+            old_files = render.render(Answers.model_validate(rendered_answers), dialect)
         except (ValueError, render.RenderError):
             return {}
     return {path: text for path, text in old_files.items() if previous.files.get(path) == digest(text)}
@@ -254,7 +255,8 @@ def _chart_tag_rules(answers: Answers, previous: State | None) -> dict[str, tupl
 
 
 def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choices | Side | None = None,
-          adopt: bool = False, answers_source: Path | None = None, sync_answers: bool = True) -> Plan:
+          adopt: bool = False, answers_source: Path | None = None, sync_answers: bool = True,
+          dialect: Dialect | None = None) -> Plan:
     """The plan for writing ``answers`` into ``repo``.
 
     ``choose`` settles conflicts: one side for all, or per file a side per conflicting YAML path and
@@ -264,16 +266,21 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     A value kept on disk ("ours") that an answer renders updates that answer (``Plan.answers``,
     ``Plan.answer_updates``; the in-repo answers file is edited in place), or, when it cannot,
     names it in ``Plan.stale_answers`` and nothing may be written.
+
+    ``dialect``: how the files are written (wizard.repo.dialect: the repo's, learned on the first write, then
+    the one recorded in the state); None is obs-wizard's own. The previous render is rebuilt in it too, so a
+    re-run changes only what the changed answers change.
     """
-    files = render.render(answers)
+    dialect = dialect or LEGACY
+    files = render.render(answers, dialect)
     base_dir = render.namespace_dir(answers)
     shared = {f"{base_dir}/namespace.yaml", f"{base_dir}/kustomization.yaml"}
     plan = Plan()
     raw: dict[str, str] = {}  # files on disk with CRLF line ends, as they are
     recorded = previous.files if previous else {}
-    bases = _previous_render(previous, answers, files)
+    bases = _previous_render(previous, answers, files, dialect)
     tag_rules = _chart_tag_rules(answers, previous)
-    new_state = State(answers=answers.model_dump(mode="json"))
+    new_state = State(answers=answers.model_dump(mode="json"), dialect={} if dialect.legacy else dialect.to_dict())
     # Apps obs-wizard wrote before and the answers now switch off.
     switched_off = [app for app in render.ALL_APPS
                     if app not in answers.apps.enabled and f"{base_dir}/{app}/ks.yaml" in recorded]
@@ -388,7 +395,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
                         f"keeps the chart version {on_disk} on disk (a Renovate bump?), not {app.version} that obs-wizard "
                         f"pins; set charts.{app.name.replace('-', '_')} to choose one")
     if disk_versions:
-        follow_disk(new_state, disk_versions, render.render)
+        follow_disk(new_state, disk_versions, lambda a: render.render(a, dialect))
 
     # Bookkeeping under .obs-wizard/: the answers (unless they were read from there), their schema, the state.
     tool_files = {
@@ -407,7 +414,7 @@ def build(answers: Answers, repo: Path, previous: State | None, *, choose: Choic
     _warn_ignored(plan, repo)
     plan.answers = answers
     if sync_answers:
-        return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source)
+        return _keep_answers_true(plan, answers, repo, previous, choose, adopt, answers_source, dialect)
     return plan
 
 
@@ -450,7 +457,7 @@ def kept_paths(rendered: str, merged: str, limit: int = 4) -> str:
 
 
 def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State | None, choose: Choices | Side | None,
-                       adopt: bool, answers_source: Path | None) -> Plan:
+                       adopt: bool, answers_source: Path | None, dialect: Dialect | None = None) -> Plan:
     """Values kept on disk ("ours") that an answer renders: the answers follow them (see answer_sync)."""
     # Three-way conflicts only: an adopted file (no base) holds nothing the answers wrote before.
     kept = [(change.path, conflict) for change in plan.changes for conflict, side in change.resolved
@@ -469,7 +476,8 @@ def _keep_answers_true(plan: Plan, answers: Answers, repo: Path, previous: State
     if not updates:
         plan.stale_answers = [s.line() for s in stale]
         return plan
-    synced = build(updated, repo, previous, choose=choose, adopt=adopt, answers_source=answers_source, sync_answers=False)
+    synced = build(updated, repo, previous, choose=choose, adopt=adopt, answers_source=answers_source, sync_answers=False,
+                   dialect=dialect)
     synced.answer_updates = updates
     synced.stale_answers = [s.line() for s in stale]
     if in_repo:  # edit the operator's answers file in place, keeping its comments and layout (and line ends)
