@@ -3,19 +3,53 @@ when OBS_WIZARD_STRICT_TOOLS=1 (CI sets it)."""
 
 from __future__ import annotations
 
+import importlib
 import io
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+#: What the caller's shell may set that changes what a terminal test draws: the tests set their own.
+CALLER_ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "COLORTERM", "COLUMNS", "LINES", "TERM")
+TEST_TERM = "xterm-256color"
+
+
+def _own_environment() -> None:
+    """The tests' own terminal environment, whatever the caller's shell has (NO_COLOR=1 and TERM=linux are
+    common): no NO_COLOR, FORCE_COLOR, COLUMNS, LINES or TEXTUAL_* (the snapshot plugin's own temp dir aside),
+    TERM=xterm-256color; tests that need one set it. Textual read its TEXTUAL_* constants when the snapshot
+    plugin imported it, before this file: they are read again from the cleaned environment."""
+    textual_vars = [name for name in os.environ if name.startswith("TEXTUAL_") and name != "TEXTUAL_SNAPSHOT_TEMPDIR"]
+    for name in (*CALLER_ENVIRONMENT, *textual_vars):
+        os.environ.pop(name, None)
+    os.environ["TERM"] = TEST_TERM
+    if textual_vars:
+        import textual.constants
+
+        constants = importlib.reload(textual.constants)
+        import textual._styles_cache
+        import textual.app
+        import textual.filter
+        import textual.message_pump
+
+        textual._styles_cache.DEBUG = constants.DEBUG
+        textual.filter.DIM_FACTOR = constants.DIM_FACTOR
+        textual.message_pump.SLOW_THRESHOLD = constants.SLOW_THRESHOLD
+        textual.app.App.theme._default = constants.DEFAULT_THEME
+
+
+_own_environment()
+
 from wizard import cli
 from wizard.answers import answers_file
 from wizard.validate import tools
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+#: The upstream data beside the checkout; OBS_WIZARD_TEST_SHARED points elsewhere (tests of the suite itself use it).
+SHARED = Path(os.environ.get("OBS_WIZARD_TEST_SHARED") or ROOT.parent / "shared")
 EXAMPLE_ANSWERS = ROOT / "examples" / "answers.yaml"
 
 

@@ -24,6 +24,7 @@ from tests.conftest import (
 )
 from wizard.answers import answers_file, form
 from wizard.plain import prompts as plain
+from wizard.plain import review as plain_review
 from wizard.write import plan
 
 CLUSTER = {"cluster.domain": "example.com", "cluster.node_count": "3", "cluster.storage_class": "local-path"}
@@ -213,7 +214,7 @@ def test_enter_is_asked_again_and_typed_yes_writes(repo):
 NS = "kubernetes/apps/observability"
 LOKI = f"{NS}/loki/app/helmrelease.yaml"
 SAVED = ".obs-wizard/answers.yaml"
-DIFFS = "The diffs: exactly what will be written (the same as --dry-run).\n"
+DIFFS = "The diffs of the files that exist: exactly what will be written.\n"
 
 
 def rerun_keys(confirmations: str) -> str:
@@ -240,12 +241,16 @@ def shown_after_choices(out: str, path: str) -> list[str]:
     return [chunk.split("\n", 1)[1].split("\nconflict in ")[0].split("\n== Review, with your choices ==")[0] for chunk in chunks]
 
 
-def review_diffs(out: str) -> str:
-    """The diffs printed at the end of Review, before "write these files?"."""
-    section = out.split(DIFFS, 1)[1]
-    lines = section.splitlines(keepends=True)
-    end = next(i for i, line in enumerate(lines) if line.startswith(("secret check:", "answers: ", "obs-wizard:")))
+def _section(out: str, header: str) -> str:
+    lines = out.split(header, 1)[1].splitlines(keepends=True)
+    end = next(i for i, line in enumerate(lines) if line.startswith(("secret check:", "answers: ", "obs-wizard:", plain_review.OTHER_DIFFS)))
     return "".join(lines[:end])
+
+
+def review_diffs(out: str) -> str:
+    """The diffs printed at the end of Review, before "write these files?", and those the pager showed
+    ("diff" typed at that question): together, every change written (the schema's aside)."""
+    return _section(out, DIFFS) + (_section(out, plain_review.OTHER_DIFFS + "\n") if plain_review.OTHER_DIFFS in out else "")
 
 
 def patch_tree(before: Path, diff_text: str, where: Path) -> dict[str, bytes]:
@@ -272,7 +277,7 @@ def patch_file(old: str, diff_text: str, tmp_path: Path) -> str:
 def test_conflicts_are_settled_value_by_value_and_each_diff_shown_is_what_is_written(conflicted, tmp_path):
     before = tmp_path / "before"
     # retention: take new (336h); volume: keep mine (15Gi), which updates the saved answer.
-    code, out = run_plain(conflicted, rerun_keys(DOWN + "\r" + "\r" + WRITE))
+    code, out = run_plain(conflicted, rerun_keys(DOWN + "\r" + "\r" + "diff\r" + WRITE))
     assert code == 0, out
     assert "2 value(s) still to settle" in out and "1 value(s) still to settle" in out
     assert "  value:          spec.values.loki.limits_config.retention_period" in out
@@ -295,7 +300,7 @@ def test_conflicts_are_settled_value_by_value_and_each_diff_shown_is_what_is_wri
 @pytest.mark.parametrize("pick", ["keep all mine", "take all new"])
 def test_keep_all_mine_and_take_all_new_settle_every_value(conflicted, tmp_path, pick):
     keys = DOWN * 2 + "\r" if pick == "keep all mine" else DOWN * 3 + "\r"
-    code, out = run_plain(conflicted, rerun_keys(keys + WRITE))
+    code, out = run_plain(conflicted, rerun_keys(keys + "diff\r" + WRITE))
     assert code == 0, out
     assert "1 value(s) still to settle" not in out  # one choice settled both
     written = (conflicted / LOKI).read_text()
@@ -474,3 +479,27 @@ def off_keys(confirmations: str = "no\r") -> str:
     keys = ["n" if q.key == "apps.kube_prometheus_stack" else CLUSTER.get(q.key, "") + "\r"
             for step in form.steps() for q in step.questions if not q.advanced]
     return "".join(keys) + "n" + confirmations
+
+
+# --- the plain Review's size: the summary and the answer-driven diffs; the rest through a pager ----------
+
+
+def test_a_first_run_review_is_short_and_the_rest_is_offered_through_a_pager(repo):
+    code, out = run_plain(repo, keystrokes(CLUSTER, WRITE))
+    assert code == 0, out
+    before_question = out.split("done: ")[0]
+    # Measured: 1,808 lines when every diff (the 535-line schema's included) was printed before "Type yes".
+    assert len(before_question.splitlines()) < 150, len(before_question.splitlines())
+    assert "create    kubernetes/apps/observability/loki/app/helmrelease.yaml" in out  # the plan lists every file
+    assert "Not shown here: the diffs of 19 new file(s)" in out  # 21 created: the answers shown, the schema never and "type diff at the question below" in out
+    assert '"$schema"' not in out and "+++ b/.obs-wizard/answers.schema.json" not in out
+    assert "+++ b/.obs-wizard/answers.yaml" in out  # the answers themselves are shown
+
+
+def test_diff_at_the_question_pages_every_other_diff_but_never_the_schema(repo):
+    code, out = run_plain(repo, keystrokes(CLUSTER, "diff\r" + WRITE))
+    assert code == 0, out
+    paged = _section(out, plain_review.OTHER_DIFFS + "\n")
+    assert "+++ b/kubernetes/apps/observability/loki/app/helmrelease.yaml" in paged
+    assert "+++ b/.obs-wizard/state.json" in paged and "answers.schema.json" not in paged
+    assert "+++ b/.obs-wizard/answers.yaml" not in paged  # shown already, not twice

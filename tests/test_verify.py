@@ -87,7 +87,8 @@ def test_all_healthy_passes_and_measures_both_targets(platform, cluster, repo):
     assert code == 0, out + err
     for check in ("flux-kustomizations", "flux-helmreleases", "flux-revision", "volumes", "pods", "node-count",
                   "alloy-daemonset", "prometheus-ready", "scrape-targets", "rule-groups", "alertmanager-discovered",
-                  "alertmanager-config", "test-alert", "loki-ready", "node-logs", "log-search", "grafana", "heartbeat"):
+                  "alertmanager-config", "test-alert", "loki-ready", "node-logs", "log-search", "grafana", "heartbeat",
+                  "alloy-writes"):
         assert any(line.startswith(f"  passed  {check}") for line in out.splitlines()), f"{check} not passed:\n{out}"
     assert "FAILED" not in out and "skipped" not in out
     assert f"applied main@sha1:{SHA[:12]}, the repo's HEAD" in out
@@ -95,6 +96,7 @@ def test_all_healthy_passes_and_measures_both_targets(platform, cluster, repo):
     assert "alert -> Slack:" in out and "measured delivery" in out and "the plan's target 3m: within" in out
     assert "targeted log search:" in out and "the plan's target 30s: within" in out
     assert "datasources answering: Prometheus, Loki" in out
+    assert "no entry dropped and no push refused in the last 10m (2 Alloy targets)" in out
     assert "receivers slack, heartbeat loaded" in out and "Watchdog firing; " in out
     # The test alert reached "Slack", labelled as a test, severity info; the admin password never printed.
     new = platform.slack.payloads()[sent_before:]

@@ -218,7 +218,19 @@ class Grafana:
 
 
 KUBELET_METRICS = "# TYPE kubelet_running_pods gauge\nkubelet_running_pods 12\n"
-ALLOY_METRICS = "# TYPE loki_write_dropped_entries_total counter\nloki_write_dropped_entries_total 0\n"
+#: Alloy's own loki.write counters (the names and labels Alloy exports): nothing dropped, every push answered 204.
+ALLOY_LOKI = 'host="loki.observability.svc.cluster.local:3100",tenant=""'
+ALLOY_DROPPED = f'loki_write_dropped_entries_total{{{ALLOY_LOKI},reason="ingester_error"}}'
+ALLOY_REFUSED = f'loki_write_request_duration_seconds_count{{{ALLOY_LOKI},status_code="500"}}'
+ALLOY_METRICS = ("# TYPE loki_write_dropped_entries_total counter\n"
+                 f"{ALLOY_DROPPED} 0\n"
+                 "# TYPE loki_write_request_duration_seconds histogram\n"
+                 f'loki_write_request_duration_seconds_bucket{{{ALLOY_LOKI},status_code="204",le="+Inf"}} 40\n'
+                 f'loki_write_request_duration_seconds_sum{{{ALLOY_LOKI},status_code="204"}} 1.5\n'
+                 f'loki_write_request_duration_seconds_count{{{ALLOY_LOKI},status_code="204"}} 40\n'
+                 f'loki_write_request_duration_seconds_bucket{{{ALLOY_LOKI},status_code="500",le="+Inf"}} 0\n'
+                 f'loki_write_request_duration_seconds_sum{{{ALLOY_LOKI},status_code="500"}} 0\n'
+                 f"{ALLOY_REFUSED} 0\n")
 KSM_METRICS = '# TYPE kube_node_status_condition gauge\n' + "".join(
     f'kube_node_status_condition{{node="{n}",condition="Ready",status="true"}} 1\n' for n in NODES)
 #: A recording rule that is healthy while one series verify_fixture_dup exists and fails (many-to-many) with two.

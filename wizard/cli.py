@@ -313,7 +313,9 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), repo, out)
     if args.answers is None and not (args.check or args.dry_run):
-        return _interactive(repo, sources, args.plain, args.init_layout)
+        headless_only = [flag for flag, given in (("--conflicts", args.conflicts), ("--force", args.force), ("--adopt", args.adopt)) if given]
+        return _interactive(repo, sources, args.plain, args.init_layout, skip_secret_check=args.skip_secret_check,
+                            headless_only=headless_only)
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),
@@ -336,7 +338,11 @@ def _repo(path: Path) -> Path:
     return path
 
 
-def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) -> int:
+def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False, *, skip_secret_check: bool = False,
+                 headless_only: list[str] = ()) -> int:
+    if headless_only:  # the interactive modes settle conflicts and adoption one by one on Review: refused, never ignored
+        raise BadInput(f"{' and '.join(headless_only)} settle conflicts without asking, for headless runs (--answers FILE); "
+                       "the interactive wizard asks about each one on Review")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput(
             "no terminal for the interactive wizard; run headless with --answers FILE "
@@ -347,13 +353,15 @@ def _interactive(repo: Path, sources, plain: bool, init_layout: bool = False) ->
         from wizard.plain.prompts import run as run_plain
 
         _loaded()
-        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout)
+        return run_plain(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout,
+                         skip_secret_check=skip_secret_check)
     from wizard.tui.app import run as run_tui
     from wizard.write.apply import signals_held_for_writers
 
     _loaded()
     with signals_held_for_writers():  # the wizard writes in a worker thread: SIGINT/SIGTERM wait for the commit
-        return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout)
+        return run_tui(repo, sources.crd_dir, sources.charts_dir, strict=bool(sources.strict), init_layout=init_layout,
+                       skip_secret_check=skip_secret_check)
 
 
 if __name__ == "__main__":  # pragma: no cover

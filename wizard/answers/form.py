@@ -185,9 +185,9 @@ class Draft:
             answers = Answers.model_validate(self.data())
         except ValidationError as exc:
             found: dict[str, str] = {}
-            for error in exc.errors(include_url=False, include_input=False):
+            for error in exc.errors(include_url=False):
                 loc = [str(p) for p in error["loc"]]
-                message = human_message(error)
+                message = short_echo(human_message(error), error.get("input"))
                 key = ".".join(loc[:2]) if len(loc) >= 2 else (loc[0] if loc else "")
                 found.setdefault(key, message)
             return found
@@ -195,6 +195,18 @@ class Draft:
 
     def answers(self) -> Answers:
         return Answers.model_validate(self.data())
+
+
+#: A value echoed in a message beside its field is cut to this many characters (the field shows it all).
+ECHO_LIMIT = 40
+
+
+def short_echo(message: str, value: Any) -> str:
+    """``message`` with a long echoed value cut: a 500-character paste is not repeated over eight lines."""
+    if isinstance(value, str) and len(value) > ECHO_LIMIT and repr(value) in message:
+        count = "" if f"{len(value)} characters" in message else f" ({len(value)} characters)"
+        return message.replace(repr(value), f"{value[:ECHO_LIMIT]!r}…{count}")
+    return message
 
 
 def human_message(error: dict) -> str:

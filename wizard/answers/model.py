@@ -30,9 +30,20 @@ _FLUX_VAR_RE = re.compile(r"\$\{([^}]*)\}")
 DOMAIN_VARIABLE_REF = "${SECRET_DOMAIN}"
 
 
+def _too_long_for_dns(value: str) -> str | None:
+    """What is too long about a would-be DNS name (the whole at most 253 characters, each label 63), or None."""
+    if len(value) > 253:
+        return f"is too long for a DNS name: {len(value)} characters (at most 253)"
+    longest = max(value.split("."), key=len)
+    if len(longest) > 63:
+        return f"has a label of {len(longest)} characters: each part between dots is at most 63"
+    return None
+
+
 def _fqdn(value: str) -> str:
     if not _FQDN_RE.match(value):
-        raise ValueError(f"{value!r} is not a lower-case DNS name such as example.com")
+        too_long = _too_long_for_dns(value)
+        raise ValueError(f"{value!r} {too_long}" if too_long else f"{value!r} is not a lower-case DNS name such as example.com")
     return value
 
 
@@ -175,7 +186,8 @@ def _hostname(value: str) -> str:
             )
     probe = _FLUX_VAR_RE.sub("example.com", value)
     if not _FQDN_RE.match(probe):
-        raise ValueError(f"{value!r} is not a host name such as grafana.example.com")
+        too_long = _too_long_for_dns(probe)
+        raise ValueError(f"{value!r} {too_long}" if too_long else f"{value!r} is not a host name such as grafana.example.com")
     return value
 
 

@@ -187,17 +187,17 @@ def ask_all(prompts: _Prompts, draft: form.Draft, steps: tuple[form.Step, ...], 
 
 
 def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, input: Any = None, output: Any = None,
-        out: TextIO | None = None, strict: bool = False, init_layout: bool = False) -> int:
+        out: TextIO | None = None, strict: bool = False, init_layout: bool = False, skip_secret_check: bool = False) -> int:
     out = out or sys.stdout
     try:
-        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out, strict, init_layout)
+        return _run(repo, crd_dir, charts_dir, _Prompts(input, output), out, strict, init_layout, skip_secret_check)
     except (KeyboardInterrupt, EOFError):
         print("\nobs-wizard: cancelled; nothing was written", file=out)
         return int(Exit.CANCELLED)
 
 
 def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Prompts, out: TextIO, strict: bool = False,
-         init_layout: bool = False) -> int:
+         init_layout: bool = False, skip_secret_check: bool = False) -> int:
     session = Session.open(repo, crd_dir, charts_dir, strict=strict, init_layout=init_layout)
     print(f"obs-wizard: kube-prometheus-stack, Loki and Alloy for {repo}", file=out)
     print("a re-run: your saved answers are the defaults" if session.rerun else "a first run", file=out)
@@ -221,7 +221,7 @@ def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Pr
     if not the_plan.writes:
         print("obs-wizard: nothing to do: the repo already matches the answers", file=out)
         return int(Exit.OK)
-    if not plain_review.confirm_write(prompts, the_plan):
+    if not plain_review.confirm_write(prompts, the_plan, out):
         print("obs-wizard: nothing was written", file=out)
         return int(Exit.CANCELLED)
 
@@ -231,6 +231,9 @@ def _run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, prompts: _Pr
     host, token = os.environ.get("OP_CONNECT_HOST", ""), os.environ.get("OP_CONNECT_TOKEN", "")
     if not needs_items(answers):
         print(f"1Password check: {NOTHING_TO_CHECK}", file=out)
+    elif skip_secret_check:
+        print("secret check: skipped (--skip-secret-check)", file=out)
+        skipped.append("the 1Password check (--skip-secret-check)")
     elif host and token:
         from wizard.onepassword.check import check_connect
 

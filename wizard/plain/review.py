@@ -2,7 +2,10 @@
 
 What is shown is what is written: every diff is ``FileChange.diff()`` of the plan built with the
 choices made so far (the same bytes ``--dry-run`` prints and ``apply`` writes), recomputed and shown
-again after each choice. Conflicts are settled as in the wizard and headless runs: per conflicting
+again after each choice. Before the final question Review prints the summary and the diffs the answers
+drive in files that exist (and the answers file); the rest (new files, obs-wizard's own records) is
+offered through a pager (type ``diff`` at the question), so a first run is not 1,600 lines of new
+files; the generated answers schema is never shown (``obs-wizard schema`` prints it). Conflicts are settled as in the wizard and headless runs: per conflicting
 value (keep mine / take new, or keep all mine / take all new for every value still open), and per
 file for a file deleted by hand (keep it deleted / recreate it) or one obs-wizard did not write
 (adopt it, then its differing values are chosen the same way).
@@ -10,8 +13,10 @@ file for a file deleted by hand (keep it deleted / recreate it) or one obs-wizar
 
 from __future__ import annotations
 
+import sys
 from typing import Any, TextIO
 
+from wizard.answers import answers_file
 from wizard.answers.model import Answers
 from wizard.render import render, sizing
 from wizard.repo.merge import show_value
@@ -24,6 +29,9 @@ RECREATE, KEEP_DELETED = "recreate it (the diff above is what is written)", "kee
 ADOPT, STOP = "adopt it: merge it, then choose each value that differs", "stop here: write nothing (move the file away, then run again)"
 #: What the final question accepts; anything else (a stray Enter included) is asked again.
 WRITE_WORDS = {"yes": True, "no": False}
+PAGE_WORD = "diff"  # at the final question: the other diffs, through a pager
+SCHEMA = ".obs-wizard/answers.schema.json"  # generated from the model: never shown
+OTHER_DIFFS = "The other diffs (new files and obs-wizard's records; exactly what will be written):"
 
 
 class Stopped(Exception):
@@ -114,9 +122,16 @@ def review(prompts: Any, session: Session, answers: Answers, out: TextIO) -> pla
             kept = the_plan.answers or answers
             for line in sizing.summary(kept) + [f"warning: {w}" for w in sizing.warnings(kept)]:
                 print(line, file=out)
-    print("\nThe diffs: exactly what will be written (the same as --dry-run).", file=out)
+    rest = other_diffs(the_plan)
+    if rest:
+        files = sum(1 for c in the_plan.changes if c.diff() and not shown_inline(c) and c.path != SCHEMA)
+        print(f"\nNot shown here: the diffs of {files} new file(s) and obs-wizard's records ({len(rest.splitlines())} lines); "
+              f"type {PAGE_WORD} at the question below to read them in a pager (--dry-run prints them too). "
+              f"{SCHEMA} is generated from the answers model and never shown (obs-wizard schema prints it).", file=out)
+    print("\nThe diffs of the files that exist: exactly what will be written.", file=out)
     for change in the_plan.changes:
-        _print_diff(change.diff(), out)
+        if shown_inline(change):
+            _print_diff(change.diff(), out)
     if not the_plan.writes:
         print("No file changes: the repo already matches the answers.", file=out)
     for update in the_plan.answer_updates:
@@ -124,12 +139,46 @@ def review(prompts: Any, session: Session, answers: Answers, out: TextIO) -> pla
     return the_plan
 
 
-def confirm_write(prompts: Any, the_plan: plan.Plan) -> bool:
-    """Typed "yes" writes, "no" does not; Enter alone (or anything else) asks again."""
+def shown_inline(change: plan.FileChange) -> bool:
+    """Printed before the final question: a change the answers drive in a file that exists, and the answers file."""
+    if change.path == SCHEMA:
+        return False
+    if change.path == answers_file.ANSWERS_PATH:
+        return True
+    return not change.tool_file and change.action != "create"
+
+
+def other_diffs(the_plan: plan.Plan) -> str:
+    """The diffs not printed inline (new files, obs-wizard's records), the schema left out: what the pager shows."""
+    text = "".join(d if d.endswith("\n") else d + "\n" for c in the_plan.changes
+                   if c.path != SCHEMA and not shown_inline(c) for d in [c.diff()] if d)
+    return f"{OTHER_DIFFS}\n{text}" if text else ""
+
+
+def page(text: str, out: TextIO) -> None:
+    """Through the pager ($PAGER, else less) on a terminal; printed as it is anywhere else."""
+    if out is sys.stdout and sys.stdout.isatty():
+        import pydoc
+
+        pydoc.pager(text)
+    else:
+        out.write(text)
+
+
+def confirm_write(prompts: Any, the_plan: plan.Plan, out: TextIO | None = None) -> bool:
+    """Typed "yes" writes, "no" does not, "diff" pages the other diffs and asks again; Enter alone (or anything
+    else) asks again."""
     count = len(the_plan.writes)
+    rest = other_diffs(the_plan)
+    words = set(WRITE_WORDS) | ({PAGE_WORD} if rest else set())
 
     def validate(text: str) -> bool | str:
-        return text.strip().lower() in WRITE_WORDS or "type yes to write the files, or no to stop without writing"
+        return text.strip().lower() in words or ("type yes to write the files, no to stop without writing"
+                                                 + (f", or {PAGE_WORD} to read the other diffs" if rest else ""))
 
-    text = prompts.text(f"Write these {count} file(s)? Type yes or no", "", "(nothing is written until you type yes)", validate)
-    return WRITE_WORDS[text.strip().lower()]
+    while True:
+        text = prompts.text(f"Write these {count} file(s)? Type yes or no" + (f" (or {PAGE_WORD})" if rest else ""), "",
+                            "(nothing is written until you type yes)", validate).strip().lower()
+        if text != PAGE_WORD:
+            return WRITE_WORDS[text]
+        page(rest, out or sys.stdout)

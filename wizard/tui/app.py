@@ -8,6 +8,7 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Select, Static, Switch
@@ -20,20 +21,22 @@ from wizard.tui.components.confirm import Confirm
 from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.disk_chart import DiskChart
 from wizard.tui.components.done import DonePane
-from wizard.tui.components.field_row import FieldRow
+from wizard.tui.components.field_row import FieldRow, screen_message
 from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.components.review import ReviewPane
 from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
+from wizard.tui.components.verify_screen import VerifyScreen
 from wizard.tui.components.welcome import WelcomePane
 from wizard.tui.components.write_log import WritePane, validation_log
 from wizard.tui.messages import AllConflictsChosen, ConflictChosen, FieldEdited, FieldSubmitted
-from wizard.tui.text import lines, literal, mark
+from wizard.tui.text import ascii_only, lines, literal, mark
 
 NARROW_COLUMNS = 90  # below this the step sidebar folds away; the title still says "Step N of M"
 SECRETS_SKIP = "1Password items not checked: you chose Skip on the Secrets step"
+FLAG_SKIP = "1Password items not checked: --skip-secret-check"
 
 
 def _shown(widget, pane) -> bool:
@@ -73,7 +76,8 @@ class WizardApp(App[int]):
         Binding("home", "scroll_pane('home')", "Home", show=False),
     ]
 
-    def __init__(self, session: Session, *, repo_label: str | None = None, theme_name: str | None = None) -> None:
+    def __init__(self, session: Session, *, repo_label: str | None = None, theme_name: str | None = None,
+                 skip_secret_check: bool = False) -> None:
         super().__init__()
         self.session = session
         self.repo_label = repo_label or str(session.repo)
@@ -85,10 +89,12 @@ class WizardApp(App[int]):
         self.plan = None
         self.written: list[str] = []
         self.attempted: set[int] = set()  # steps where Next was tried: all their errors are shown
-        self.skipped: list[str] = []  # checks the operator chose to skip, repeated on Review and Done
+        self.skipped: list[str] = [FLAG_SKIP] if skip_secret_check else []  # checks skipped by choice, on Review and Done
         self.write_failed = False
         self.write_done = False
         self.report_lines: list[str] = []  # the Write step's log, printed to the terminal after exit
+        self.applied: dict[str, str] = {}  # the text each edited field's answer was set from (errors are about it)
+        self.validation_skipped: list[str] = []  # the validation checks the write skipped, with reason and remedy (Done)
         self.done_text: list[str] = []  # printed to the terminal after exit
         self.reviewed = None  # the answers Review showed (and planned from): exactly what Write files writes
         self.crash: str | None = None  # the class of an exception that ended the app (never its text or locals)
@@ -99,7 +105,7 @@ class WizardApp(App[int]):
     # --- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield Header(show_clock=False, icon="*" if ascii_only() else None)
         with Horizontal(id="body"):
             yield StepList(self.titles, id="steps")
             with ContentSwitcher(initial="step-0", id="panes"):
@@ -120,6 +126,12 @@ class WizardApp(App[int]):
         return len(self.form_steps) + 1
 
     def on_mount(self) -> None:
+        self.set_class(ascii_only(), "-ascii")  # the Linux console: Textual's own borders drawn in ASCII too
+        if ascii_only():  # and its scrollbars without eighth blocks (the thumb is its colour alone); restored on exit
+            from textual.scrollbar import ScrollBarRender
+
+            self._scrollbar_glyphs = (ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS)
+            ScrollBarRender.VERTICAL_BARS = ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
         self._fold_sidebar(self.size.width)
         self._refresh()
         self.query_one("#start", Button).focus()  # Enter starts step 1; never the (possibly folded) step list
@@ -135,6 +147,18 @@ class WizardApp(App[int]):
             self._exception = error  # re-raised by run_test only (tests); run() never prints it
         self._return_code = int(Exit.INTERNAL)
         self._close_messages_no_wait()
+
+    def on_unmount(self) -> None:
+        glyphs = getattr(self, "_scrollbar_glyphs", None)
+        if glyphs is not None:
+            from textual.scrollbar import ScrollBarRender
+
+            ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS = glyphs
+
+    def format_title(self, title: str, sub_title: str):
+        """The header's "title — step": a hyphen on the Linux console."""
+        content = super().format_title(title, sub_title)
+        return Content(content.plain.replace(" — ", " - ")) if ascii_only() else content
 
     def on_resize(self, event: events.Resize) -> None:
         self._fold_sidebar(event.size.width)
@@ -175,7 +199,7 @@ class WizardApp(App[int]):
         for steps in self.query(StepList):  # none while the app is still composing or already shutting down
             steps.mark(self.index, lambda i: bool(self._step_errors(i, visible)))
         for row in self.query(FieldRow):
-            row.show_error(visible.get(row.question.key))
+            row.show_error(visible.get(row.question.key), self.applied.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):
             spanning = [m for k, m in visible.items() if k in step.sections]
             for widget in self.query(f"#step-error-{number}"):
@@ -198,12 +222,26 @@ class WizardApp(App[int]):
         try:
             answers = self.draft.answers()
         except ValueError:
-            text = "Sizing: fill in the cluster and retention answers to see the estimate."
+            text = f"Sizing: the estimate waits for {self._invalid_fields()}."
         else:
             text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
         for widget in self.query("#sizing"):
             widget.update(literal(text))
         self._refresh_pictures()
+
+    def _invalid_fields(self) -> str:
+        """The fields whose values are not valid yet, by their titles, for a message that waits on them."""
+        titles = list(dict.fromkeys(self._where(key) for key in self._errors()))
+        if not titles:
+            return "valid answers"
+        return "a valid " + ", ".join(f'"{t}"' for t in titles[:3]) + (f" (and {len(titles) - 3} more)" if len(titles) > 3 else "")
+
+    def _where(self, key: str) -> str:
+        """The title of the field a problem is about; a rule across fields is named by its step."""
+        if "." in key:
+            return form.title_of(key)
+        step = next((s for s in self.form_steps if key in s.sections), None)
+        return f"the {step.title} answers" if step is not None else "the answers"
 
     def _refresh_pictures(self) -> None:
         """The platform diagram (Welcome, Review), the disk chart and the latency bar follow the answers as typed."""
@@ -239,6 +277,7 @@ class WizardApp(App[int]):
             return  # the write has started from what Review showed; a late keystroke changes nothing now
         before = dict(self.draft.values)
         self.draft.set_text(event.question, event.text)
+        self.applied[event.question.key] = event.text
         if self.index == self.review_index and self.draft.values != before:
             self._build_review()  # a keystroke that arrived after Next: Review shows (and writes) what it changed
             self.call_after_refresh(self._focus_first, self.query_one(ReviewPane))  # its rows were rebuilt
@@ -255,6 +294,7 @@ class WizardApp(App[int]):
         row.touched = True
         if isinstance(focused, Input):
             self.draft.set_text(row.question, focused.value)  # the value as typed up to this Enter
+            self.applied[row.question.key] = focused.value
         await self._next_field(pane)
 
     async def _next_field(self, pane) -> None:
@@ -332,7 +372,7 @@ class WizardApp(App[int]):
 
     def action_scroll_pane(self, how: str) -> None:
         """PageDown/PageUp/End/Home scroll the current step (the Write log, Done, Review) wherever the focus is."""
-        pane = self.query_one(f"#step-{self.index}")
+        pane = self.screen.query_one("#verify-body") if isinstance(self.screen, VerifyScreen) else self.query_one(f"#step-{self.index}")
         {"page_down": pane.scroll_page_down, "page_up": pane.scroll_page_up,
          "end": pane.scroll_end, "home": pane.scroll_home}[how](animate=False)
 
@@ -341,7 +381,8 @@ class WizardApp(App[int]):
         self.call_after_refresh(self.query_one(WritePane).scroll_end, animate=False)
 
     def _modal(self) -> bool:
-        return isinstance(self.screen, ModalScreen)  # a dialog is answered first; Ctrl+N/Ctrl+B wait
+        """A dialog (answered first) or the verify screen is up: Ctrl+N/Ctrl+B/Enter wait."""
+        return isinstance(self.screen, (ModalScreen, VerifyScreen))
 
     async def action_next(self) -> None:
         """Next (Ctrl+N): the next step. It never writes: on Review it points to Write files."""
@@ -352,8 +393,11 @@ class WizardApp(App[int]):
             self.attempted.add(self.index)
             self._refresh()
             self.bell()
-            first = problems[0][1]
-            self.notify(f"Fix this step first: {first}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            key, first = problems[0]
+            question = next((q for q in self.form_steps[self.index - 1].questions if q.key == key), None)
+            first = screen_message(question, first) if question is not None else first
+            self.notify(f"Fix this step first: {self._where(key)}: {first}"
+                        + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
                         severity="error", title="Next refused", markup=False)
             return
         if self.index == self.review_index:
@@ -382,6 +426,8 @@ class WizardApp(App[int]):
             await self.action_back()
 
     def action_quit(self) -> None:  # type: ignore[override]
+        if isinstance(self.screen, VerifyScreen):
+            self.screen.stop.set()  # a wait in progress ends with the wizard
         if self.index == self.review_index + 2 or self.write_done:  # written: quitting is finishing
             self.exit(int(Exit.OK))
             return
@@ -401,7 +447,8 @@ class WizardApp(App[int]):
         row = next((w for w in (self.focused.ancestors_with_self if self.focused else []) if isinstance(w, FieldRow)), None)
         if row is not None:
             q = row.question
-            self.push_screen(HelpScreen(q.title, q.help, self._errors().get(q.key)))
+            problem = self._errors().get(q.key)
+            self.push_screen(HelpScreen(q.title, q.help, screen_message(q, problem) if problem else None))
         else:
             self.push_screen(HelpScreen(self.titles[self.index], "Help for a field: move into it and press F1."))
 
@@ -411,6 +458,16 @@ class WizardApp(App[int]):
             await self._confirm_write()
         else:
             await self.action_next()
+
+    @on(Button.Pressed, "#verify-start")
+    def _verify_pressed(self) -> None:
+        """Done's offer: the checks of ``obs-wizard verify`` on the cluster, once Flux has applied the commit."""
+        from wizard.answers.answers_file import ANSWERS_PATH
+
+        def closed(_=None) -> None:
+            self._refresh()  # the title says Done again
+
+        self.push_screen(VerifyScreen(self.session.repo, self.session.repo / ANSWERS_PATH), closed)
 
     @on(Button.Pressed, "#start")
     async def _start_pressed(self) -> None:
@@ -598,6 +655,9 @@ class WizardApp(App[int]):
             self.call_from_thread(pane.say, line, style)
             self.report_lines = pane.log_lines
 
+        def stage(number: int, text: str) -> None:  # which stage runs, above the log
+            self.call_from_thread(pane.stage, number, 3, text)
+
         from wizard.onepassword.check import NOTHING_TO_CHECK, needs_items
 
         if not needs_items(answers, the_plan.rendered if the_plan is not None else None):
@@ -605,6 +665,7 @@ class WizardApp(App[int]):
         elif host and token:
             from wizard.onepassword.check import check_connect
 
+            stage(1, "Checking the 1Password items through Connect…")
             say("Checking the 1Password items through Connect…")
             report = check_connect(answers, host, token, on_outcome=lambda outcome: say("  " + outcome.marked()),
                                    files=the_plan.rendered if the_plan is not None else None)
@@ -621,18 +682,32 @@ class WizardApp(App[int]):
                 self.call_from_thread(self._write_failed, down)
                 return
         else:
-            say(f"{mark('warn')} 1Password check skipped (you chose so).", "yellow")
+            say(f"{mark('warn')} 1Password check skipped ({'--skip-secret-check' if FLAG_SKIP in self.skipped else 'you chose so'}).",
+                "yellow")
+        stage(2, "Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         validation = self.session.validate(answers, the_plan)
         for line, style in validation_log(validation):
             say(line, style)
+        self.validation_skipped = [f"validation {o.check}: {'; '.join(o.reasons)}" for o in validation.outcomes()
+                                   if o.status == "skipped"]
         if not validation.ok:
             why = "Validation failed" if validation.errors else "A check was skipped and --strict is on"
             say(f"{mark('fail')} {why}: nothing was written. Go back and fix the answers, or quit.", "bold red")
             self.call_from_thread(self._write_failed)
             return
+        total = len(the_plan.writes)
+        stage(3, f"Writing the files (0 of {total})…")
+        count = 0
+
+        def wrote(path: str) -> None:
+            nonlocal count
+            count += 1
+            stage(3, f"Writing the files ({count} of {total})…")
+            say(f"  {mark('ok')} {path}")
+
         try:
-            self.written = self.session.write(the_plan, progress=lambda path: say(f"  {mark('ok')} {path}"))
+            self.written = self.session.write(the_plan, progress=wrote)
         except WizardError as exc:
             say(f"{mark('fail')} {exc.message}", "bold red")
             self.call_from_thread(self._write_failed)
@@ -642,6 +717,7 @@ class WizardApp(App[int]):
 
     def _write_failed(self, connect_down: bool = False) -> None:
         self.write_failed = True  # Back returns to Review (and the sidebar with it)
+        self.query_one(WritePane).finish()
         self._refresh()
         self._show_result()
         if connect_down:
@@ -650,8 +726,10 @@ class WizardApp(App[int]):
             self.query_one("#back", Button).focus()
 
     def _done(self, answers) -> None:
+        self.query_one(WritePane).finish()
         done = self.query_one(DonePane)
-        done.show(self.repo_label, answers, self.written, self.skipped, rerun=self.session.rerun)
+        done.show(self.repo_label, answers, self.written, self.skipped, rerun=self.session.rerun,
+                  validation_skipped=self.validation_skipped)
         self.done_text = done.text
         self.write_done = True  # the Write log stays on screen until the operator moves on
         self._refresh()
@@ -659,9 +737,10 @@ class WizardApp(App[int]):
         self.query_one("#next", Button).focus()
 
 
-def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False, init_layout: bool = False) -> int:
+def run(repo: Path, crd_dir: Path | None, charts_dir: Path | None, *, strict: bool = False, init_layout: bool = False,
+        skip_secret_check: bool = False) -> int:
     session = Session.open(repo, crd_dir, charts_dir, strict=strict, init_layout=init_layout)
-    app = WizardApp(session)
+    app = WizardApp(session, skip_secret_check=skip_secret_check)
     result = app.run()
     thread = app._write_thread
     if thread is not None and thread.is_alive():

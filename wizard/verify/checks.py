@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -49,24 +49,35 @@ class Context:
     nodes: list[str] = field(default_factory=list)
     kustomizations: dict[str, dict[str, Any]] = field(default_factory=dict)
     _events: list[dict[str, Any]] | None = None
+    on_change: Callable[[str], None] | None = None  # told the check's name each time a check reports (live progress)
 
     @property
     def ns(self) -> str:
         return self.answers.flux.namespace
 
-    def passed(self, check: str, detail: str | None = None) -> None:
+    def _ran(self, check: str) -> None:
         if check not in self.report.checks_run:
             self.report.checks_run.append(check)
+
+    def _told(self, check: str) -> None:
+        if self.on_change is not None:
+            self.on_change(check)
+
+    def passed(self, check: str, detail: str | None = None) -> None:
+        self._ran(check)
         if detail:
             self.report.sources[check] = detail
+        self._told(check)
 
     def fail(self, check: str, message: str, document: str | None = None, remedy: str | None = None) -> None:
-        self.passed(check)
+        self._ran(check)
         self.report.add(Finding("error", check, message, document=document, remedy=remedy))
+        self._told(check)
 
     def skip(self, check: str, message: str, remedy: str | None = None) -> None:
-        self.passed(check)
+        self._ran(check)
         self.report.add(Finding("skipped", check, message, remedy=remedy))
+        self._told(check)
 
     def service(self, which: tuple[str, str], sub: str) -> str:
         return service_path(self.ns, which[0], which[1], sub)
@@ -400,6 +411,51 @@ def _alertmanagers(ctx: Context) -> None:
                  remedy="check the Alertmanager pod and Service (pods above)")
     else:
         ctx.passed(check, f"{len(active)} active")
+
+
+ALLOY_WINDOW = "10m"  # how far back Alloy's dropped entries and failed pushes count
+
+
+def _query(ctx: Context, check: str, promql: str, what: str) -> list[dict[str, Any]] | None:
+    """An instant PromQL query through the service proxy: its vector, or None (and ``check`` failed)."""
+    return _prometheus_data(ctx, check, "/api/v1/query?" + urllib.parse.urlencode({"query": promql}), "result", what)
+
+
+def alloy_writes(ctx: Context, window: str = ALLOY_WINDOW) -> None:
+    """Alloy not dropping or failing its writes to Loki: its own loki.write counters, as Prometheus scrapes them
+    from every node (``loki_write_dropped_entries_total``: entries given up on after every retry;
+    ``loki_write_request_duration_seconds_count`` with a status other than 2xx: pushes Loki refused)."""
+    check = "alloy-writes"
+    if ctx.failed("prometheus-ready"):
+        ctx.skip(check, "Prometheus is not ready (prometheus-ready above)")
+        return
+    scraped = _query(ctx, check, f'count(up{{namespace="{ctx.ns}",container="alloy"}} == 1)', "the Alloy targets")
+    if scraped is None:
+        return
+    targets = int(float(scraped[0]["value"][1])) if scraped else 0
+    if not targets:
+        ctx.skip(check, "Prometheus scrapes no Alloy target that is up, so its write counters cannot be read "
+                        "(scrape-targets above)", f"kubectl get pods -n {ctx.ns} -l app.kubernetes.io/name=alloy")
+        return
+    selector = f'namespace="{ctx.ns}",container="alloy"'
+    dropped = _query(ctx, check, f"sum by (instance, reason) (increase(loki_write_dropped_entries_total{{{selector}}}[{window}])) > 0",
+                     "Alloy's dropped entries")
+    refused = _query(ctx, check, "sum by (instance, status_code) (increase(loki_write_request_duration_seconds_count"
+                                 f'{{{selector},status_code!~"2.."}}[{window}])) > 0', "Alloy's pushes to Loki")
+    if dropped is None or refused is None:
+        return
+    logs = f"kubectl logs -n {ctx.ns} -l app.kubernetes.io/name=alloy --tail=50 (look for loki.write errors)"
+    for series in dropped:
+        labels = series.get("metric") or {}
+        ctx.fail(check, f"Alloy at {labels.get('instance', '?')} dropped about {float(series['value'][1]):.0f} log "
+                 f"entries in the last {window} (reason {labels.get('reason') or 'not given'}): they never reached Loki",
+                 f"DaemonSet {ctx.ns}/alloy", logs)
+    for series in refused:
+        labels = series.get("metric") or {}
+        ctx.fail(check, f"Alloy at {labels.get('instance', '?')} had about {float(series['value'][1]):.0f} push(es) to "
+                 f"Loki answered {labels.get('status_code', '?')} in the last {window}", f"DaemonSet {ctx.ns}/alloy", logs)
+    ctx.passed(check, f"no entry dropped and no push refused in the last {window} ({targets} Alloy targets)"
+               if not ctx.failed(check) else None)
 
 
 # --- 4. Alertmanager and the test alert -------------------------------------------------------------

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from wizard.answers import answers_file, units
+from wizard.answers.model import Answers
 from wizard.base.errors import BadInput, Exit
 from wizard.render import render
 from wizard.repo import discovery
@@ -53,6 +55,8 @@ def _passive(ctx: checks.Context) -> None:
     checks.nodes_and_alloy(ctx)
     if apps.kube_prometheus_stack:
         checks.prometheus(ctx)
+        if apps.alloy and apps.loki:
+            checks.alloy_writes(ctx)
         checks.alertmanager_config(ctx)
     if apps.loki:
         try:
@@ -80,8 +84,16 @@ def _probes(ctx: checks.Context, test_alert: bool, webhooks: dict[str, float] | 
         checks.heartbeat(ctx, webhooks, since)  # last: the whole run is the window its failures may not rise in
 
 
-def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, as_json: bool, test_alert: bool,
-           out: TextIO, err: TextIO) -> int:
+def run_checks(repo: Path, answers_at: Path, context: str | None, wait: str | None, test_alert: bool, *,
+               on_start: Callable[[str, str, Answers], None] | None = None,
+               on_wait: Callable[[str], None] | None = None,
+               on_check: Callable[[checks.Context, str], None] | None = None,
+               stop: threading.Event | None = None) -> tuple[checks.Context, str]:
+    """Every check, polled under ``wait``, then the probes: the finished context and the kubectl context's name.
+
+    For each front end (the command line, the wizard's verify screen): ``on_start(context, Kubernetes version,
+    answers)`` once the cluster answers, ``on_wait(line)`` for each round ``--wait`` polls again, ``on_check(ctx,
+    check)`` each time a check reports (live progress). ``stop`` set ends the waiting early (the screen closed)."""
     wait_seconds = parse_wait(wait)
     found = discovery.discover(repo)
     answers = answers_file.load(answers_at, defaults=found.suggestions())
@@ -89,11 +101,17 @@ def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, 
         answers = answers_file.load(answers_at, defaults=discovery.discover(repo, answers.flux.namespace).suggestions())
     files = render.render(answers)
     deadline = _deadline(wait_seconds)
+
+    def context_for(kube: Kube) -> checks.Context:
+        ctx = checks.Context(kube=kube, answers=answers, files=files, repo=repo)
+        if on_check is not None:
+            ctx.on_change = lambda check: on_check(ctx, check)
+        return ctx
+
     with Kube(context, deadline) as kube:
         version = kube.reachable()
-        if not as_json:
-            print(f"verify: kubectl context {kube.context_name} (Kubernetes {version}), namespace {answers.flux.namespace}, "
-                  f"answers {answers_at}", file=out)
+        if on_start is not None:
+            on_start(kube.context_name, version, answers)
         since = time.monotonic()
         webhooks = None
         if answers.apps.kube_prometheus_stack and answers.secrets.heartbeat_item:
@@ -102,25 +120,44 @@ def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, 
         rounds = 0
         while True:
             rounds += 1
-            ctx = checks.Context(kube=kube, answers=answers, files=files, repo=repo)
+            ctx = context_for(kube)
             _passive(ctx)
             failing = [o.check for o in ctx.report.outcomes() if o.status == "failed"]
             if not failing or time.monotonic() + POLL_SECONDS > give_up or kube.left() < POLL_SECONDS:
                 break
             passed = sum(1 for o in ctx.report.outcomes() if o.status == "passed")
-            print(f"verify: waiting ({rounds}): {passed} passed, failing: {', '.join(failing)}; "
-                  f"{give_up - time.monotonic():.0f} s of --wait left", file=err, flush=True)
-            time.sleep(POLL_SECONDS)
+            if on_wait is not None:
+                on_wait(f"verify: waiting ({rounds}): {passed} passed, failing: {', '.join(failing)}; "
+                        f"{give_up - time.monotonic():.0f} s of --wait left")
+            if stop is not None:
+                if stop.wait(POLL_SECONDS):
+                    break
+            else:
+                time.sleep(POLL_SECONDS)
             kube.reachable()
-        if wait_seconds and failing:
-            print(f"verify: --wait {wait} is over and {len(failing)} check(s) still fail", file=err)
-        _probes(ctx, test_alert, webhooks, since)
+        if wait_seconds and failing and on_wait is not None:
+            on_wait(f"verify: --wait {wait} is over and {len(failing)} check(s) still fail")
+        if stop is None or not stop.is_set():
+            _probes(ctx, test_alert, webhooks, since)
+    return ctx, kube.context_name
+
+
+def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, as_json: bool, test_alert: bool,
+           out: TextIO, err: TextIO) -> int:
+    def started(name: str, version: str, answers: Answers) -> None:
+        if not as_json:
+            print(f"verify: kubectl context {name} (Kubernetes {version}), namespace {answers.flux.namespace}, "
+                  f"answers {answers_at}", file=out)
+
+    ctx, context_name = run_checks(repo, answers_at, context, wait, test_alert, on_start=started,
+                                   on_wait=lambda line: print(line, file=err, flush=True))
+    answers = ctx.answers
     report = ctx.report
     outcomes = report.outcomes()
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         out.write(json.dumps({
-            "ok": not failed, "context": kube.context_name, "namespace": answers.flux.namespace,
+            "ok": not failed, "context": context_name, "namespace": answers.flux.namespace,
             "checks": [{"check": o.check, "status": o.status, "reasons": list(o.reasons), "detail": o.source}
                        for o in outcomes],
             "findings": [{"level": f.level, "check": f.check, "object": f.document, "message": f.message, "remedy": f.remedy}
@@ -128,21 +165,21 @@ def verify(repo: Path, answers_at: Path, context: str | None, wait: str | None, 
             "targets": checks.targets(ctx),
         }, indent=2) + "\n")
     else:
-        for line in _lines(report):
+        for line in report_lines(report):
             print(line, file=out)
         print("targets:", file=out)
         for line in checks.target_lines(ctx):
             print(line, file=out)
-        print(_summary(report), file=out)
+        print(summary(report), file=out)
     return EXIT_FAILURES if failed else int(Exit.OK)
 
 
-def _lines(report: Report) -> list[str]:
+def report_lines(report: Report) -> list[str]:
     details = [f"  {f.line()}" for f in report.findings if f.level != "skipped"]
     return [*details, *(f"  {o.line()}" for o in report.outcomes())]
 
 
-def _summary(report: Report) -> str:
+def summary(report: Report) -> str:
     outcomes = report.outcomes()
     passed = [o for o in outcomes if o.status == "passed"]
     failed = [o for o in outcomes if o.status == "failed"]

@@ -12,7 +12,15 @@ from textual.widgets import Input, Label, Select, Static, Switch
 
 from wizard.answers.form import OTHER, Question, title_of
 from wizard.tui.messages import FieldEdited, FieldSubmitted
-from wizard.tui.text import literal, mark, styled
+from wizard.tui.text import ascii_only, literal, mark, styled
+
+
+def screen_message(q: Question, message: str) -> str:
+    """A problem in the words of the screen: the switch to turn on, not the answers-file key to set (the
+    field, F1 and the Next toast say the same)."""
+    if q.outside_repo and f"set {q.outside_repo}: true" in message:
+        return message.replace(f"set {q.outside_repo}: true", f"switch on \"{title_of(q.outside_repo)}\" under Advanced options below")
+    return message
 
 
 class FieldInput(Input):
@@ -65,6 +73,12 @@ class FieldRow(Vertical):
             yield Static(styled((f"{mark('warn')} {self.note}", "bold")), classes="field-note")
         yield Static("", classes="field-error")
 
+    def on_mount(self) -> None:
+        if ascii_only():  # a pick list's arrows, on the Linux console
+            for arrow, text in ((".down-arrow", "v"), (".up-arrow", "^")):
+                for widget in self.query(arrow):
+                    widget.update(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         if event.value != self._text:
@@ -94,11 +108,15 @@ class FieldRow(Vertical):
         self.touched = True
         self.post_message(FieldEdited(self.question, "true" if event.value else "false"))
 
-    def show_error(self, message: str | None) -> None:
-        q = self.question
-        if message and q.outside_repo and f"set {q.outside_repo}: true" in message:  # the switch on screen, not the file key
-            message = message.replace(f"set {q.outside_repo}: true",
-                                      f"switch on \"{title_of(q.outside_repo)}\" under Advanced options below")
+    def show_error(self, message: str | None, computed_from: str | None = None) -> None:
+        """``message``: the problem of the answer set from the text ``computed_from`` (None: the text the row
+        opened with). When the field already shows other text (an edit still queued on a loaded machine), the
+        result is about a value no longer there: nothing is shown until the edit is applied."""
+        if self.question.kind != "bool":
+            shown = self.query_one(Input).value
+            if shown != (self._text if computed_from is None else computed_from):
+                message = None
+        message = screen_message(self.question, message) if message else message
         error = self.query_one(".field-error", Static)
         error.update(styled((f"{mark('fail')} {message}", "bold")) if message else "")
         error.display = bool(message)

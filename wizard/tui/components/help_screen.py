@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from wizard.tui.text import lines, mark, styled
+from wizard.tui.text import ascii_only, lines, literal, mark, styled
 
 KEYS_HELP = Path(__file__).with_name("help_screen.md")
 
@@ -29,5 +29,9 @@ class HelpScreen(ModalScreen[None]):
             if self.problem:
                 text.append(styled((f"{mark('fail')} {self.problem}", "bold")))
             yield Static(lines(*text), id="help-field")
-            yield Markdown(KEYS_HELP.read_text(encoding="utf-8"), id="help-keys")
+            keys = KEYS_HELP.read_text(encoding="utf-8")
+            if ascii_only():  # the Linux console: the same text without the Markdown widget's bullets and rules
+                yield Static(literal(keys.replace("**", "").replace("`", "").replace("## ", "")), id="help-keys")
+            else:
+                yield Markdown(keys, id="help-keys")
             yield Static("Escape or F1 closes this help.", id="help-close")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from wizard.session import Session
 from wizard.tui.components.platform_diagram import PlatformDiagram
-from wizard.tui.text import lines, mark, styled
+from wizard.tui.text import lines, literal, mark, styled
 
 
 class WelcomePane(VerticalScroll):
@@ -38,6 +38,10 @@ class WelcomePane(VerticalScroll):
                      id="welcome-keys")
         report = found.report()
         if report:
-            yield Static(lines(styled(("Found in the repo", "bold"), " (used as defaults):"),
-                               *(f"  {mark('bullet')} {line}" for line in report)), id="welcome-found")
+            with Vertical(id="welcome-found"):
+                yield Static(styled(("Found in the repo", "bold"), " (used as defaults):"))
+                for line in report:  # a bullet's mark beside its text: a wrapped line continues under the text
+                    with Horizontal(classes="bullet"):
+                        yield Static(literal(f"  {mark('bullet')} "), classes="bullet-mark")
+                        yield Static(literal(line), classes="bullet-text")
         yield PlatformDiagram(id="welcome-diagram", classes="diagram")
