@@ -215,3 +215,25 @@ def test_snapshot_conflicts_at_the_top_of_review(snap_compare, edited_repo, monk
         _quiet_cursor(pilot.app)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_review_says_how_the_files_are_written_in_the_repos_own_dialect(tmp_path):
+    """Issue 20: the dialect learned from the repo's apps, the CRD owner and each dependsOn, on Review as the
+    plain prompts and headless runs print them before the plan."""
+    from tests.era_repos import era_2026
+    from tests.test_tui import LAST_FORM, REVIEW, fill, make_app
+
+    repo = era_2026(tmp_path / "repo")
+    app = make_app(repo)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("ctrl+n")
+        await fill(app, pilot, {"cluster.node_count": "3"})
+        for _ in range(LAST_FORM):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert app.index == REVIEW
+        text = str(app.query_one("#review-summary").render())
+        assert "How the files are written:" in text
+        assert "dialect: ks.yaml like default/echo" in text
+        assert "Prometheus Operator CRDs: installed once at bootstrap by" in text
+        assert "kube-prometheus-stack dependsOn external-secrets/onepassword-connect" in text

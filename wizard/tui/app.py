@@ -517,7 +517,8 @@ class WizardApp(App[int]):
         if problem is not None or self.plan is None:
             review.show_problem(problem)
             return None
-        return review.show(self.plan, self.reviewed, self.choices, skipped=self.skipped, saved=self.session.saved)
+        return review.show(self.plan, self.reviewed, self.choices, skipped=self.skipped, saved=self.session.saved,
+                           dialect=self.session.found.dialect_lines())
 
     async def _confirm_write(self) -> None:
         if self.reviewed is None or self.plan is None:

@@ -100,7 +100,8 @@ class ReviewPane(VerticalScroll):
         self.query_one("#review-diffs", Static).update("")
 
     def show(self, plan: Plan, answers: Answers, choices: dict[str, dict[str, str]], *,
-             changed: list[str] = (), skipped: list[str] = (), saved: Answers | None = None) -> None:
+             changed: list[str] = (), skipped: list[str] = (), saved: Answers | None = None,
+             dialect: list[str] = ()) -> None:
         """A freshly entered Review: everything rebuilt, the conflict rows included.
 
         With ``saved`` (a re-run) the changed answers are recomputed from each new plan's answers, so a
@@ -108,7 +109,7 @@ class ReviewPane(VerticalScroll):
         from wizard.render.render import namespace_dir
 
         self.base = namespace_dir(answers) + "/"
-        self._summary_of = (answers, list(changed), list(skipped), saved)
+        self._summary_of = (answers, list(changed), list(skipped), saved, list(dialect))
         rows = self.query_one("#conflict-rows", Vertical)
         rows.remove_children()
         pickers = []
@@ -129,8 +130,11 @@ class ReviewPane(VerticalScroll):
         return mounting  # awaited by the app, so the first choice can take the focus
 
     def _show_summary(self, plan: Plan) -> None:
-        """Changed answers first (a re-run), then the skipped checks and the sizing."""
-        answers, changed, skipped, saved = self._summary_of
+        """Changed answers first (a re-run), then the skipped checks, the sizing, and how the files are
+        written (the repo's dialect, who owns the Prometheus Operator CRDs, each dependsOn and why)."""
+        from wizard.render.render import crd_lines, order_lines
+
+        answers, changed, skipped, saved, dialect = self._summary_of
         answers = plan.answers or answers  # the answers written: they follow values kept on disk
         if saved is not None:
             changed = changed_answers(saved, answers)
@@ -140,6 +144,9 @@ class ReviewPane(VerticalScroll):
         for line in skipped:
             text.append(styled((f"{mark('warn')} {line}", "bold")))
         text += [*sizing.summary(answers), *(f"{mark('warn')} {w}" for w in sizing.warnings(answers))]
+        written = [*dialect, *crd_lines(answers), *order_lines(answers)]
+        if written:
+            text += ["", styled(("How the files are written", "bold"), ":"), *(f"  {line}" for line in written)]
         self.query_one("#review-summary", Static).update(lines(*text))
 
     def update_plan(self, plan: Plan) -> None:
