@@ -352,7 +352,7 @@ def fixed_validation(strict: bool = False):
 
 
 def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
-    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan: fixed_validation())
+    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan, on_check=None: fixed_validation())
 
     async def run_before(pilot) -> None:
         app = pilot.app

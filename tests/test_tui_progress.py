@@ -16,7 +16,7 @@ from wizard.tui.components.write_log import PRINTED_AFTER, WritePane, progress_b
 async def test_the_write_step_shows_each_stage_and_done_lists_the_skipped_checks(tmp_path, monkeypatch):
     entered, release = threading.Event(), threading.Event()
 
-    def slow_validate(self, answers, the_plan):  # the validation of a loaded machine: it runs until released
+    def slow_validate(self, answers, the_plan, on_check=None):  # the validation of a loaded machine: it runs until released
         entered.set()
         release.wait(120)
         return fixed_validation()
@@ -60,3 +60,39 @@ def test_the_bar_is_ascii_on_the_linux_console(monkeypatch):
     assert progress_bar(1, 3) == "[■□□]"
     monkeypatch.setenv("TERM", "linux")
     assert progress_bar(2, 3) == "[##-]"
+
+
+async def test_the_validation_stage_goes_check_by_check(tmp_path, monkeypatch):
+    """The real validation: the Write step's stage line names each check as it finishes, k of N, in order."""
+    stages: list[str] = []
+    original = WritePane.stage
+    monkeypatch.setattr(WritePane, "stage", lambda self, n, total, text: (stages.append(f"{n}/{total} {text}"),
+                                                                           original(self, n, total, text)))
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_review(app, pilot)
+        await choose_write(app, pilot)
+        await pilot.press("y")  # write without the 1Password check
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    checks = [s for s in stages if s.startswith("2/3 Validating the manifests: ")]
+    total = len(checks)
+    assert total >= 10, stages
+    assert checks[0] == f"2/3 Validating the manifests: Flux variables checked (1 of {total} checks)…"
+    assert [int(s.rsplit("(", 1)[1].split(" ", 1)[0]) for s in checks] == list(range(1, total + 1))
+    assert any(": promtool checked" in s for s in checks) and checks[-1].endswith(f"({total} of {total} checks)…")
+
+
+def test_validate_files_reports_each_check_once_in_order(tmp_path):
+    from wizard.render import render
+    from wizard.validate import validate_answers_render
+    from tests.test_tool_checks import answers
+
+    seen = []
+    ans = answers()
+    validate_answers_render(ans, render.render(ans), repo=None, crd_dir=None, charts_dir=None,
+                            on_check=lambda name, done, total: seen.append((name, done, total)))
+    names = [name for name, _, _ in seen]
+    assert names == ["Flux variables", "CRD schemas", "CRD race", "chart values", "Alloy config", "promtool", "amtool",
+                     "release consistency", "chart render and wiring", "kustomize", "manifests"]  # no repo: no Gateway routes
+    assert [(done, total) for _, done, total in seen] == [(i, len(names)) for i in range(1, len(names) + 1)]

@@ -54,7 +54,7 @@ async def _verify(app, pilot) -> VerifyScreen:
 
 @pytest.mark.slow
 async def test_done_offers_verify_and_the_screen_shows_each_check_live(platform, cluster, repo, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan: fixed_validation())
+    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan, on_check=None: fixed_validation())
     app = WizardApp(Session.open(repo, *shared_data()), repo_label=str(repo))
     async with app.run_test(size=(100, 40)) as pilot:
         await _to_done(app, pilot)
@@ -80,7 +80,7 @@ async def test_done_offers_verify_and_the_screen_shows_each_check_live(platform,
 async def test_an_unreachable_cluster_is_one_line_on_the_verify_screen(platform, cluster, repo, monkeypatch, tmp_path):  # noqa: F811
     from tests.test_alert_pipeline import free_port
 
-    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan: fixed_validation())
+    monkeypatch.setattr(Session, "validate", lambda self, answers, the_plan, on_check=None: fixed_validation())
     app = WizardApp(Session.open(repo, *shared_data()), repo_label=str(repo))
     async with app.run_test(size=(100, 40)) as pilot:
         await _to_done(app, pilot)

@@ -59,7 +59,7 @@ BREAKAGES = [
     (f"{NS}/loki/ks.yaml", "    kind: GitRepository", "    kind: GitRepo", "spec.sourceRef.kind: 'GitRepo' is not one of"),
     (f"{NS}/loki/app/helmrelease.yaml", "metadata:\n  name: loki", "metadata:\n  lables: {}\n  name: loki", "metadata: unknown field 'lables'"),
     (f"{NS}/loki/app/helmrelease.yaml", "  interval: 1h\n", "  intervall: 1h\n", "spec: unknown field 'intervall'"),
-    (f"{NS}/loki/app/helmrelease.yaml", "    crds: CreateReplace\n    remediation", "    crds: Always\n    remediation", "spec.install.crds: 'Always' is not one of"),
+    (f"{NS}/alloy/app/helmrelease.yaml", "    crds: CreateReplace\n    remediation", "    crds: Always\n    remediation", "spec.install.crds: 'Always' is not one of"),
     (f"{NS}/alloy/app/ocirepository.yaml", "operation: copy", "operation: cp", "spec.layerSelector.operation: 'cp' is not one of ['extract', 'copy']"),
     (f"{NS}/alloy/app/ocirepository.yaml", "  url: oci://", "  url: https://", "spec.url: 'https://"),
     (f"{NS}/kube-prometheus-stack/app/externalsecret.yaml", "  refreshInterval: 1h\n", "  refreshIntervall: 1h\n", "spec: unknown field 'refreshIntervall'"),

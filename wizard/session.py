@@ -124,11 +124,12 @@ class Session:
             the_plan.changes[:0] = layout.layout_changes(self.repo, source)
         return the_plan
 
-    def validate(self, answers: Answers, the_plan: plan.Plan) -> Report:
+    def validate(self, answers: Answers, the_plan: plan.Plan,
+                 on_check: Callable[[str, int, int], None] | None = None) -> Report:
         from wizard.validate import validate_answers_render
 
         return validate_answers_render(the_plan.answers or answers, the_plan.rendered, repo=self.repo, crd_dir=self.crd_dir,
-                                       charts_dir=self.charts_dir, strict=self.strict or None)
+                                       charts_dir=self.charts_dir, strict=self.strict or None, on_check=on_check)
 
     def write(self, the_plan: plan.Plan, progress: Callable[[str], None] | None = None) -> list[str]:
         from wizard.write import apply

@@ -687,7 +687,8 @@ class WizardApp(App[int]):
                 "yellow")
         stage(2, "Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
         say("Validating the manifests (kustomize, CRD schemas, chart values, promtool, amtool, Alloy)…")
-        validation = self.session.validate(answers, the_plan)
+        validation = self.session.validate(answers, the_plan, on_check=lambda name, done, total: stage(
+            2, f"Validating the manifests: {name} checked ({done} of {total} checks)…"))
         for line, style in validation_log(validation):
             say(line, style)
         self.validation_skipped = [f"validation {o.check}: {'; '.join(o.reasons)}" for o in validation.outcomes()

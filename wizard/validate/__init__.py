@@ -7,6 +7,7 @@ May import: ``wizard.base``, ``wizard.answers``, ``wizard.repo``, ``wizard.rende
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,16 +32,18 @@ __all__ = ["Finding", "Outcome", "Report", "strict_from_env", "validate_answers_
 
 
 def validate_answers_render(answers: Answers, files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
-                            charts_dir: Path | None, strict: bool | None = None, charts_src: Path | None = None) -> Report:
+                            charts_dir: Path | None, strict: bool | None = None, charts_src: Path | None = None,
+                            on_check: Callable[[str, int, int], None] | None = None) -> Report:
     """Every check on ``files``: the exact text each file will have in ``repo`` (the plan's merge of
     what ``answers`` render with the file on disk), every object the answers render among them.
 
     Flux substitutes ${SECRET_DOMAIN} from the cluster's Secret; the cluster domain stands in for it.
     ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
+    ``on_check(name, done, total)`` is told as each check finishes (the wizard's progress line).
     """
     substitutions = {"SECRET_DOMAIN": answers.cluster.domain if answers.cluster.domain not in (None, "${SECRET_DOMAIN}") else "example.com"} if answers.uses_substitution else {}
     return validate_files(files, repo=repo, crd_dir=crd_dir, charts_dir=charts_dir, answers=answers, substitutions=substitutions,
-                          strict=strict, charts_src=charts_src)
+                          strict=strict, charts_src=charts_src, on_check=on_check)
 
 
 def _substitute(text: str, variables: dict[str, str]) -> str:
@@ -52,7 +55,7 @@ def _substitute(text: str, variables: dict[str, str]) -> str:
 def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | None,
                    charts_dir: Path | None = None, answers: Answers | None = None,
                    substitutions: dict[str, str] | None = None, strict: bool | None = None,
-                   charts_src: Path | None = None) -> Report:
+                   charts_src: Path | None = None, on_check: Callable[[str, int, int], None] | None = None) -> Report:
     """Run every check on ``files`` (repo-relative path -> text) as they would sit in ``repo``.
 
     ``substitutions`` are the Flux postBuild variables; schema checks see the values Flux will apply.
@@ -60,33 +63,43 @@ def validate_files(files: dict[str, str], *, repo: Path | None, crd_dir: Path | 
     ``strict`` (default: ``OBS_WIZARD_STRICT``) makes a skipped check a failure.
     ``charts_src`` (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull) has the charts each HelmRelease
     is rendered from for the wiring checks.
+    ``on_check(name, done, total)`` is told as each check finishes, in the report's order.
     """
     report = Report(strict=strict_from_env() if strict is None else strict)
+    names = ["Flux variables", "CRD schemas", *(["Gateway routes"] if repo is not None else []), "CRD race", "chart values",
+             "Alloy config", "promtool", "amtool", "release consistency", "chart render and wiring", "kustomize",
+             *(["manifests"] if answers is not None else [])]
+
+    def add(name: str, part: Report) -> None:
+        report.extend(part)
+        if on_check is not None:
+            on_check(name, names.index(name) + 1, len(names))
+
     charts.new_run()  # a registry found unreachable is tried again by the next validation
     substituted = {path: _substitute(text, substitutions or {}) for path, text in files.items()}
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="obs-wizard-check") as pool:
         # promtool, amtool and kubectl run beside the checks done here; each finding keeps its place in the report
         rules = pool.submit(check_rules, substituted, answers)
         kustomize = pool.submit(_kustomize, files, repo)
-        report.extend(check_flux_variables(files, tuple(substitutions or {})))
+        add("Flux variables", check_flux_variables(files, tuple(substitutions or {})))
         added = {path: _substitute(text, substitutions or {}) for path, text in operator_files(files, repo).items()}
-        report.extend(check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
+        add("CRD schemas", check_documents(substituted, crd_dir, strict_missing=tools.strict(), added=added))
         outside = ({(answers.grafana.gateway_namespace, answers.grafana.gateway_name)}
                    if answers is not None and answers.grafana.gateway_outside_repo else set())
         if repo is not None:  # the Gateways are the repo's: without one there is nothing to compare the routes with
-            report.extend(check_gateway_routes({**substituted, **added}, repo, _gateway_variables(substitutions, answers), outside))
-        report.extend(check_crd_race(substituted))
-        report.extend(check_chart_values(substituted, charts_dir))
+            add("Gateway routes", check_gateway_routes({**substituted, **added}, repo, _gateway_variables(substitutions, answers), outside))
+        add("CRD race", check_crd_race(substituted))
+        add("chart values", check_chart_values(substituted, charts_dir))
         alertmanager = pool.submit(check_alertmanager, substituted,  # the chart defaults after chart-values looked them up
                                    _kps_defaults(charts_dir, files) if tools.find("amtool") else None)
-        report.extend(check_alloy(files))
-        report.extend(rules.result())
-        report.extend(alertmanager.result())
-        report.extend(check_release_consistency(substituted))
-        report.extend(check_rendered(substituted, answers, charts_src))
-        report.extend(kustomize.result())
+        add("Alloy config", check_alloy(files))
+        add("promtool", rules.result())
+        add("amtool", alertmanager.result())
+        add("release consistency", check_release_consistency(substituted))
+        add("chart render and wiring", check_rendered(substituted, answers, charts_src))
+        add("kustomize", kustomize.result())
     if answers is not None:  # every object the answers render is in the exact text that will be on disk
-        report.extend(check_manifests(files, rendered_manifests(answers)))
+        add("manifests", check_manifests(files, rendered_manifests(answers)))
     return report
 
 
