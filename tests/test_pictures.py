@@ -283,3 +283,21 @@ def test_snapshot_latency_bar_on_the_alerts_step(snap_compare, tmp_path, monkeyp
         await pilot.pause()
 
     assert snap_compare(themed_app(tmp_path, monkeypatch, theme), run_before=run_before, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("width", [76, 60, 44])
+def test_the_diagram_splits_no_word(width):
+    """Issue 22 item 14: "grafana.${SECRET_DO / MAIN}" and "envoy- / internal" at 80 columns. A box is as wide as
+    its longest word (or the part of it after a '/' or '.'), so lines break between words or at those marks only."""
+    import re
+
+    answers = parse("flux:\n  substitute_from: cluster-secrets\ngrafana:\n  gateway_name: envoy-internal\n"
+                    "  gateway_namespace: network\n").model_copy()
+    answers = answers.model_copy(update={"cluster": answers.cluster.model_copy(update={"domain": "${SECRET_DOMAIN}"})})
+    drawn = art(answers, width)
+    assert all(len(line) <= width for line in drawn.splitlines())
+    cells = re.findall(r"│ ([^│]*?) *│", drawn)
+    for word in ("${SECRET_DOMAIN}", "envoy-internal", "grafana-admin", "alertmanager", "onepassword"):
+        assert any(word in cell for cell in cells), (word, drawn)  # whole on one line of its box
+    for cell in cells:  # a line ends at a word's end, or after a '/' or '.'
+        assert cell.endswith(("/", ".")) or not re.search(r"(ENVOY|SECRET_DO|envoy-)$", cell), cell

@@ -9,6 +9,8 @@ instead. A part that is off has a dashed border and "(off)" in its title (readab
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from wizard.render.platform_map import Box, PlatformMap
@@ -36,14 +38,23 @@ def natural_width(box: Box) -> int:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width``: broken after a space, '/', '.' or '-' where one is near."""
+    """``text`` in lines of at most ``width``, broken between words, else after a '/' or '.' (namespace/name,
+    host.domain); a part longer than a line is cut only where the width leaves no room for it (the boxes are
+    made as wide as their longest part)."""
     out = []
     while len(text) > width:
-        cut = max(text.rfind(ch, width // 2, width) for ch in " /.-")
-        cut = cut + 1 if cut > 0 else width
+        cut = text.rfind(" ", 1, width + 1)
+        if cut <= 0:
+            cut = max(text.rfind(ch, 1, width) for ch in "/.")
+            cut = cut + 1 if cut > 0 else width
         out.append(text[:cut].rstrip(" "))
-        text = text[cut:]
+        text = text[cut:].lstrip(" ")
     return [*out, text]
+
+
+def _longest_word(box: Box) -> int:
+    """The longest part of a line that _wrap does not break: a word, or its piece after a '/' or '.'."""
+    return max((len(part) for line in box.lines for part in re.split(r"\s+|(?<=[/.])", line)), default=0)
 
 
 class _Canvas:
@@ -103,7 +114,8 @@ def _draw_box(canvas: _Canvas, placed: _Placed, g: dict[str, str]) -> None:
 
 def _column_widths(pmap: PlatformMap, columns: tuple[tuple[str, ...], ...], width: int) -> list[int] | None:
     widths = [max(natural_width(pmap.box(k)) for k in col) for col in columns]
-    floors = [max(max(len(title_of(pmap.box(k))) + 6 for k in col), MIN_INNER + 4) for col in columns]
+    floors = [max(max(max(len(title_of(pmap.box(k))) + 6, _longest_word(pmap.box(k)) + 4) for k in col), MIN_INNER + 4)
+              for col in columns]  # no box narrower than its title or its longest word: words are never split
     excess = sum(widths) + GAP * (len(columns) - 1) - width
     while excess > 0:
         i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
