@@ -311,13 +311,13 @@ def test_a_bad_dependency_answer_is_one_line_and_nothing_is_written(tmp_path, fl
 def write_old_style(repo: Path, tmp_path: Path, answers: str, monkeypatch) -> Path:
     """A first write by an earlier obs-wizard: obs-wizard's own style, no dialect in state.json, and none of the
     answers this version pre-fills (store/storage dependsOn, the CRDs installed by the repo)."""
-    monkeypatch.setattr(headless.discovery._dialect, "learn", lambda *a, **k: None)
-    monkeypatch.setattr(headless.discovery.Discovery, "suggestions", _old_suggestions)
     path = tmp_path / "answers.yaml"
     path.write_text(answers)
-    result = run_cli("--answers", path, "--repo", repo, "--skip-secret-check")
+    with pytest.MonkeyPatch.context() as old:  # undone after this write only (not the test's hermetic environment)
+        old.setattr(headless.discovery._dialect, "learn", lambda *a, **k: None)
+        old.setattr(headless.discovery.Discovery, "suggestions", _old_suggestions)
+        result = run_cli("--answers", path, "--repo", repo, "--skip-secret-check")
     assert result.code == 0, result
-    monkeypatch.undo()
     assert "dialect" not in (repo / state.STATE_PATH).read_text()
     return path
 
