@@ -49,6 +49,9 @@ def _shown(widget, pane) -> bool:
     return True
 
 
+CONNECT_FIELDS = ("connect-host", "connect-token")  # the Secrets step's Connect inputs (never saved answers)
+
+
 class WizardApp(App[int]):
     """Walks the quickstart; writes nothing before the operator confirms on the Review step."""
 
@@ -289,8 +292,12 @@ class WizardApp(App[int]):
         focused = self.focused
         pane = self.query_one(f"#step-{self.index}")
         row = next((w for w in (focused.ancestors_with_self if focused else []) if isinstance(w, FieldRow)), None)
+        if (not self._modal() and isinstance(focused, Input) and focused.id in CONNECT_FIELDS
+                and pane in focused.ancestors):  # the Connect host and token: the next field, after the token the next step
+            await self._next_field(pane)
+            return
         if self._modal() or row is None or not isinstance(focused, (Input, Select, Switch)) or pane not in row.ancestors:
-            raise SkipAction()  # a button, a list, a dialog, the Connect fields: Enter does what it does there
+            raise SkipAction()  # a button, a list, a dialog: Enter does what it does there
         row.touched = True
         if isinstance(focused, Input):
             self.draft.set_text(row.question, focused.value)  # the value as typed up to this Enter
