@@ -112,7 +112,9 @@ class Forced:
 class FakeConnect:
     """Start with ``with FakeConnect(vaults, token) as server:``; ``server.url`` is the base URL."""
 
-    def __init__(self, vaults: list[Vault], token: str = "test-connect-token", *, scope: set[str] | None = None):
+    def __init__(self, vaults: list[Vault], token: str = "test-connect-token", *, scope: set[str] | None = None,
+                 port: int = 0):
+        """``port`` 0: any free one; a fixed one (below Linux's ephemeral range) only where a snapshot shows the URL."""
         self.vaults = vaults
         self.token = token
         self.scope = scope if scope is not None else {v.id for v in vaults}  # vault ids the token sees
@@ -127,7 +129,7 @@ class FakeConnect:
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests ever being answered at once
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -367,6 +369,72 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
         app.query_one(WritePane).scroll_end(animate=False, immediate=True)
         await pilot.pause()
         _quiet_cursor(app)
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):
+    """A failed write at 80x24: the failing check, the verdict and what to do are in view (the log ends on
+    them), not below the fold (issue 22 item 1)."""
+    from wizard.validate.findings import Finding
+
+    def failing(self, answers, the_plan, on_check=None):
+        report = fixed_validation()
+        report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
+                           file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
+        return report
+
+    monkeypatch.setattr(Session, "validate", failing)
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_review(app, pilot)
+        await choose_write(app, pilot)
+        await pilot.press("y")
+        for _ in range(200):  # the write worker starts once the dialog has closed
+            if app.write_failed:
+                break
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert app.write_failed and not (tmp_path / "home-ops" / "kubernetes/apps/observability").exists()
+        pane = app.query_one(WritePane)
+        assert pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y  # the log is longer than the screen: at its end
+        shown = app.export_screenshot()
+        for text in ("FAILED  kustomize: 1 error(s)", "nothing was written. Go back and fix the answers", "Back to Review"):
+            assert text in re.sub(r"<[^>]+>", "", shown).replace("&#160;", " "), text
+        assert app.focused is app.query_one("#back")
+
+
+def test_snapshot_write_failed(snap_compare, tmp_path, monkeypatch):
+    """The picture of a failed write at 80x24: the result in view, Back to Review the way on."""
+    from wizard.validate.findings import Finding
+
+    def failing(self, answers, the_plan, on_check=None):
+        report = fixed_validation()
+        report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
+                           file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
+        return report
+
+    monkeypatch.setattr(Session, "validate", failing)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await goto_review(app, pilot)
+        await choose_write(app, pilot)
+        await pilot.press("y")
+        for _ in range(200):  # the write worker starts once the dialog has closed
+            if app.write_failed:
+                break
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
+        await pilot.wait_for_scheduled_animations()
+        app.query_one(WritePane).scroll_end(animate=False, immediate=True)
+        app.clear_notifications()
+        await pilot.pause()
+        _quiet_cursor(app)
+        await pilot.pause()
+        assert app.write_failed
 
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 

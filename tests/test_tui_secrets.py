@@ -465,3 +465,31 @@ def test_snapshot_secrets_guidance_light_theme(snap_compare, tmp_path):
     app = _secrets_snapshot_app(tmp_path)
     app.theme = "textual-light"
     assert snap_compare(app, run_before=_show_guide, terminal_size=(80, 24))
+
+
+def test_snapshot_check_now_with_a_failing_field(snap_compare, tmp_path):
+    """Check now at 80x24 with the Slack item lacking its field: the verdict naming that field is on screen
+    beside the results (issue 22 item 2), not below the buttons out of sight."""
+    from tests.fake_connect import FakeConnect, Vault, login_item, secure_note
+    from tests.test_tui import _quiet_cursor
+
+    vault = Vault("Kubernetes", [login_item("grafana", "admin", PASSWORD), secure_note("alertmanager", WEBHOOK="x")])
+    # The URL is on screen: a fixed port (no other test uses it), below the ephemeral range the other servers' come from
+    with FakeConnect([vault], TOKEN, port=18080) as server:
+        async def run_before(pilot) -> None:
+            app = pilot.app
+            await to_secrets(app, pilot)
+            app.query_one("#connect-host", Input).value = server.url
+            app.query_one("#connect-token", Input).value = TOKEN
+            app.query_one("#check-now", Button).press()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.wait_for_scheduled_animations()
+            app.query_one("#check-results").scroll_visible(animate=False, top=False)
+            _quiet_cursor(app)
+            await pilot.pause()
+            verdict = str(app.query_one("#check-results").render()).splitlines()[-1]
+            assert "SLACK_WEBHOOK_URL" in verdict, verdict
+
+        assert snap_compare(_secrets_snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))

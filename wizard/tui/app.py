@@ -362,6 +362,8 @@ class WizardApp(App[int]):
     def _focus_first(self, pane) -> None:
         if pane.id != f"step-{self.index}":
             return  # a late call for a step already left (a busy machine refreshes late): never pull focus back
+        if self.index == self.review_index + 1 and (self.write_failed or self.write_done):
+            return  # a write that ended before this ran has put the focus on the way on (Back to Review, Next)
         if self.focused is not None and self.focused is not pane and pane in self.focused.ancestors:
             return  # keys typed before this ran already moved into the step: never yank focus back
         focusable = [w for w in pane.query("Input, Select, Switch, RadioSet, #start") if w.focusable and _shown(w, pane)]
