@@ -53,5 +53,5 @@ def test_the_readme_installs_from_a_checkout_into_a_venv_and_says_what_the_suite
     assert "not on PyPI" in run and "pip install '.[helm]'" in run
     assert "pip install 'obs-wizard[helm]'" not in readme and "pip install obs-wizard\n" not in readme
     tests = readme.split("## Run the tests", 1)[1].split("\n## ", 1)[0]
-    assert "about 30 minutes on a 2-core machine" in tests
+    assert "about 15 minutes on a 2-core machine" in tests and "pytest-xdist" in tests
     assert all(part in tests for part in ("`crds/`", "`charts/`", "`charts-src/`", "no snapshot test needs `../shared`"))
