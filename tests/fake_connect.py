@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import re
+import socket
 import string
 import threading
 import time

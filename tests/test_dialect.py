@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import all_checks_passed, run_cli, snapshot_tree
 from tests import era_repos
+from tests.conftest import all_checks_passed, run_cli, snapshot_tree
 from tests.era_repos import ERAS, LIKE, write
 from wizard import headless
 from wizard.render import render

@@ -445,6 +445,8 @@ def _outside(tmp_path: Path) -> Path:
     (".obs-wizard/answers.yaml", "answers.yaml"),
     (".obs-wizard", "."),
     ("cluster.yaml", "answers.yaml"),
+    ("bootstrap/helmfile/crds.yaml", "answers.yaml"),  # discovery reads bootstrap/ for CRDs installed there
+    ("bootstrap", "."),
 ])
 def test_symlinks_leaving_the_repo_are_refused_by_name_and_nothing_outside_is_opened(tmp_path, trees, link, target):
     outside = _outside(tmp_path)

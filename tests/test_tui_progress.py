@@ -84,9 +84,9 @@ async def test_the_validation_stage_goes_check_by_check(tmp_path, monkeypatch):
 
 
 def test_validate_files_reports_each_check_once_in_order(tmp_path):
+    from tests.test_tool_checks import answers
     from wizard.render import render
     from wizard.validate import validate_answers_render
-    from tests.test_tool_checks import answers
 
     seen = []
     ans = answers()

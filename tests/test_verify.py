@@ -27,6 +27,7 @@ from wizard.answers import answers_file
 from wizard.validate import tools
 from wizard.verify import gitref, run
 
+
 def _need_tools():
     import shutil
 

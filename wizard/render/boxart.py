@@ -10,7 +10,6 @@ instead. A part that is off has a dashed border and "(off)" in its title (readab
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from wizard.render.platform_map import Box, PlatformMap

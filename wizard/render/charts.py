@@ -336,7 +336,7 @@ def find(ref: OciRef, charts_src: Path | None = None, *, pull: bool = True, expl
         return _pull_ref(ref)
     except ChartRefused:
         raise
-    except ChartUnavailable as exc:
+    except ChartUnavailable:
         fallback = _cached_semver(ref, "it could not be reached") if by_range and not explicit else None
         if fallback is None:
             raise

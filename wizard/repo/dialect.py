@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.base import yamlio
+from wizard.repo.repo_paths import read_text
 
 #: The Flux Kustomization spec keys obs-wizard can write, in the order it always wrote them.
 LEGACY_KS_KEYS = ("commonMetadata", "dependsOn", "interval", "path", "postBuild", "prune", "retryInterval", "sourceRef",
@@ -129,11 +130,13 @@ def _majority(values: list[Any], default: Any) -> Any:
     return values[0] if values[0] in best else best[0]  # a tie: the first app's
 
 
-def _first_doc(path: Path, api: str) -> tuple[str, dict[str, Any]] | None:
+def _first_doc(repo: Path, path: Path, api: str) -> tuple[str, dict[str, Any]] | None:
+    text = _read(repo, path)
+    if text is None:
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
         docs = yamlio.load_all(text)
-    except (OSError, UnicodeDecodeError, yamlio.YAMLError, ValueError, RecursionError):
+    except (yamlio.YAMLError, ValueError, RecursionError):
         return None
     for doc in docs:
         if isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith(api) and isinstance(doc.get("spec"), dict):
@@ -162,7 +165,7 @@ def learn(repo: Path, namespace: str = "observability", own_apps: tuple[str, ...
                       if not (p.parent.parent.name == namespace and p.parent.name in own_apps))
     traits: list[dict[str, Any]] = []
     for path in ks_files:
-        found = _first_doc(path, "kustomize.toolkit.fluxcd.io")
+        found = _first_doc(repo, path, "kustomize.toolkit.fluxcd.io")
         if found is None:
             continue
         text, doc = found
@@ -194,16 +197,16 @@ def learn(repo: Path, namespace: str = "observability", own_apps: tuple[str, ...
     like = like or next((t for t in traits if all(t[k] == v for k, v in pick.items())), traits[0])
 
     app_dirs = [p.parent for p in ks_files]
-    hr_orders = [list(d[1]["spec"]) for d in (_first_doc(a / "app/helmrelease.yaml", "helm.toolkit.fluxcd.io") for a in app_dirs) if d]
-    oci_orders = [list(d[1]["spec"]) for d in (_first_doc(a / "app/ocirepository.yaml", "source.toolkit.fluxcd.io") for a in app_dirs) if d]
-    kustomizations = [t for t in (_read(a / "app/kustomization.yaml") for a in app_dirs) if t is not None]
-    ns_files = [t for t in (_read(p) for p in sorted(apps_dir.glob("*/kustomization.yaml")) if p.parent.name != namespace)
+    hr_orders = [list(d[1]["spec"]) for d in (_first_doc(repo, a / "app/helmrelease.yaml", "helm.toolkit.fluxcd.io") for a in app_dirs) if d]
+    oci_orders = [list(d[1]["spec"]) for d in (_first_doc(repo, a / "app/ocirepository.yaml", "source.toolkit.fluxcd.io") for a in app_dirs) if d]
+    kustomizations = [t for t in (_read(repo, a / "app/kustomization.yaml") for a in app_dirs) if t is not None]
+    ns_files = [t for t in (_read(repo, p) for p in sorted(apps_dir.glob("*/kustomization.yaml")) if p.parent.name != namespace)
                 if t is not None]
     routes = []
     for path in sorted(apps_dir.rglob("*.yaml")):
         if path.parent.parent.parent.name == namespace and path.parent.parent.name in own_apps:
             continue
-        text = _read(path) or ""
+        text = _read(repo, path) or ""
         if "kind: HTTPRoute" in text:
             routes += [m.group(1).strip().startswith("[") for m in re.finditer(r"^  hostnames:(.*)$", text, re.M)]
     return Dialect(
@@ -224,8 +227,5 @@ def learn(repo: Path, namespace: str = "observability", own_apps: tuple[str, ...
     )
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    except (OSError, UnicodeDecodeError):
-        return None
+def _read(repo: Path, path: Path) -> str | None:
+    return read_text(repo, path)  # inside the repo and bounded

@@ -23,6 +23,7 @@ from wizard.answers import answers_file
 from wizard.base import yamlio
 from wizard.repo import app_namespaces as _app_namespaces
 from wizard.repo import dialect as _dialect
+from wizard.repo import repo_paths
 from wizard.repo.state import State
 
 APP_NAMES = ("kube-prometheus-stack", "loki", "alloy")
@@ -408,9 +409,12 @@ def _bootstrap_crds(repo: Path) -> list[tuple[str, str]]:
     out = []
     for path in sorted((repo / "bootstrap").rglob("*.y*ml")) if (repo / "bootstrap").is_dir() else []:
         rel = path.relative_to(repo).as_posix()
+        text = repo_paths.read_text(repo, rel)  # bootstrap/ is read like kubernetes/: inside the repo, bounded
+        if text is None:
+            continue
         try:
-            docs = yamlio.load_all(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yamlio.YAMLError, ValueError, RecursionError):
+            docs = yamlio.load_all(text)
+        except (yamlio.YAMLError, ValueError, RecursionError):
             continue
         for doc in docs:
             for release in (doc.get("releases") or []) if isinstance(doc, dict) else []:

@@ -1,8 +1,9 @@
 """Nothing outside the repo is read, diffed, written or run.
 
 Before anything is read, every symlink in the parts of the repo obs-wizard reads (``kubernetes/``,
-``.obs-wizard/``, the cluster settings files at the top) is checked without following it; one
-that leads outside the repo is refused by name. Path-like answers are checked the same way.
+``bootstrap/``, ``.obs-wizard/``, the cluster settings files at the top) is checked without following
+it; one that leads outside the repo is refused by name. Path-like answers are checked the same way.
+A file is then read through ``read_text``: inside the repo, a regular file, at most 2 MB.
 """
 
 from __future__ import annotations
@@ -14,8 +15,25 @@ from pathlib import Path
 from wizard.base.errors import BadInput
 
 #: What obs-wizard reads in a target repo: these trees, and these files at the top.
-READ_TREES = ("kubernetes", ".obs-wizard")
+READ_TREES = ("kubernetes", "bootstrap", ".obs-wizard")  # bootstrap/: the helmfile that may install CRDs
 READ_FILES = ("cluster.yaml", "cluster.toml")
+MAX_READ_BYTES = 2_000_000  # a manifest is a few KB; a larger file in the repo is not read
+
+
+def read_text(root: str | Path, path: str | Path) -> str | None:
+    """The text of ``path`` (relative to ``root``, or absolute) when it is a regular file inside the repo
+    ``root`` (links followed only while they stay inside) of at most MAX_READ_BYTES in UTF-8; else None."""
+    top = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(top, path))
+    if not real.startswith(top + os.sep) or not os.path.isfile(real):
+        return None
+    try:
+        if os.path.getsize(real) > MAX_READ_BYTES:
+            return None
+        with open(real, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _leaves(root: Path, path: str) -> str | None:

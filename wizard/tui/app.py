@@ -8,9 +8,9 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Select, Static, Switch
 
 from wizard.answers import form

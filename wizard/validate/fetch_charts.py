@@ -17,8 +17,8 @@ from typing import TextIO
 
 from wizard.base import yamlio
 from wizard.render import charts
+from wizard.repo.repo_paths import read_text
 
-_MAX_BYTES = 2_000_000
 _MAX_FILES = 20_000
 
 
@@ -37,17 +37,8 @@ def repo_refs(repo: Path) -> list[tuple[str, charts.OciRef]]:
             if seen > _MAX_FILES:
                 return sorted(((path, ref) for ref, path in found.items()), key=lambda item: item[0])
             path = os.path.join(folder, name)
-            real = os.path.realpath(path)
-            if not real.startswith(root + os.sep) or not os.path.isfile(real):
-                continue
-            try:
-                if os.path.getsize(real) > _MAX_BYTES:
-                    continue
-                with open(real, encoding="utf-8") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
-                continue
-            if "OCIRepository" not in text:
+            text = read_text(root, path)
+            if text is None or "OCIRepository" not in text:
                 continue
             try:
                 docs = yamlio.load_all(text)

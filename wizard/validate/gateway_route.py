@@ -18,12 +18,12 @@ from typing import Any
 
 from wizard.base import yamlio
 from wizard.render.extract import label_selector_matches
+from wizard.repo.repo_paths import read_text
 from wizard.validate.findings import Finding, Report
 
 CHECK = "gateway-route"
 _GROUP = "gateway.networking.k8s.io"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_MAX_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,9 @@ def repo_gateways(repo: Path | None, files: dict[str, str], variables: dict[str,
             rel = os.path.relpath(path, root).replace(os.sep, "/")
             if rel in seen or os.path.islink(path):
                 continue
-            try:
-                if os.path.getsize(path) > _MAX_BYTES:
-                    continue
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
-                continue
-            found.extend(_gateways_in(rel, text, variables))
+            text = read_text(root, rel)
+            if text is not None:
+                found.extend(_gateways_in(rel, text, variables))
     return found
 
 

@@ -8,34 +8,18 @@ kustomizations sit in, never through a link that leaves the repo, and never a re
 
 from __future__ import annotations
 
-import os
 import posixpath
 from pathlib import Path
 
 from wizard.base import yamlio
+from wizard.repo.repo_paths import read_text
 
 _MAX_DEPTH = 8  # nested kustomization folders followed
-_MAX_BYTES = 2_000_000  # a listed file larger than this is not read
 
 
 def _namespace_dir(path: str) -> str | None:
     parts = path.split("/")
     return "/".join(parts[:3]) if len(parts) > 3 and parts[:2] == ["kubernetes", "apps"] else None
-
-
-def _read(repo: Path, rel: str) -> str | None:
-    root = os.path.realpath(repo)
-    path = os.path.join(root, rel)
-    real = os.path.realpath(path)
-    if not (real.startswith(root + os.sep)) or not os.path.isfile(real):
-        return None
-    try:
-        if os.path.getsize(real) > _MAX_BYTES:
-            return None
-        with open(real, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _listed(text: str) -> list[str]:
@@ -71,12 +55,12 @@ def operator_files(files: dict[str, str], repo: Path | None) -> dict[str, str]:
             if not rel.startswith(namespace_dir + "/") or rel in files or rel in found:
                 continue
             if rel.endswith((".yaml", ".yml")):
-                content = _read(repo, rel)
+                content = read_text(repo, rel)
                 if content is not None:
                     found[rel] = content
                 continue
             nested = f"{rel}/kustomization.yaml"
-            content = files.get(nested) or _read(repo, nested)
+            content = files.get(nested) or read_text(repo, nested)
             if content is not None:
                 todo.append((nested, content, depth + 1))
     return found

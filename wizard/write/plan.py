@@ -38,9 +38,9 @@ from wizard.answers import answers_file, schema
 from wizard.answers.model import Answers
 from wizard.base import yamlio
 from wizard.render import render
+from wizard.repo.dialect import LEGACY, Dialect
 from wizard.repo.merge import UNKNOWN, Conflict, MergeError, Side
 from wizard.repo.merge import merge_texts as three_way
-from wizard.repo.dialect import LEGACY, Dialect
 from wizard.repo.namespace_kustomization import KustomizationEditError, merge
 from wizard.repo.state import GITIGNORE_PATH, GITIGNORE_TEXT, STATE_PATH, State, digest, follow_disk
 from wizard.write import answer_sync
