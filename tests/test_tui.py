@@ -372,29 +372,37 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 
 
+def failing_validation(self, answers, the_plan, on_check=None):
+    """Session.validate with one kustomize error besides fixed_validation()."""
+    from wizard.validate.findings import Finding
+
+    report = fixed_validation()
+    report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
+                       file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
+    return report
+
+
+async def write_without_checking(app, pilot) -> None:
+    """From Review: Write files, "write without checking" (y), and wait until the write ended. The worker starts
+    only once the dialog has closed, so waiting for the workers alone can return before it began."""
+    await choose_write(app, pilot)
+    await pilot.press("y")
+    for _ in range(400):
+        if app.write_done or app.write_failed:
+            break
+        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
+
+
 async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):
     """A failed write at 80x24: the failing check, the verdict and what to do are in view (the log ends on
     them), not below the fold (issue 22 item 1)."""
-    from wizard.validate.findings import Finding
-
-    def failing(self, answers, the_plan, on_check=None):
-        report = fixed_validation()
-        report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
-                           file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
-        return report
-
-    monkeypatch.setattr(Session, "validate", failing)
+    monkeypatch.setattr(Session, "validate", failing_validation)
     app = make_app(flux_repo(tmp_path / "home-ops"))
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")
-        for _ in range(200):  # the write worker starts once the dialog has closed
-            if app.write_failed:
-                break
-            await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        await write_without_checking(app, pilot)
         assert app.write_failed and not (tmp_path / "home-ops" / "kubernetes/apps/observability").exists()
         pane = app.query_one(WritePane)
         assert pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y  # the log is longer than the screen: at its end
@@ -406,27 +414,12 @@ async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):
 
 def test_snapshot_write_failed(snap_compare, tmp_path, monkeypatch):
     """The picture of a failed write at 80x24: the result in view, Back to Review the way on."""
-    from wizard.validate.findings import Finding
-
-    def failing(self, answers, the_plan, on_check=None):
-        report = fixed_validation()
-        report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
-                           file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
-        return report
-
-    monkeypatch.setattr(Session, "validate", failing)
+    monkeypatch.setattr(Session, "validate", failing_validation)
 
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")
-        for _ in range(200):  # the write worker starts once the dialog has closed
-            if app.write_failed:
-                break
-            await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
+        await write_without_checking(app, pilot)
         await pilot.wait_for_scheduled_animations()
         app.query_one(WritePane).scroll_end(animate=False, immediate=True)
         app.clear_notifications()

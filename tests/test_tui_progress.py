@@ -8,9 +8,18 @@ import asyncio
 import threading
 
 from tests.conftest import flux_repo
-from tests.test_tui import DONE, WRITE, choose_write, fixed_validation, goto_review, make_app
+from tests.test_tui import DONE, WRITE, choose_write, fixed_validation, goto_review, make_app, write_without_checking
 from wizard.session import Session
 from wizard.tui.components.write_log import PRINTED_AFTER, WritePane, progress_bar
+
+
+def record_stages(monkeypatch) -> list[str]:
+    """Every stage the Write step shows ("n/total text"), in order, as it still shows them."""
+    stages: list[str] = []
+    original = WritePane.stage
+    monkeypatch.setattr(WritePane, "stage", lambda self, n, total, text: (stages.append(f"{n}/{total} {text}"),
+                                                                           original(self, n, total, text)))
+    return stages
 
 
 async def test_the_write_step_shows_each_stage_and_done_lists_the_skipped_checks(tmp_path, monkeypatch):
@@ -22,10 +31,7 @@ async def test_the_write_step_shows_each_stage_and_done_lists_the_skipped_checks
         return fixed_validation()
 
     monkeypatch.setattr(Session, "validate", slow_validate)
-    stages: list[str] = []
-    original = WritePane.stage
-    monkeypatch.setattr(WritePane, "stage", lambda self, n, total, text: (stages.append(f"{n}/{total} {text}"),
-                                                                           original(self, n, total, text)))
+    stages = record_stages(monkeypatch)
     app = make_app(flux_repo(tmp_path / "home-ops"))
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
@@ -64,17 +70,11 @@ def test_the_bar_is_ascii_on_the_linux_console(monkeypatch):
 
 async def test_the_validation_stage_goes_check_by_check(tmp_path, monkeypatch):
     """The real validation: the Write step's stage line names each check as it finishes, k of N, in order."""
-    stages: list[str] = []
-    original = WritePane.stage
-    monkeypatch.setattr(WritePane, "stage", lambda self, n, total, text: (stages.append(f"{n}/{total} {text}"),
-                                                                           original(self, n, total, text)))
+    stages = record_stages(monkeypatch)
     app = make_app(flux_repo(tmp_path / "home-ops"))
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")  # write without the 1Password check
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_without_checking(app, pilot)
     checks = [s for s in stages if s.startswith("2/3 Validating the manifests: ")]
     total = len(checks)
     assert total >= 10, stages
