@@ -470,6 +470,7 @@ def test_a_unit_test_pass_is_remembered_for_the_same_rules_tests_and_promtool(pr
     assert runs == 1 and not report.errors
     runs, report = unit_test_runs(files, ans)
     assert runs == 0 and not report.errors  # the same inputs passed before
+    assert report.sources["promtool"].startswith("self-monitoring unit tests not run again")  # and the report says so
     assert log.read_text().count("check rules") == 2  # the quick syntax check still runs every time
 
     late = answers("alerting:\n  rule_for: 2m\n")  # other rules and tests: tested again

@@ -90,6 +90,8 @@ def _unit_tests(path: str, label: str, rules_file: Path, answers: Answers) -> Re
     cache = ValidCache()
     entry = _passed_key(rules_file.read_text(encoding="utf-8"), test_text)
     if entry is not None and entry in cache:
+        report.sources["promtool"] = ("self-monitoring unit tests not run again: these rules and tests passed them "
+                                      "before with this promtool")
         return report
     proc, missing = toolrun.run("promtool", ["test", "rules", test_file.name], check="promtool",
                                 step="`promtool test rules`", cwd=rules_file.parent, timeout=120)
