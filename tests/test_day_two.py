@@ -71,7 +71,6 @@ def test_check_secrets_refuses_what_a_write_refuses(tmp_path, monkeypatch):
 
 from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, need, SHARED  # noqa: E402
 from wizard.answers import answers_file  # noqa: E402
-from wizard.validate import validate_answers_render  # noqa: E402
 
 KPS_APP = f"{NS}/kube-prometheus-stack/app"
 
@@ -131,7 +130,7 @@ def test_a_hand_added_scrape_config_is_checked_and_counted(tmp_path):
             "unknown field 'staticConfig'") in bad.out, bad.out
 
 
-def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path, monkeypatch):
+def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path, monkeypatch, crd_dir):
     monkeypatch.delenv("OBS_WIZARD_STRICT_TOOLS", raising=False)  # a skip must stay a skip here (CI sets it)
     repo = written_repo(tmp_path)
     add_resource(repo, "widget.yaml", UNKNOWN_KIND)
@@ -144,7 +143,7 @@ def test_a_kind_no_source_knows_is_named_as_not_checked_never_passed(tmp_path, m
     assert strict.code == 3 and "Widget/gadget" in strict.out
 
 
-def test_a_hand_added_dashboard_config_map_is_checked(tmp_path):
+def test_a_hand_added_dashboard_config_map_is_checked(tmp_path, crd_dir):
     repo = written_repo(tmp_path)
     add_resource(repo, "dashboard.yaml", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-dashboard\n"
                                          "  labels:\n    grafana_dashboard: \"1\"\ndata:\n  my.json: \"{}\"\n")
@@ -155,7 +154,7 @@ def test_a_hand_added_dashboard_config_map_is_checked(tmp_path):
 
 # --- 19.5: the HTTPRoute against the Gateway listener it names -----------------------------------------
 
-from wizard.validate.gateway_route import check_gateway_routes, hostname_matches  # noqa: E402
+from wizard.validate.gateway_route import hostname_matches  # noqa: E402
 
 ENVOY_GATEWAY = """\
 ---
@@ -255,7 +254,7 @@ def test_a_listener_that_admits_only_its_own_namespace_fails(tmp_path):
 import json  # noqa: E402
 
 from wizard.render import render  # noqa: E402
-from wizard.validate import upstream, validate_files  # noqa: E402
+from wizard.validate import validate_files  # noqa: E402
 
 
 def test_offline_each_missing_chart_default_names_its_own_source(monkeypatch, tmp_path):
@@ -473,7 +472,7 @@ def test_the_python_hook_builds_its_env_and_passes_then_fails_on_a_broken_wire(t
     assert "wiring-httproute" in failed.stdout and "8080" in failed.stdout
 
 
-def test_a_hand_added_sops_secret_is_checked_as_flux_applies_it(tmp_path):
+def test_a_hand_added_sops_secret_is_checked_as_flux_applies_it(tmp_path, crd_dir):
     """Flux decrypts a *.sops.yaml before applying it: its sops metadata and encrypted values are not schema errors."""
     repo = written_repo(tmp_path)
     add_resource(repo, "secret.sops.yaml", "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\ntype: Opaque\n"

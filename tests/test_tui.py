@@ -71,12 +71,22 @@ async def choose_write(app: WizardApp, pilot) -> None:
     await pilot.pause()
 
 
-async def write_and_finish(app: WizardApp, pilot) -> None:
-    """From Review: Write files, confirm writing without Connect, read the kept log, go on to Done."""
+async def write_without_checking(app, pilot) -> None:
+    """From Review: Write files, "write without checking" (y), and wait until the write ended. The worker starts
+    only once the dialog has closed, so waiting for the workers alone can return before it began."""
     await choose_write(app, pilot)
     await pilot.press("y")
+    for _ in range(400):
+        if app.write_done or app.write_failed:
+            break
+        await pilot.pause(0.05)
     await app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
+
+
+async def write_and_finish(app: WizardApp, pilot) -> None:
+    """From Review: Write files, confirm writing without Connect, read the kept log, go on to Done."""
+    await write_without_checking(app, pilot)
     assert app.index == WRITE and app.write_done  # the report stays until the operator moves on
     await pilot.press("ctrl+n")
     await pilot.pause()
@@ -220,10 +230,7 @@ async def test_full_run_writes_the_expected_files(repo, all_tools):
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")  # write without the 1Password check
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_without_checking(app, pilot)
         assert app.index == WRITE  # the log stays on screen until the operator moves on
         log = str(app.query_one("#write-log").render())
         assert all_checks_passed(log.replace("✓ validation:", "validation:")) and f"✓ {NS}/loki/ks.yaml" in log
@@ -358,10 +365,7 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_without_checking(app, pilot)
         # The log follows its newest line; settle that scroll before the picture (it otherwise lands a
         # refresh earlier or later, and the scrollbar with it).
         await pilot.wait_for_scheduled_animations()
@@ -380,19 +384,6 @@ def failing_validation(self, answers, the_plan, on_check=None):
     report.add(Finding("error", "kustomize", "accumulating resources: 'missing.yaml' does not exist",
                        file="kubernetes/apps/observability/loki/app/kustomization.yaml"))
     return report
-
-
-async def write_without_checking(app, pilot) -> None:
-    """From Review: Write files, "write without checking" (y), and wait until the write ended. The worker starts
-    only once the dialog has closed, so waiting for the workers alone can return before it began."""
-    await choose_write(app, pilot)
-    await pilot.press("y")
-    for _ in range(400):
-        if app.write_done or app.write_failed:
-            break
-        await pilot.pause(0.05)
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
 
 
 async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):

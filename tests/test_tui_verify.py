@@ -10,7 +10,7 @@ from textual.widgets import Button, Switch
 
 from tests.conftest import shared_data
 from tests.fake_kube import kubeconfig
-from tests.test_tui import DONE, REVIEW, WRITE, choose_write, fixed_validation
+from tests.test_tui import DONE, REVIEW, WRITE, fixed_validation, write_without_checking
 from tests.test_verify import cluster, platform, repo  # noqa: F401 - fixtures: this module's own platform
 from wizard.session import Session
 from wizard.tui.app import WizardApp
@@ -23,10 +23,7 @@ async def _to_done(app, pilot) -> None:
         index = app.index
         await pilot.press("ctrl+n")
         assert app.index == index + 1, f"Next refused on step {index}"
-    await choose_write(app, pilot)
-    await pilot.press("y")  # write without the 1Password check
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await write_without_checking(app, pilot)
     assert app.index == WRITE and app.write_done, app.report_lines
     await pilot.press("ctrl+n")
     assert app.index == DONE
