@@ -365,7 +365,10 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
-        await write_without_checking(app, pilot)
+        await choose_write(app, pilot)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         # The log follows its newest line; settle that scroll before the picture (it otherwise lands a
         # refresh earlier or later, and the scrollbar with it).
         await pilot.wait_for_scheduled_animations()
