@@ -406,25 +406,6 @@ async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):
         assert app.focused is app.query_one("#back")
 
 
-def test_snapshot_write_failed(snap_compare, tmp_path, monkeypatch):
-    """The picture of a failed write at 80x24: the result in view, Back to Review the way on."""
-    monkeypatch.setattr(Session, "validate", failing_validation)
-
-    async def run_before(pilot) -> None:
-        app = pilot.app
-        await goto_review(app, pilot)
-        await write_without_checking(app, pilot)
-        await pilot.wait_for_scheduled_animations()
-        app.query_one(WritePane).scroll_end(animate=False, immediate=True)
-        app.clear_notifications()
-        await pilot.pause()
-        _quiet_cursor(app)
-        await pilot.pause()
-        assert app.write_failed
-
-    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
-
-
 def test_snapshot_invalid_field_light_theme(snap_compare, tmp_path):
     async def run_before(pilot) -> None:
         await pilot.press("ctrl+n")
