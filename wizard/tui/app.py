@@ -17,20 +17,14 @@ from wizard.answers import form
 from wizard.base.errors import Exit, WizardError
 from wizard.render import platform_map, sizing
 from wizard.session import Session
-from wizard.tui.components.confirm import Confirm
-from wizard.tui.components.conflict_picker import ConflictPicker
 from wizard.tui.components.disk_chart import DiskChart
-from wizard.tui.components.done import DonePane
 from wizard.tui.components.field_row import FieldRow, screen_message
 from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
-from wizard.tui.components.review import ReviewPane
 from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
-from wizard.tui.components.verify_screen import VerifyScreen
 from wizard.tui.components.welcome import WelcomePane
-from wizard.tui.components.write_log import WritePane, validation_log
 from wizard.tui.messages import AllConflictsChosen, ConflictChosen, FieldEdited, FieldSubmitted
 from wizard.tui.text import ascii_only, lines, literal, mark
 
@@ -50,6 +44,35 @@ def _shown(widget, pane) -> bool:
 
 
 CONNECT_FIELDS = ("connect-host", "connect-token")  # the Secrets step's Connect inputs (never saved answers)
+
+
+class LaterPane(Static):
+    """Review, Write or Done before its first visit: the first frame composes Welcome and the step list, not
+    the panes (and modules) of the steps after the answers. ``WizardApp.pane`` puts the real one in its place."""
+
+
+def _review_pane(**kwargs):
+    from wizard.tui.components.review import ReviewPane
+
+    return ReviewPane(**kwargs)
+
+
+def _write_pane(**kwargs):
+    from wizard.tui.components.write_log import WritePane
+
+    return WritePane(**kwargs)
+
+
+def _done_pane(**kwargs):
+    from wizard.tui.components.done import DonePane
+
+    return DonePane(**kwargs)
+
+
+def _verify_screen_up(screen) -> bool:
+    """The verify screen is up (its module is loaded only once Done has offered it)."""
+    verify = sys.modules.get("wizard.tui.components.verify_screen")
+    return verify is not None and isinstance(screen, verify.VerifyScreen)
 
 
 class WizardApp(App[int]):
@@ -108,6 +131,9 @@ class WizardApp(App[int]):
     # --- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Folded or not before anything is mounted: a class set on the screen afterwards restyles every
+        # widget in it (about 20 ms of the first frame at 80 columns).
+        self.screen.set_class(self.size.width < NARROW_COLUMNS, "-narrow")
         yield Header(show_clock=False, icon="*" if ascii_only() else None)
         with Horizontal(id="body"):
             yield StepList(self.titles, id="steps")
@@ -115,9 +141,8 @@ class WizardApp(App[int]):
                 yield WelcomePane(self.session, self.repo_label, id="step-0", classes="pane")
                 for number, step in enumerate(self.form_steps, start=1):
                     yield StepPane(number, step)  # built on the first visit
-                yield ReviewPane(id=f"step-{self.review_index}", classes="pane")
-                yield WritePane(id=f"step-{self.review_index + 1}", classes="pane")
-                yield DonePane(id=f"step-{self.review_index + 2}", classes="pane")
+                for number in range(self.review_index, self.review_index + 3):
+                    yield LaterPane(id=f"step-{number}", classes="pane")  # Review, Write, Done: built on the first visit
         with Horizontal(id="nav"):
             yield Static("", id="status")
             yield Button("Back", id="back")
@@ -127,6 +152,26 @@ class WizardApp(App[int]):
     @property
     def review_index(self) -> int:
         return len(self.form_steps) + 1
+
+    async def pane(self, index: int):
+        """The pane of step ``index``, built first if this is its first visit (Review, Write and Done are)."""
+        pane = self.query_one(f"#step-{index}")
+        if not isinstance(pane, LaterPane):
+            return pane
+        make = {self.review_index: _review_pane, self.review_index + 1: _write_pane, self.review_index + 2: _done_pane}[index]
+        real = make(id=pane.id, classes="pane")
+        real.display = False  # the switcher shows it when it is the current step
+        panes = self.query_one("#panes", ContentSwitcher)
+        after = panes.children[panes.children.index(pane) - 1]  # Welcome at least comes before it
+        await pane.remove()
+        await panes.mount(real, after=after)
+        return real
+
+    def _built(self, index: int):
+        """The pane of a step already visited (its widgets exist)."""
+        pane = self.query_one(f"#step-{index}")
+        assert not isinstance(pane, LaterPane), f"step {index} has not been built"
+        return pane
 
     def on_mount(self) -> None:
         self.set_class(ascii_only(), "-ascii")  # the Linux console: Textual's own borders drawn in ASCII too
@@ -283,7 +328,7 @@ class WizardApp(App[int]):
         self.applied[event.question.key] = event.text
         if self.index == self.review_index and self.draft.values != before:
             self._build_review()  # a keystroke that arrived after Next: Review shows (and writes) what it changed
-            self.call_after_refresh(self._focus_first, self.query_one(ReviewPane))  # its rows were rebuilt
+            self.call_after_refresh(self._focus_first, self._built(self.review_index))  # its rows were rebuilt
         self._refresh()
 
     async def action_enter_field(self) -> None:
@@ -324,7 +369,7 @@ class WizardApp(App[int]):
     def _conflict_chosen(self, event: ConflictChosen) -> None:
         self.choices.setdefault(event.file, {})[event.path] = event.side
         self._compute_plan(self.reviewed)
-        review = self.query_one(ReviewPane)
+        review = self._built(self.review_index)
         if self.plan is None:
             return
         if event.path == "" and event.side == "adopt":
@@ -334,18 +379,18 @@ class WizardApp(App[int]):
 
     @on(AllConflictsChosen)
     def _all_chosen(self, event: AllConflictsChosen) -> None:
-        for picker in self.query(ConflictPicker):
+        for picker in self.query("ConflictPicker"):
             self.choices.setdefault(picker.file, {})[picker.conflict.path] = event.side
             picker.choose(event.side)
         self._compute_plan(self.reviewed)
         if self.plan is not None:
-            self.query_one(ReviewPane).update_plan(self.plan)
+            self._built(self.review_index).update_plan(self.plan)
 
     # --- navigation ------------------------------------------------------------------------------
 
     async def _go(self, index: int) -> None:
         self.index = index
-        pane = self.query_one(f"#step-{index}")
+        pane = await self.pane(index)
         if isinstance(pane, StepPane):
             await pane.build(self.draft)
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
@@ -381,17 +426,17 @@ class WizardApp(App[int]):
 
     def action_scroll_pane(self, how: str) -> None:
         """PageDown/PageUp/End/Home scroll the current step (the Write log, Done, Review) wherever the focus is."""
-        pane = self.screen.query_one("#verify-body") if isinstance(self.screen, VerifyScreen) else self.query_one(f"#step-{self.index}")
+        pane = self.screen.query_one("#verify-body") if _verify_screen_up(self.screen) else self.query_one(f"#step-{self.index}")
         {"page_down": pane.scroll_page_down, "page_up": pane.scroll_page_up,
          "end": pane.scroll_end, "home": pane.scroll_home}[how](animate=False)
 
     def _show_result(self) -> None:
         """The Write step's last line (the result) on screen, whatever the terminal's height."""
-        self.call_after_refresh(self.query_one(WritePane).scroll_end, animate=False)
+        self.call_after_refresh(self._built(self.review_index + 1).scroll_end, animate=False)
 
     def _modal(self) -> bool:
         """A dialog (answered first) or the verify screen is up: Ctrl+N/Ctrl+B/Enter wait."""
-        return isinstance(self.screen, (ModalScreen, VerifyScreen))
+        return isinstance(self.screen, ModalScreen) or _verify_screen_up(self.screen)
 
     async def action_next(self) -> None:
         """Next (Ctrl+N): the next step. It never writes: on Review it points to Write files."""
@@ -435,11 +480,13 @@ class WizardApp(App[int]):
             await self.action_back()
 
     def action_quit(self) -> None:  # type: ignore[override]
-        if isinstance(self.screen, VerifyScreen):
+        if _verify_screen_up(self.screen):
             self.screen.stop.set()  # a wait in progress ends with the wizard
         if self.index == self.review_index + 2 or self.write_done:  # written: quitting is finishing
             self.exit(int(Exit.OK))
             return
+        from wizard.tui.components.confirm import Confirm
+
         if isinstance(self.screen, Confirm):  # already asking
             return
 
@@ -472,6 +519,7 @@ class WizardApp(App[int]):
     def _verify_pressed(self) -> None:
         """Done's offer: the checks of ``obs-wizard verify`` on the cluster, once Flux has applied the commit."""
         from wizard.answers.answers_file import ANSWERS_PATH
+        from wizard.tui.components.verify_screen import VerifyScreen
 
         def closed(_=None) -> None:
             self._refresh()  # the title says Done again
@@ -514,7 +562,7 @@ class WizardApp(App[int]):
 
     def _build_review(self):
         """Review the answers as they are now; they are kept, and Write files writes exactly these."""
-        review = self.query_one(ReviewPane)
+        review = self._built(self.review_index)
         try:
             self.reviewed = self.draft.answers()
         except ValueError as exc:  # a keystroke typed ahead made an answer invalid: say which, plan nothing
@@ -551,6 +599,8 @@ class WizardApp(App[int]):
                 self.skipped.append("1Password items not checked: Connect was not configured")
                 await self._start_write(None, None)
 
+        from wizard.tui.components.confirm import Confirm
+
         self.push_screen(Confirm("1Password Connect is not configured, so the items cannot be checked. "
                                  "Write the files without checking them?", yes="Write anyway", no="Back"), answered)
 
@@ -570,7 +620,8 @@ class WizardApp(App[int]):
         if self.index == self.review_index + 1 and not self.write_failed:
             return  # a write is running (or done): one write per Review
         self.write_failed = False
-        self.query_one(WritePane).clear()
+        (await self.pane(self.review_index + 1)).clear()
+        await self.pane(self.review_index + 2)  # Done, built before the write's end fills it in
         await self._go(self.review_index + 1)
         self._write(answers, the_plan, None if self.skipped else host, None if self.skipped else token)
 
@@ -658,8 +709,10 @@ class WizardApp(App[int]):
         """Check, validate and write ``the_plan``: the one Review showed for ``answers`` (never re-read)."""
         import threading
 
+        from wizard.tui.components.write_log import validation_log
+
         self._write_thread = threading.current_thread()
-        pane = self.query_one(WritePane)
+        pane = self._built(self.review_index + 1)
 
         def say(line: str, style: str = "") -> None:  # plain text, never markup
             self.call_from_thread(pane.say, line, style)
@@ -728,17 +781,18 @@ class WizardApp(App[int]):
 
     def _write_failed(self, connect_down: bool = False) -> None:
         self.write_failed = True  # Back returns to Review (and the sidebar with it)
-        self.query_one(WritePane).finish()
+        pane = self._built(self.review_index + 1)
+        pane.finish()
         self._refresh()
         self._show_result()
         if connect_down:
-            self.query_one(WritePane).offer_skip()
+            pane.offer_skip()
         else:
             self.query_one("#back", Button).focus()
 
     def _done(self, answers) -> None:
-        self.query_one(WritePane).finish()
-        done = self.query_one(DonePane)
+        self._built(self.review_index + 1).finish()
+        done = self._built(self.review_index + 2)
         done.show(self.repo_label, answers, self.written, self.skipped, rerun=self.session.rerun,
                   validation_skipped=self.validation_skipped)
         self.done_text = done.text
