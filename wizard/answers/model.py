@@ -225,6 +225,12 @@ def outside_repo(of: str, what: str) -> Any:
     )
 
 
+def _empty_list() -> list[str]:
+    """A list field's default. (Not ``list`` itself: pydantic inspects a default factory's signature, and a
+    builtin's is parsed from its text signature, about 1 ms each at start-up.)"""
+    return []
+
+
 def advanced(**kwargs: Any) -> Any:
     """A field the interactive wizard only asks when the operator opens the advanced options."""
     extra = kwargs.pop("json_schema_extra", {}) or {}
@@ -233,7 +239,7 @@ def advanced(**kwargs: Any) -> Any:
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -478,7 +484,7 @@ class Alerting(Section):
         description="How often Alertmanager pings the heartbeat URL; give the heartbeat service this period.",
     )
     flux_alert_namespaces: list[K8sName] = advanced(
-        default_factory=list,
+        default_factory=_empty_list,
         title="Flux alert namespaces",
         description="Other namespaces whose Flux Kustomization/HelmRelease/OCIRepository errors go to Alertmanager "
         "(e.g. flux-system, kube-system); the observability namespace is always watched.",
@@ -491,7 +497,7 @@ class Alerting(Section):
         "is covered on the next run); off: only the observability namespace and the Flux alert namespaces.",
     )
     flux_alert_found_namespaces: list[K8sName] = advanced(
-        default_factory=list,
+        default_factory=_empty_list,
         title="Namespaces found in the repo",
         description="Filled in by obs-wizard on every run from the repo (kubernetes/apps/<namespace>/, and the namespace "
         "and targetNamespace of its Flux objects) and saved for reference; a value given here is replaced by what the "
@@ -544,7 +550,7 @@ class Flux(Section):
         description="Create the Namespace manifest; false when a component supplies it (components/common).",
     )
     namespace_components: list[str] = advanced(
-        default_factory=list,
+        default_factory=_empty_list,
         title="Namespace components",
         description="Kustomize components the namespace uses, e.g. ../../components/sops.",
     )
@@ -619,14 +625,14 @@ class Answers(BaseModel):
     model_config = ConfigDict(extra="forbid", title="obs-wizard answers")
 
     cluster: Cluster
-    apps: Apps = Field(default_factory=Apps)
-    metrics: Metrics = Field(default_factory=Metrics)
-    logs: Logs = Field(default_factory=Logs)
-    grafana: Grafana = Field(default_factory=Grafana)
-    secrets: Secrets = Field(default_factory=Secrets)
-    alerting: Alerting = Field(default_factory=Alerting)
-    flux: Flux = Field(default_factory=Flux)
-    charts: Charts = Field(default_factory=Charts)
+    apps: Apps = Field(default_factory=dict, validate_default=True)
+    metrics: Metrics = Field(default_factory=dict, validate_default=True)
+    logs: Logs = Field(default_factory=dict, validate_default=True)
+    grafana: Grafana = Field(default_factory=dict, validate_default=True)
+    secrets: Secrets = Field(default_factory=dict, validate_default=True)
+    alerting: Alerting = Field(default_factory=dict, validate_default=True)
+    flux: Flux = Field(default_factory=dict, validate_default=True)
+    charts: Charts = Field(default_factory=dict, validate_default=True)
 
     @model_validator(mode="after")
     def _substitution_needs_a_source(self) -> Answers:
