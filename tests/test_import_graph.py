@@ -61,6 +61,48 @@ print(json.dumps(seen))
 """
 
 
+#: The same, started the way an operator starts it: ``obs-wizard --repo R`` through the CLI (which undoes an
+#: interrupted write first), on a terminal, the app drawn headless at its first frame.
+_CLI_FIRST_FRAME = """
+import io, json, sys
+from pathlib import Path
+
+real_stdout = sys.stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+from wizard import cli
+from wizard.tui import app as tui_app
+
+seen = {}
+
+
+class FirstFrame(tui_app.WizardApp):
+    CSS_PATH = [str(Path(tui_app.__file__).with_name(name)) for name in tui_app.WizardApp.CSS_PATH]
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._first_frame)
+
+    def _first_frame(self) -> None:
+        seen["modules"] = sorted(sys.modules)
+        seen["welcome"] = " ".join(str(w.render()) for w in self.query("#step-0 Static"))
+        self.exit(0)
+
+    def run(self, **kwargs):
+        return super().run(headless=True, size=(100, 40))
+
+
+tui_app.WizardApp = FirstFrame
+sys.stdin, sys.stdout = Terminal(), Terminal()
+code = cli.main(["--repo", sys.argv[1]])
+print(json.dumps({"code": code, **seen}), file=real_stdout)
+"""
+
+
 def _child(code: str, *args: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))  # the hermetic environment the conftest set, this checkout
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
@@ -119,6 +161,21 @@ def test_the_first_frame_of_the_wizard_loads_no_validation_helm_merge_or_1passwo
     assert _loaded(modules, "textual") and "wizard.answers.form" in modules and "wizard.repo.discovery" in modules
     for later in ("wizard.validate", "helm_python", "wizard.repo.merge", "ruamel", "wizard.onepassword", "httpx",
                   "onepasswordconnectsdk", "wizard.write.plan", "wizard.write.apply", "jinja2"):
+        assert not _loaded(modules, later), f"{later} is loaded before the first frame"
+
+
+def test_obs_wizard_started_from_the_command_line_loads_no_plan_render_or_validation_before_its_first_frame(tmp_path):
+    """The CLI's own path to the TUI (``obs-wizard --repo R``) loads no more than the app needs for Welcome:
+    not the headless run, the plan, the render or the validation. The journaled writer is loaded: an
+    interrupted earlier write is undone before the wizard opens."""
+    repo = flux_repo(tmp_path / "home-ops")
+    frame = _child(_CLI_FIRST_FRAME, str(repo))
+    assert frame["code"] == 0 and "a first run" in frame["welcome"]
+    modules = frame["modules"]
+    assert "wizard.write.apply" in modules and "wizard.repo.discovery" in modules
+    for later in ("wizard.headless", "wizard.write.plan", "wizard.render.render", "wizard.repo.merge", "wizard.validate",
+                  "helm_python", "ruamel", "wizard.onepassword", "httpx", "jinja2", "wizard.tui.components.review",
+                  "wizard.tui.components.write_log", "wizard.tui.components.done", "wizard.tui.components.verify_screen"):
         assert not _loaded(modules, later), f"{later} is loaded before the first frame"
 
 

@@ -272,13 +272,13 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(answers_schema_text())
         return Exit.OK
 
-    from wizard import headless
     from wizard.repo import repo_paths
     from wizard.write import apply
 
     repo = _repo(args.repo)
     repo_paths.refuse_outside_links(repo)  # by name, before anything in the repo is read
     if args.command == "verify":  # read-only: it writes nothing and undoes no interrupted write
+        from wizard import headless
         from wizard.verify.run import verify
 
         _loaded()
@@ -293,7 +293,9 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         apply.refuse_pending(repo, err)  # read-only: never writes or deletes; an unfinished write is exit 8
     else:
         apply.recover(repo, err)  # a writing run undoes an interrupted earlier write before anything else
-    sources = headless.Sources(
+    from wizard.session import Sources  # the interactive front ends load the session (and the model) anyway
+
+    sources = Sources(
         crd_dir=_data_dir(args.crd_dir, "OBS_WIZARD_CRD_DIR", "--crd-dir", "a folder of CRD YAML files"),
         charts_dir=_data_dir(args.charts_dir, "OBS_WIZARD_CHARTS_DIR", "--charts-dir", "a folder of <chart>-<version>/ chart defaults"),
         charts_src=_data_dir(args.charts_src, "OBS_WIZARD_CHARTS_SRC", "--charts-src", "a folder of unpacked <chart>-<version>/ charts"),
@@ -304,6 +306,12 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # defaults) in every front end reads $OBS_WIZARD_CHARTS_SRC: the flag sets it for this process.
         os.environ["OBS_WIZARD_CHARTS_SRC"] = str(sources.charts_src)
 
+    if args.answers is None and not (args.check or args.dry_run) and args.command is None and not args.init_answers:
+        headless_only = [flag for flag, given in (("--conflicts", args.conflicts), ("--force", args.force), ("--adopt", args.adopt)) if given]
+        return _interactive(repo, sources, args.plain, args.init_layout, skip_secret_check=args.skip_secret_check,
+                            headless_only=headless_only)
+    from wizard import headless  # every other command: the answers file's run (never the TUI's first frame)
+
     if args.command == "validate":
         return headless.validate(headless.answers_path(args.answers, repo), repo, sources, out, err)
     if args.init_answers:
@@ -312,10 +320,6 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return init_answers.run(repo, args.answers, out, args.init_layout)
     if args.command == "check-secrets":
         return headless.check_secrets(headless.answers_path(args.answers, repo), repo, out)
-    if args.answers is None and not (args.check or args.dry_run):
-        headless_only = [flag for flag, given in (("--conflicts", args.conflicts), ("--force", args.force), ("--adopt", args.adopt)) if given]
-        return _interactive(repo, sources, args.plain, args.init_layout, skip_secret_check=args.skip_secret_check,
-                            headless_only=headless_only)
     return headless.run(
         headless.answers_path(args.answers, repo), repo, sources, out, err,
         dry_run=args.dry_run, check=args.check, choose=args.conflicts or ("theirs" if args.force else None),

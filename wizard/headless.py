@@ -16,21 +16,11 @@ from wizard.base import yamlio
 from wizard.base.errors import BadInput, ConflictError, ConnectNotConfigured, Exit, SecretsMissing, ValidationFailed
 from wizard.render import render, sizing
 from wizard.repo import discovery, state
-from wizard.session import Session
+from wizard.session import Session, Sources  # noqa: F401 - Sources: the front ends' name for it
 from wizard.write import apply, layout, plan
 
 if TYPE_CHECKING:
     from wizard.validate import Report
-
-
-@dataclass(frozen=True)
-class Sources:
-    """Upstream data the validation reads (CRDs, chart defaults), and whether a skipped check fails."""
-
-    crd_dir: Path | None = None
-    charts_dir: Path | None = None
-    charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
-    strict: bool | None = None  # --strict; None: OBS_WIZARD_STRICT=1 decides (read when the checks run)
 
 
 _SYMBOLS = {"create": "create", "update": "update", "merge": "merge", "unchanged": "unchanged", "keep": "keep", "conflict": "CONFLICT"}

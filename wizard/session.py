@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from wizard.write import plan
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Upstream data the validation reads (CRDs, chart defaults), and whether a skipped check fails."""
+
+    crd_dir: Path | None = None
+    charts_dir: Path | None = None
+    charts_src: Path | None = None  # unpacked charts to render (else $OBS_WIZARD_CHARTS_SRC, the cache, a pull)
+    strict: bool | None = None  # --strict; None: OBS_WIZARD_STRICT=1 decides (read when the checks run)
+
+
 @dataclass
 class Session:
     repo: Path

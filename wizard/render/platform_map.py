@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 
 from wizard.answers.model import DOMAIN_VARIABLE_REF, SECTIONS, Answers
-from wizard.render.render import (  # the Secrets the ExternalSecrets create
+from wizard.render.names import (  # the Secrets the ExternalSecrets create
     GRAFANA_SECRET,
     HEARTBEAT_SECRET,
     SLACK_SECRET,

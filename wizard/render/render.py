@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING
 from wizard.answers import units
 from wizard.answers.model import FLUX_VARIABLES, Answers
 from wizard.render import sizing
+from wizard.render.names import (  # noqa: F401 - the render's names, kept importable from here
+    GRAFANA_SECRET,
+    HEARTBEAT_SECRET,
+    HEARTBEAT_SECRET_KEY,
+    HEARTBEAT_TOKEN_KEY,
+    SLACK_SECRET,
+    SLACK_SECRET_KEY,
+)
 from wizard.repo.dialect import LEGACY, Dialect
 
 if TYPE_CHECKING:  # jinja2 loads with the first render (the TUI's first screen needs only the names here)
@@ -27,15 +35,8 @@ TEMPLATES_DIR = next(
     p for p in (Path(__file__).parents[1] / "templates", Path(__file__).parents[2] / "templates") if p.is_dir()
 )
 
-#: Names of the Secrets the ExternalSecrets create, and the Slack key the Alertmanager mounts.
-GRAFANA_SECRET = "grafana-admin"
-SLACK_SECRET = "alertmanager-slack"
-SLACK_SECRET_KEY = "slack-webhook-url"
 #: The additionalPrometheusRulesMap key of the self-monitoring rules in the kube-prometheus-stack values.
 SELF_MONITORING_RULE = "self-monitoring"
-HEARTBEAT_SECRET = "alertmanager-heartbeat"
-HEARTBEAT_SECRET_KEY = "heartbeat-url"
-HEARTBEAT_TOKEN_KEY = "heartbeat-token"  # only with secrets.heartbeat_token_field (gatus)
 #: Size of the Alertmanager volume (silences and notification log: small).
 ALERTMANAGER_PVC_SIZE = "1Gi"
 #: Size of Grafana's volume (its database and plugins; the reasoning is in sizing.py).

@@ -35,13 +35,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wizard.base.errors import BadInput, Busy, Cancelled, ConflictError, WriteFailed
 from wizard.repo.discovery import APP_NAMES
 from wizard.repo.state import GITIGNORE_PATH, GITIGNORE_TEXT
 from wizard.write.layout import APPS_KUSTOMIZATION_PATH
-from wizard.write.plan import FileChange
+
+if TYPE_CHECKING:  # the plan (render, merge, the model) loads only with the runs that plan
+    from wizard.write.plan import FileChange
 
 TOOL_DIR = ".obs-wizard"
 LOCK = f"{TOOL_DIR}/lock"

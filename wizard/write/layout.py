@@ -8,9 +8,12 @@ Anything else is refused with the reason, unless the operator asks for the layou
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.base.errors import BadInput
-from wizard.write.plan import FileChange
+
+if TYPE_CHECKING:
+    from wizard.write.plan import FileChange
 
 APPS_KUSTOMIZATION_PATH = "kubernetes/flux/cluster/ks.yaml"
 
@@ -52,4 +55,6 @@ def layout_changes(repo: Path, source: tuple[str, str] = ("flux-system", "flux-s
                        "fix it by hand (--init-layout never overwrites a file)")
     namespace, name = source
     text = APPS_KUSTOMIZATION.format(source=name, source_namespace=namespace)
+    from wizard.write.plan import FileChange
+
     return [FileChange(APPS_KUSTOMIZATION_PATH, "create", None, text, "--init-layout: Flux applies kubernetes/apps")]
