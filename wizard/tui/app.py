@@ -11,17 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, Select, Static, Switch
+from textual.widgets import Button, ContentSwitcher, Footer, Header, OptionList, Static
 
 from wizard.answers import form
 from wizard.base.errors import Exit, WizardError
 from wizard.render import platform_map, sizing
 from wizard.session import Session
-from wizard.tui.components.disk_chart import DiskChart
-from wizard.tui.components.field_row import FieldRow, screen_message
-from wizard.tui.components.latency_bar import LatencyBar
 from wizard.tui.components.platform_diagram import PlatformDiagram
-from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.components.step_list import StepList
 from wizard.tui.components.step_pane import StepPane
 from wizard.tui.components.welcome import WelcomePane
@@ -231,7 +227,7 @@ class WizardApp(App[int]):
 
     def _visible_errors(self, errors: dict[str, str]) -> dict[str, str]:
         """Errors the operator has earned: on fields typed in or left, and on steps where Next was tried."""
-        touched = {row.question.key for row in self.query(FieldRow) if row.touched}
+        touched = {row.question.key for row in self.query("FieldRow") if row.touched}
         shown = {}
         for number, step in enumerate(self.form_steps, start=1):
             keys = {q.key for q in step.questions}
@@ -246,7 +242,7 @@ class WizardApp(App[int]):
         visible = self._visible_errors(errors)
         for steps in self.query(StepList):  # none while the app is still composing or already shutting down
             steps.mark(self.index, lambda i: bool(self._step_errors(i, visible)))
-        for row in self.query(FieldRow):
+        for row in self.query("FieldRow"):
             row.show_error(visible.get(row.question.key), self.applied.get(row.question.key))
         for number, step in enumerate(self.form_steps, start=1):
             spanning = [m for k, m in visible.items() if k in step.sections]
@@ -300,14 +296,14 @@ class WizardApp(App[int]):
             answers = self.draft.answers()
         except ValueError:
             answers = None  # the fields say what is wrong; the charts wait for valid answers
-        for chart in self.query(DiskChart):
+        for chart in self.query("DiskChart"):
             chart.show(answers)
-        for chart in self.query(LatencyBar):
+        for chart in self.query("LatencyBar"):
             chart.show(answers)
 
     def _refresh_secrets(self) -> None:
         """The Secrets step's list: what the current answers' ExternalSecrets read, and how to reach Connect."""
-        for guide in self.query(SecretsGuide):
+        for guide in self.query("SecretsGuide"):
             from wizard.onepassword.guide import needs, reach_lines
             from wizard.render.render import RenderError, render
 
@@ -333,6 +329,9 @@ class WizardApp(App[int]):
 
     async def action_enter_field(self) -> None:
         from textual.actions import SkipAction
+        from textual.widgets import Input, Select, Switch
+
+        from wizard.tui.components.field_row import FieldRow
 
         focused = self.focused
         pane = self.query_one(f"#step-{self.index}")
@@ -448,6 +447,8 @@ class WizardApp(App[int]):
             self._refresh()
             self.bell()
             key, first = problems[0]
+            from wizard.tui.components.field_row import screen_message
+
             question = next((q for q in self.form_steps[self.index - 1].questions if q.key == key), None)
             first = screen_message(question, first) if question is not None else first
             self.notify(f"Fix this step first: {self._where(key)}: {first}"
@@ -498,6 +499,7 @@ class WizardApp(App[int]):
                                  else "Quit obs-wizard?", yes="Quit", no="Stay"), answered)
 
     def action_help(self) -> None:
+        from wizard.tui.components.field_row import FieldRow, screen_message
         from wizard.tui.components.help_screen import HelpScreen
 
         row = next((w for w in (self.focused.ancestors_with_self if self.focused else []) if isinstance(w, FieldRow)), None)
@@ -605,6 +607,8 @@ class WizardApp(App[int]):
                                  "Write the files without checking them?", yes="Write anyway", no="Back"), answered)
 
     def _connect(self) -> tuple[str, str]:
+        from textual.widgets import Input
+
         host = self.query("#connect-host").first(Input).value.strip() if self.query("#connect-host") else ""
         token = self.query("#connect-token").first(Input).value.strip() if self.query("#connect-token") else ""
         if not host or not token:
@@ -649,7 +653,7 @@ class WizardApp(App[int]):
             return
         if SECRETS_SKIP in self.skipped:  # checking after all
             self.skipped.remove(SECRETS_SKIP)
-            self.query_one(SecretsGuide).set_skipped(False)
+            self.query_one("SecretsGuide").set_skipped(False)
         results.update(literal("checking…"))
         self._run_check(answers, host, token)
 
@@ -661,7 +665,7 @@ class WizardApp(App[int]):
             self.skipped.append(SECRETS_SKIP)
         else:
             self.skipped.remove(SECRETS_SKIP)
-        self.query_one(SecretsGuide).set_skipped(skip)
+        self.query_one("SecretsGuide").set_skipped(skip)
         self.query_one("#check-results", Static).update(
             literal(f"{mark('warn')} {SECRETS_SKIP}; Review and Done will say so." if skip else ""))
 
@@ -670,7 +674,7 @@ class WizardApp(App[int]):
         from wizard.onepassword.check import check_connect
 
         seen: list = []
-        guide = self.query_one(SecretsGuide)
+        guide = self.query_one("SecretsGuide")
         results = self.query_one("#check-results", Static)
 
         import os

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, Static
 
 from wizard.answers import form
-from wizard.tui.components.disk_chart import DiskChart
-from wizard.tui.components.field_row import FieldRow
-from wizard.tui.components.latency_bar import LatencyBar
-from wizard.tui.components.secrets_guide import SecretsGuide
 from wizard.tui.text import styled
 
 
@@ -29,6 +24,14 @@ class StepPane(VerticalScroll):
         await self.mount_all(self._children(draft))
 
     def _children(self, draft: form.Draft) -> list:
+        # The fields' widgets (Input, Select, Switch) and the pictures load with the first step visited.
+        from textual.widgets import Collapsible, Static
+
+        from wizard.tui.components.disk_chart import DiskChart
+        from wizard.tui.components.field_row import FieldRow
+        from wizard.tui.components.latency_bar import LatencyBar
+        from wizard.tui.components.secrets_guide import SecretsGuide
+
         step, number = self.step, self.number
         rows = [FieldRow(q, draft.text(q), placeholder(draft, q), draft.note(q)) for q in step.questions if not q.advanced]
         advanced = [FieldRow(q, draft.text(q), placeholder(draft, q), draft.note(q)) for q in step.questions if q.advanced]
