@@ -59,14 +59,21 @@ async def test_toasts_never_cover_back_and_next(tmp_path):
 
 
 async def test_a_wrapped_bullet_continues_under_its_text_not_under_its_mark(tmp_path):
+    from textual.geometry import Region
+
+    from wizard.tui.text import mark
+
     app = make_app(flux_repo(tmp_path / "home-ops"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        bullets = list(app.query(".bullet"))
-        assert bullets, "discovery found the fixture repo's objects"
-        wrapped = [b for b in bullets if b.query_one(".bullet-text").size.height > 1]
-        assert wrapped, [str(b.query_one(".bullet-text").render()) for b in bullets]  # a long one wraps at 80 columns
-        for bullet in bullets:
-            mark, text = bullet.query_one(".bullet-mark"), bullet.query_one(".bullet-text")
-            assert text.region.x == mark.region.right and mark.size.width == 4
-            assert bullet.size.height == text.size.height  # every line of the text, none under the mark
+        found = app.query_one("#welcome-bullets")
+        shown = [strip.text.rstrip() for strip in found.render_lines(Region(0, 0, found.size.width, found.size.height))]
+        items = app.session.found.report()
+        assert items and len(shown) > len(items), shown  # discovery found the fixture repo's objects; a long one wraps
+        starts = [n for n, line in enumerate(shown) if line.startswith(f"  {mark('bullet')} ")]
+        assert len(starts) == len(items) and starts[0] == 0, shown  # one mark per item, each on its first line
+        for n, line in enumerate(shown):
+            if n not in starts:  # a continuation: under the text, never under the mark or at the margin
+                assert line.startswith("    ") and line[4] != " ", (n, shown)
+        words = " ".join(line[4:].strip() for line in shown).split()
+        assert words == " ".join(items).split()  # every word of every item, in order: nothing cut off

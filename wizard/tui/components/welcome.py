@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from wizard.session import Session
 from wizard.tui.components.platform_diagram import PlatformDiagram
-from wizard.tui.text import lines, literal, mark, styled
+from wizard.tui.text import lines, mark, plain_marks, styled
+
+BULLET_WIDTH = 4  # "  • ": a wrapped line continues under the text, not under the mark
+
+
+def bullets(items: list[str]) -> Table:
+    """Bullet lines as one renderable (one widget, not three per line: the first frame styles each widget)."""
+    grid = Table.grid(padding=0)
+    grid.add_column(width=BULLET_WIDTH, no_wrap=True)
+    grid.add_column(ratio=1)
+    for item in items:
+        grid.add_row(Text(f"  {mark('bullet')} "), Text(plain_marks(item)))  # literal text: never markup
+    return grid
 
 
 class WelcomePane(VerticalScroll):
@@ -40,8 +54,5 @@ class WelcomePane(VerticalScroll):
         if report:
             with Vertical(id="welcome-found"):
                 yield Static(styled(("Found in the repo", "bold"), " (used as defaults):"))
-                for line in report:  # a bullet's mark beside its text: a wrapped line continues under the text
-                    with Horizontal(classes="bullet"):
-                        yield Static(literal(f"  {mark('bullet')} "), classes="bullet-mark")
-                        yield Static(literal(line), classes="bullet-text")
+                yield Static(bullets(report), id="welcome-bullets")
         yield PlatformDiagram(id="welcome-diagram", classes="diagram")
