@@ -6,7 +6,7 @@ Headless targets (2-core machine, issue 24): a run into an empty repo and a no-c
 most 0.2 s without the external-tool checks (kubectl hidden from PATH); with them, for reference. Side
 by side, `copier copy` of a template that writes the same files from the same answers: obs-wizard's
 run into an empty repo at most 0.33x copier's time (copier from PATH or --copier; skipped, and said,
-without it). The interactive wizard's first screen in a real terminal: at most 0.35 s.
+without it). The interactive wizard's first screen in a real terminal: at most 0.35 s, and within 0.1 s of a minimal Textual app's.
 The full validation (`obs-wizard validate`, every check, the chart render from ../shared/charts-src
 and the wiring checks when the helm extra is installed): at most 2 s with a warm user cache.
 Last, the slow end-to-end alert test runs once and its alert -> Slack margin to the 180 s target is
@@ -33,6 +33,7 @@ CRDS = ROOT.parent / "shared" / "crds"
 #: The targets (issue 24), printed beside the figures; nothing here asserts them.
 HEADLESS_TARGET = 0.2
 FIRST_SCREEN_TARGET = 0.35
+FIRST_SCREEN_OVER_BARE = 0.1  # the first screen within this of a minimal Textual app's (issue 24's title)
 COPIER_RATIO_GOAL = 0.33
 
 
@@ -310,7 +311,8 @@ def main() -> None:
     startup = tui_startup(args.runs)
     if startup:
         print(f"interactive wizard, launch to first screen in tmux: {startup[0]:.3f} s  (target <= {FIRST_SCREEN_TARGET} s; "
-              f"a minimal Textual app: {startup[1]:.3f} s)")
+              f"a minimal Textual app: {startup[1]:.3f} s, so {startup[0] - startup[1]:+.3f} s beside it; "
+              f"goal: within {FIRST_SCREEN_OVER_BARE} s)")
     seconds, requests = secret_check(args.runs)
     print(f"1Password check, 100 ms per request: {seconds:.3f} s  (target < 0.45 s; "
           f"its {requests} requests one after another would take >= {requests * 0.1:.1f} s)")
