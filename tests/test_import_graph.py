@@ -173,6 +173,8 @@ def test_obs_wizard_started_from_the_command_line_loads_no_plan_render_or_valida
     assert frame["code"] == 0 and "a first run" in frame["welcome"]
     modules = frame["modules"]
     assert "wizard.write.apply" in modules and "wizard.repo.discovery" in modules
+    # A first run: Welcome needs discovery, not the answers model (pydantic loads just after this frame).
+    assert not _loaded(modules, "pydantic") and "wizard.answers.model" not in modules
     for later in ("wizard.headless", "wizard.write.plan", "wizard.render.render", "wizard.repo.merge", "wizard.validate",
                   "helm_python", "ruamel", "wizard.onepassword", "httpx", "jinja2", "wizard.tui.components.review",
                   "wizard.tui.components.write_log", "wizard.tui.components.done", "wizard.tui.components.verify_screen"):

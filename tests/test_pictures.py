@@ -93,6 +93,16 @@ def test_a_first_run_draft_shows_what_is_known():
 # --- in the wizard ------------------------------------------------------------------------------------
 
 
+async def diagram_drawn(pilot) -> None:
+    """Welcome's diagram is drawn once the answers are loaded, just after the first frame: wait until it is laid out."""
+    for _ in range(100):
+        if pilot.app.query_one("#welcome-diagram").size.height > 0:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    assert pilot.app.query_one("#welcome-diagram").size.height > 0
+
+
 def diagram_text(app, where: str) -> str:
     return str(app.query_one(f"#{where}-diagram").render())
 
@@ -100,6 +110,7 @@ def diagram_text(app, where: str) -> str:
 async def test_the_diagram_follows_the_answers_on_welcome_and_review(tmp_path):
     app = make_app(flux_repo(tmp_path / "home-ops"))
     async with app.run_test(size=(80, 24)) as pilot:
+        await diagram_drawn(pilot)
         assert "Loki (off)" not in diagram_text(app, "welcome") and "internal" in diagram_text(app, "welcome")
         await pilot.press("ctrl+n")
         await fill(app, pilot, {**CLUSTER, "apps.alloy": "false"})
@@ -250,6 +261,7 @@ def themed_app(tmp_path, monkeypatch, theme: str):
 def test_snapshot_diagram(snap_compare, tmp_path, monkeypatch, theme):
     async def run_before(pilot) -> None:
         _quiet_cursor(pilot.app)
+        await diagram_drawn(pilot)
         pilot.app.query_one("#welcome-diagram").scroll_visible(top=True, animate=False)
         await pilot.pause()
 

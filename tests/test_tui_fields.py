@@ -203,3 +203,31 @@ def test_snapshot_help_for_the_focused_field(snap_compare, tmp_path, monkeypatch
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_every_model_section_has_its_step_so_the_first_frame_names_every_step():
+    """The step list is drawn before the model is loaded, from form.STEP_SECTIONS: a model section that is
+    not listed there would get a step of its own that the first frame did not name (the app refuses that)."""
+    from wizard.answers import form
+    from wizard.answers.model import SECTIONS
+
+    listed = [name for _, names in form.STEP_SECTIONS for name in names]
+    assert sorted(listed) == sorted(name for name, _ in SECTIONS) and len(set(listed)) == len(listed)
+    assert [step.title for step in form.steps()] == [title for title, _ in form.STEP_SECTIONS]
+
+
+async def test_welcome_is_drawn_before_the_model_loads_and_keys_pressed_at_once_still_work(tmp_path, monkeypatch):
+    """Enter pressed on the first frame, before the answers are loaded, starts step 1 as usual: the first handler
+    that needs the answers loads them. (The load after the first frame is held back here, so the key comes first.)"""
+    monkeypatch.setattr(WizardApp, "_answers_loaded", lambda self: None)
+    app = make_app(flux_repo(tmp_path / "home-ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app._draft is None and app._form_steps is None  # Welcome is up; nothing of the model yet
+        assert "a first run" in str(app.query_one("#welcome-text").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.index == 1 and app.focused.id == "input-cluster-domain"
+        await fill(app, pilot, CLUSTER)
+        await pilot.press("ctrl+n")
+        assert app.index == 2

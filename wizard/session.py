@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import answers_file
-from wizard.answers.model import Answers
 from wizard.base.errors import BadInput, ValidationFailed
 from wizard.repo import app_namespaces, crosscheck, discovery, repo_paths, state
 
 if TYPE_CHECKING:
     from wizard.answers.form import Draft
+    from wizard.answers.model import Answers
     from wizard.validate import Report
     from wizard.write import plan
 

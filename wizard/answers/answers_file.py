@@ -9,15 +9,17 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from wizard import __version__
 from wizard.answers import secret_guard
-from wizard.answers.model import Answers
 from wizard.base import yamlio
 from wizard.base.errors import AnswersInvalid, BadInput
+
+if TYPE_CHECKING:  # the model (pydantic) loads with the first answers parsed, not with the paths below
+    from pydantic import ValidationError
+
+    from wizard.answers.model import Answers
 
 #: Where the answers live in the target repo (relative to its root).
 ANSWERS_PATH = ".obs-wizard/answers.yaml"
@@ -97,6 +99,10 @@ def parse(text: str, filename: str, defaults: dict[str, dict[str, Any]] | None =
     except yamlio.YAMLError:
         return _parse_reporting(text, filename, defaults)
     if (isinstance(data, dict) or data is None) and not _any_secret(data or {}):
+        from pydantic import ValidationError
+
+        from wizard.answers.model import Answers
+
         try:
             return Answers.model_validate(with_defaults(data or {}, defaults))
         except ValidationError:
@@ -116,8 +122,11 @@ def _any_secret(node: Any, key: str = "") -> bool:
 
 def _parse_reporting(text: str, filename: str, defaults: dict[str, dict[str, Any]] | None = None) -> Answers:
     """The slow path: ruamel.yaml keeps line numbers, so every problem names its line."""
+    from pydantic import ValidationError
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from wizard.answers.model import Answers
 
     try:
         data = _yaml().load(text)
@@ -221,6 +230,8 @@ def _validation_problems(exc: ValidationError, data: Any, filename: str) -> list
 
 def dump(answers: Answers) -> str:
     """The answers file text: explicitly set values only, with a header and a schema comment."""
+    from wizard.answers.model import Answers
+
     data = _without_empty(answers.model_dump(mode="json", exclude_unset=True))
     data["cluster"] = answers.cluster.model_dump(mode="json", exclude_unset=True)  # its required values are always set
     ordered = {name: data[name] for name in Answers.model_fields if name in data}

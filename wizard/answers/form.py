@@ -11,12 +11,10 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from pydantic_core import PydanticUndefined
-
-from wizard.answers.model import SECTIONS, Answers, field_is_advanced
+if TYPE_CHECKING:  # the model (pydantic) loads with the first questions built, not with this module
+    from wizard.answers.model import Answers
 
 #: Steps that follow quickstart.md: (title, model sections). Sections not listed are appended.
 STEP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -76,6 +74,10 @@ def _kind(annotation: Any) -> str:
 
 
 def _questions(section_name: str, section: type) -> tuple[Question, ...]:
+    from pydantic_core import PydanticUndefined
+
+    from wizard.answers.model import field_is_advanced
+
     out = []
     confirmers = {}
     for name, field in section.model_fields.items():
@@ -95,6 +97,8 @@ def _questions(section_name: str, section: type) -> tuple[Question, ...]:
 
 def steps(choices: dict[str, list[str]] | None = None) -> tuple[Step, ...]:
     """The steps; ``choices`` (question key -> values found in the repo) become pick lists."""
+    from wizard.answers.model import SECTIONS
+
     sections = dict(SECTIONS)
     listed = {name for _, names in STEP_SECTIONS for name in names}
     result = [Step(title, names, tuple(q for n in names if n in sections for q in _questions(n, sections[n])))
@@ -172,6 +176,8 @@ class Draft:
             self.values[question.key] = value
 
     def data(self) -> dict[str, dict[str, Any]]:
+        from wizard.answers.model import SECTIONS
+
         # Every section present, so a missing required answer is reported on its own field.
         out: dict[str, dict[str, Any]] = {name: {} for name, _ in SECTIONS}
         for key, value in self.values.items():
@@ -181,6 +187,10 @@ class Draft:
 
     def errors(self) -> dict[str, str]:
         """Problems by question key ('' for rules spanning several sections), from the model itself."""
+        from pydantic import ValidationError
+
+        from wizard.answers.model import Answers
+
         try:
             answers = Answers.model_validate(self.data())
         except ValidationError as exc:
@@ -194,6 +204,8 @@ class Draft:
         return self.check(answers) if self.check else {}
 
     def answers(self) -> Answers:
+        from wizard.answers.model import Answers
+
         return Answers.model_validate(self.data())
 
 
@@ -227,6 +239,8 @@ def human_message(error: dict) -> str:
 
 def title_of(key: str) -> str:
     """The title a front end shows for the answer ``section.field`` (the key itself when unknown)."""
+    from wizard.answers.model import SECTIONS
+
     section, _, name = key.partition(".")
     model = dict(SECTIONS).get(section)
     field = model.model_fields.get(name) if model is not None else None

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import PydanticUndefined
-
-from wizard.answers.model import DOMAIN_VARIABLE_REF, SECTIONS, Answers
 from wizard.render.names import (  # the Secrets the ExternalSecrets create
     GRAFANA_SECRET,
     HEARTBEAT_SECRET,
     SLACK_SECRET,
 )
+
+if TYPE_CHECKING:  # the model loads with the first map drawn (boxart needs only the types below)
+    from wizard.answers.model import Answers
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,18 @@ def from_draft(draft: Any) -> PlatformMap:
 
     hostname = get("grafana.hostname")
     if not hostname:
+        from wizard.answers.model import DOMAIN_VARIABLE_REF
+
         domain = get("cluster.domain") or (DOMAIN_VARIABLE_REF if get("flux.substitute_from") else "<domain>")
         hostname = f"grafana.{domain}"
     return _build(get, str(hostname))
 
 
 def _defaults() -> dict[str, Any]:
+    from pydantic_core import PydanticUndefined
+
+    from wizard.answers.model import SECTIONS
+
     out = {}
     for section_name, section in SECTIONS:
         for name, field in section.model_fields.items():

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wizard.answers.model import Answers
 from wizard.base import yamlio
+
+if TYPE_CHECKING:
+    from wizard.answers.model import Answers
 
 MAX_NAMESPACES = 100
 MAX_FILE_BYTES = 1024 * 1024

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from wizard.answers.model import DOMAIN_VARIABLE_REF, Answers
 from wizard.repo.discovery import APP_NAMES, Discovery
+
+if TYPE_CHECKING:
+    from wizard.answers.model import Answers
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ def _missing(key: str, what: str, value: str, candidates: list[str], outside_fie
 
 
 def problems(answers: Answers, found: Discovery) -> list[Problem]:
+    from wizard.answers.model import DOMAIN_VARIABLE_REF
+
     out: list[Problem] = []
     s, g, c, f = answers.secrets, answers.grafana, answers.cluster, answers.flux
 

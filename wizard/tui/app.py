@@ -15,7 +15,6 @@ from textual.widgets import Button, ContentSwitcher, Footer, Header, OptionList,
 
 from wizard.answers import form
 from wizard.base.errors import Exit, WizardError
-from wizard.render import platform_map, sizing
 from wizard.session import Session
 from wizard.tui.components.platform_diagram import PlatformDiagram
 from wizard.tui.components.step_list import StepList
@@ -103,9 +102,11 @@ class WizardApp(App[int]):
         super().__init__()
         self.session = session
         self.repo_label = repo_label or str(session.repo)
-        self.draft = session.initial_draft()
-        self.form_steps = form.steps(session.choices())
-        self.titles = ["Welcome", *(s.title for s in self.form_steps), "Review", "Write", "Done"]
+        # The answers being edited and the questions: built from the model just after the first frame (or by the
+        # first handler that needs them), so Welcome is drawn before pydantic and the model are loaded.
+        self._draft: form.Draft | None = None
+        self._form_steps: tuple[form.Step, ...] | None = None
+        self.titles = ["Welcome", *(title for title, _ in form.STEP_SECTIONS), "Review", "Write", "Done"]
         self.index = 0
         self.choices: dict[str, dict[str, str]] = {}  # conflict picks: file -> YAML path -> side
         self.plan = None
@@ -135,8 +136,8 @@ class WizardApp(App[int]):
             yield StepList(self.titles, id="steps")
             with ContentSwitcher(initial="step-0", id="panes"):
                 yield WelcomePane(self.session, self.repo_label, id="step-0", classes="pane")
-                for number, step in enumerate(self.form_steps, start=1):
-                    yield StepPane(number, step)  # built on the first visit
+                for number in range(1, self.review_index):
+                    yield StepPane(number)  # built on the first visit
                 for number in range(self.review_index, self.review_index + 3):
                     yield LaterPane(id=f"step-{number}", classes="pane")  # Review, Write, Done: built on the first visit
         with Horizontal(id="nav"):
@@ -147,7 +148,29 @@ class WizardApp(App[int]):
 
     @property
     def review_index(self) -> int:
-        return len(self.form_steps) + 1
+        return len(form.STEP_SECTIONS) + 1
+
+    @property
+    def draft(self) -> form.Draft:
+        if self._draft is None:
+            self._draft = self.session.initial_draft()
+        return self._draft
+
+    @property
+    def form_steps(self) -> tuple[form.Step, ...]:
+        if self._form_steps is None:
+            self._form_steps = form.steps(self.session.choices())
+            titles = [step.title for step in self._form_steps]
+            # Every model section has its place in form.STEP_SECTIONS (a test keeps it so), so the step list
+            # drawn before the model was loaded names the same steps.
+            assert titles == self.titles[1:self.review_index], titles
+        return self._form_steps
+
+    def _answers_loaded(self) -> None:
+        """Right after the first frame: the model, the draft and the pictures that follow it."""
+        if self._draft is None:
+            self.draft, self.form_steps  # noqa: B018 - loaded here, on the frame after Welcome's first
+        self._refresh()
 
     async def pane(self, index: int):
         """The pane of step ``index``, built first if this is its first visit (Review, Write and Done are)."""
@@ -179,6 +202,7 @@ class WizardApp(App[int]):
         self._fold_sidebar(self.size.width)
         self._refresh()
         self.query_one("#start", Button).focus()  # Enter starts step 1; never the (possibly folded) step list
+        self.call_after_refresh(self._answers_loaded)
 
     def _handle_exception(self, error: Exception) -> None:
         """Any exception from a handler or worker ends the app with exit 70 and one line on stderr (``run``).
@@ -238,6 +262,14 @@ class WizardApp(App[int]):
         return shown
 
     def _refresh(self) -> None:
+        if self._draft is None and self.index == 0 and not self.attempted:
+            # Welcome before the model is loaded (the first frame): no answer has been typed or judged yet, so
+            # there is no error to mark; the step list, buttons and title are drawn, the pictures follow.
+            errors = visible = {}
+            for steps in self.query(StepList):
+                steps.mark(self.index, lambda i: False)
+            self._refresh_nav(visible)
+            return
         errors = self._errors()
         visible = self._visible_errors(errors)
         for steps in self.query(StepList):  # none while the app is still composing or already shutting down
@@ -250,6 +282,10 @@ class WizardApp(App[int]):
                 widget.update(literal("\n".join(f"{mark('fail')} {m}" for m in spanning)))
         self._refresh_sizing()
         self._refresh_secrets()
+        self._refresh_nav(visible)
+
+    def _refresh_nav(self, visible: dict[str, str]) -> None:
+        """The buttons, the step's problem count and the title."""
         review = self.review_index
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         # A button that can do nothing is not shown: no Back on Welcome, while writing or on Done; no Next
@@ -263,14 +299,18 @@ class WizardApp(App[int]):
         self.sub_title = "Welcome" if self.index == 0 else f"Step {self.index} of {len(self.titles) - 1}: {self.titles[self.index]}"
 
     def _refresh_sizing(self) -> None:
-        try:
-            answers = self.draft.answers()
-        except ValueError:
-            text = f"Sizing: the estimate waits for {self._invalid_fields()}."
-        else:
-            text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
-        for widget in self.query("#sizing"):
-            widget.update(literal(text))
+        shown = self.query("#sizing")  # on the Retention step, once it is built
+        if shown:
+            from wizard.render import sizing
+
+            try:
+                answers = self.draft.answers()
+            except ValueError:
+                text = f"Sizing: the estimate waits for {self._invalid_fields()}."
+            else:
+                text = "\n".join(sizing.summary(answers) + [f"{mark('warn')} {w}" for w in sizing.warnings(answers)])
+            for widget in shown:
+                widget.update(literal(text))
         self._refresh_pictures()
 
     def _invalid_fields(self) -> str:
@@ -289,6 +329,8 @@ class WizardApp(App[int]):
 
     def _refresh_pictures(self) -> None:
         """The platform diagram (Welcome, Review), the disk chart and the latency bar follow the answers as typed."""
+        from wizard.render import platform_map
+
         pmap = platform_map.from_draft(self.draft)
         for diagram in self.query(PlatformDiagram):
             diagram.show(pmap)
@@ -391,7 +433,7 @@ class WizardApp(App[int]):
         self.index = index
         pane = await self.pane(index)
         if isinstance(pane, StepPane):
-            await pane.build(self.draft)
+            await pane.build(self.draft, self.form_steps[index - 1])
         self.query_one("#panes", ContentSwitcher).current = f"step-{index}"
         if index == self.review_index:
             mounting = self._build_review()

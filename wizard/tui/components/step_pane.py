@@ -11,16 +11,17 @@ from wizard.tui.text import styled
 class StepPane(VerticalScroll):
     """Empty until the step is first visited (a fast first screen); then ``build`` mounts its fields."""
 
-    def __init__(self, number: int, step: form.Step, **kwargs) -> None:
+    def __init__(self, number: int, **kwargs) -> None:
         super().__init__(id=f"step-{number}", classes="pane", **kwargs)
         self.number = number
-        self.step = step
+        self.step: form.Step | None = None
         self.built = False
 
-    async def build(self, draft: form.Draft) -> None:
+    async def build(self, draft: form.Draft, step: form.Step) -> None:
         if self.built:
             return
         self.built = True
+        self.step = step
         await self.mount_all(self._children(draft))
 
     def _children(self, draft: form.Draft) -> list:
