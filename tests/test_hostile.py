@@ -586,7 +586,7 @@ def test_every_exit_code_is_documented_in_the_readme_the_quickstart_and_the_help
 
 
 async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkeypatch):
-    from tests.test_tui import choose_write, goto_review, make_app
+    from tests.test_tui import choose_write, goto_review, make_app, write_ended
 
     repo = flux_repo(tmp_path / "home-ops")
     before = set(snapshot_tree(repo))
@@ -602,8 +602,7 @@ async def test_the_wizard_shows_that_another_run_holds_the_lock(tmp_path, monkey
             await goto_review(app, pilot)
             await choose_write(app, pilot)  # Next never writes: Enter on Write files
             await pilot.press("y")  # write without the 1Password check
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await write_ended(app, pilot)  # the write starts once the dialog has closed
             log = str(app.query_one("#write-log").render()).replace("\n", " ")
             assert f"another obs-wizard run (pid {holder.pid}) is writing to this repo" in log, log
         # while the other run holds it, its lock is the only trace; the wizard added nothing

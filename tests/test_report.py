@@ -132,7 +132,7 @@ def test_plain_prompts_print_the_same_report(tmp_path, bare_path):
 
 
 async def test_the_write_step_keeps_its_log_and_shows_skipped_checks_as_warnings(tmp_path, bare_path):
-    from tests.test_tui import DONE, WRITE, choose_write, goto_review, make_app
+    from tests.test_tui import DONE, WRITE, choose_write, goto_review, make_app, write_ended
 
     repo = flux_repo(tmp_path / "home-ops")
     app = make_app(repo)
@@ -140,8 +140,7 @@ async def test_the_write_step_keeps_its_log_and_shows_skipped_checks_as_warnings
         await goto_review(app, pilot)
         await choose_write(app, pilot)  # Next never writes: Enter on Write files
         await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_ended(app, pilot)  # the write starts once the dialog has closed
         assert app.index == WRITE and app.write_done
         shown = app.query_one("#write-log").render()
         text = str(shown)

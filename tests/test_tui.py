@@ -71,17 +71,36 @@ async def choose_write(app: WizardApp, pilot) -> None:
     await pilot.pause()
 
 
-async def write_without_checking(app, pilot) -> None:
-    """From Review: Write files, "write without checking" (y), and wait until the write ended. The worker starts
-    only once the dialog has closed, so waiting for the workers alone can return before it began."""
-    await choose_write(app, pilot)
-    await pilot.press("y")
-    for _ in range(400):
+async def write_ended(app, pilot) -> None:
+    """Wait until the write chosen on Review has ended and the screen has settled on its result. The worker
+    starts only once the Confirm dialog has closed, so the workers alone can be complete before it began: wait
+    for the write's own outcome, then for its worker, then for Write files' pressed look (Textual's 0.2 s
+    ``-active`` class on the button that is Next on the Write step) to be gone and the log to be at its end."""
+    for _ in range(400):  # a bound, not a timing: 20 s of pauses on a busy machine
         if app.write_done or app.write_failed:
             break
         await pilot.pause(0.05)
+    assert app.write_done or app.write_failed, "the write did not end"
     await app.workers.wait_for_complete()
-    await pilot.pause(0.3)  # Write files' pressed look (Textual's 0.2 s active effect) has worn off
+    nxt = app.query_one("#next")
+    for _ in range(400):
+        if not nxt.has_class("-active"):
+            break
+        await pilot.pause(0.05)
+    assert not nxt.has_class("-active")
+    pane = app.query_one(WritePane)
+    for _ in range(400):  # the app scrolls the log to its result after a refresh (WizardApp._show_result)
+        if pane.scroll_y == pane.max_scroll_y:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def write_without_checking(app, pilot) -> None:
+    """From Review: Write files, "write without checking" (y), and wait until the write ended (write_ended)."""
+    await choose_write(app, pilot)
+    await pilot.press("y")
+    await write_ended(app, pilot)
 
 
 async def write_and_finish(app: WizardApp, pilot) -> None:
@@ -365,16 +384,10 @@ def test_snapshot_write_and_done(snap_compare, tmp_path, monkeypatch):
     async def run_before(pilot) -> None:
         app = pilot.app
         await goto_review(app, pilot)
-        await choose_write(app, pilot)
-        await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        # The log follows its newest line; settle that scroll before the picture (it otherwise lands a
-        # refresh earlier or later, and the scrollbar with it).
-        await pilot.wait_for_scheduled_animations()
-        app.query_one(WritePane).scroll_end(animate=False, immediate=True)
-        await pilot.pause()
-        _quiet_cursor(app)
+        await write_without_checking(app, pilot)
+        assert app.write_done and app.focused is app.query_one("#next")
+        pane = app.query_one(WritePane)
+        assert pane.scroll_y == pane.max_scroll_y > 0  # the log follows its newest line: at its end
 
     assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 
@@ -404,6 +417,21 @@ async def test_a_failed_write_shows_its_result_at_80x24(tmp_path, monkeypatch):
         for text in ("FAILED  kustomize: 1 error(s)", "nothing was written. Go back and fix the answers", "Back to Review"):
             assert text in re.sub(r"<[^>]+>", "", shown).replace("&#160;", " "), text
         assert app.focused is app.query_one("#back")
+
+
+def test_snapshot_write_failed(snap_compare, tmp_path, monkeypatch):
+    """The picture of a failed write at 80x24: the result in view, Back to Review the way on."""
+    monkeypatch.setattr(Session, "validate", failing_validation)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await goto_review(app, pilot)
+        await write_without_checking(app, pilot)
+        assert app.write_failed and app.focused is app.query_one("#back")
+        pane = app.query_one(WritePane)
+        assert pane.scroll_y == pane.max_scroll_y > 0  # the log ends on the result
+
+    assert snap_compare(snapshot_app(tmp_path), run_before=run_before, terminal_size=(80, 24))
 
 
 def test_snapshot_invalid_field_light_theme(snap_compare, tmp_path):

@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Button, Select
 
 from tests.conftest import EXAMPLE_ANSWERS, flux_repo, nothing_written, run_cli, snapshot_tree
-from tests.test_tui import CLUSTER, DONE, REVIEW, WRITE, choose_write, fill, make_app
+from tests.test_tui import CLUSTER, DONE, REVIEW, WRITE, choose_write, fill, make_app, write_ended
 from wizard.tui.components.review import ReviewPane
 
 
@@ -47,7 +47,7 @@ async def test_a_burst_of_keys_writes_exactly_what_review_showed(tmp_path):
         assert nothing_written(repo)
         await choose_write(app, pilot)
         await pilot.press("y")  # write without the 1Password check
-        await app.workers.wait_for_complete()
+        await write_ended(app, pilot)  # the write starts once the dialog has closed
         await settle(pilot)
         assert app.crash is None and app.index == WRITE and app.write_done
     written = {path: (repo / path).read_text() for path in shown}
@@ -218,7 +218,7 @@ async def test_the_write_step_shows_its_result_and_the_paging_keys_scroll_it(tmp
             await pilot.press("ctrl+n")
         await choose_write(app, pilot)
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await write_ended(app, pilot)  # the write starts once the dialog has closed
         await settle(pilot)
         pane = app.query_one(WritePane)
         assert app.write_done and pane.max_scroll_y > 0  # the log is longer than the screen at 80x24 ...

@@ -454,10 +454,15 @@ class WizardApp(App[int]):
             return  # keys typed before this ran already moved into the step: never yank focus back
         focusable = [w for w in pane.query("Input, Select, Switch, RadioSet, #start") if w.focusable and _shown(w, pane)]
         target = focusable[0] if focusable else self.query_one("#next", Button)
-        if target.focusable:
+        if target.focusable and target.display:
             self.screen.set_focus(target)
-        if not focusable:
-            pane.scroll_home(animate=False)
+        elif self.focused is not None and not self.focused.display:
+            # Never leave the focus on a button just hidden (Next while the write runs): Textual blurs a widget
+            # when its Hide event is handled, even if it is shown and focused again by then (a fast write's
+            # Next lost the focus to the log, at random).
+            self.screen.set_focus(None)
+        if not focusable and not isinstance(pane, WritePane):
+            pane.scroll_home(animate=False)  # the Write log follows its newest line (a late call jumped it to the top)
 
     def action_move_focus(self, step: int) -> None:
         if step > 0:
