@@ -461,7 +461,7 @@ class WizardApp(App[int]):
             # when its Hide event is handled, even if it is shown and focused again by then (a fast write's
             # Next lost the focus to the log, at random).
             self.screen.set_focus(None)
-        if not focusable and not isinstance(pane, WritePane):
+        if not focusable and pane.id != f"step-{self.review_index + 1}":  # not the Write step
             pane.scroll_home(animate=False)  # the Write log follows its newest line (a late call jumped it to the top)
 
     def action_move_focus(self, step: int) -> None:
