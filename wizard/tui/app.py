@@ -46,22 +46,8 @@ class LaterPane(Static):
     the panes (and modules) of the steps after the answers. ``WizardApp.pane`` puts the real one in its place."""
 
 
-def _review_pane(**kwargs):
-    from wizard.tui.components.review import ReviewPane
-
-    return ReviewPane(**kwargs)
-
-
-def _write_pane(**kwargs):
-    from wizard.tui.components.write_log import WritePane
-
-    return WritePane(**kwargs)
-
-
-def _done_pane(**kwargs):
-    from wizard.tui.components.done import DonePane
-
-    return DonePane(**kwargs)
+#: Review, Write and Done in order: (module under wizard.tui.components, pane class), imported on the first visit.
+LATER_PANES = (("review", "ReviewPane"), ("write_log", "WritePane"), ("done", "DonePane"))
 
 
 def _verify_screen_up(screen) -> bool:
@@ -167,9 +153,7 @@ class WizardApp(App[int]):
         return self._form_steps
 
     def _answers_loaded(self) -> None:
-        """Right after the first frame: the model, the draft and the pictures that follow it."""
-        if self._draft is None:
-            self.draft, self.form_steps  # noqa: B018 - loaded here, on the frame after Welcome's first
+        """Right after the first frame: the model, the draft (both loaded by _refresh) and the pictures that follow."""
         self._refresh()
 
     async def pane(self, index: int):
@@ -177,8 +161,10 @@ class WizardApp(App[int]):
         pane = self.query_one(f"#step-{index}")
         if not isinstance(pane, LaterPane):
             return pane
-        make = {self.review_index: _review_pane, self.review_index + 1: _write_pane, self.review_index + 2: _done_pane}[index]
-        real = make(id=pane.id, classes="pane")
+        import importlib
+
+        module, name = LATER_PANES[index - self.review_index]
+        real = getattr(importlib.import_module(f"wizard.tui.components.{module}"), name)(id=pane.id, classes="pane")
         real.display = False  # the switcher shows it when it is the current step
         panes = self.query_one("#panes", ContentSwitcher)
         after = panes.children[panes.children.index(pane) - 1]  # Welcome at least comes before it
@@ -200,7 +186,10 @@ class WizardApp(App[int]):
             self._scrollbar_glyphs = (ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS)
             ScrollBarRender.VERTICAL_BARS = ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
         self._fold_sidebar(self.size.width)
-        self._refresh()
+        # Welcome's first frame: the step list, buttons and title. Nothing has been typed or judged yet, so there is
+        # no error to mark; the model loads with the full refresh after this frame (_answers_loaded).
+        self.query_one(StepList).mark(self.index, lambda i: False)
+        self._refresh_nav({})
         self.query_one("#start", Button).focus()  # Enter starts step 1; never the (possibly folded) step list
         self.call_after_refresh(self._answers_loaded)
 
@@ -262,14 +251,6 @@ class WizardApp(App[int]):
         return shown
 
     def _refresh(self) -> None:
-        if self._draft is None and self.index == 0 and not self.attempted:
-            # Welcome before the model is loaded (the first frame): no answer has been typed or judged yet, so
-            # there is no error to mark; the step list, buttons and title are drawn, the pictures follow.
-            errors = visible = {}
-            for steps in self.query(StepList):
-                steps.mark(self.index, lambda i: False)
-            self._refresh_nav(visible)
-            return
         errors = self._errors()
         visible = self._visible_errors(errors)
         for steps in self.query(StepList):  # none while the app is still composing or already shutting down
