@@ -177,7 +177,8 @@ def test_obs_wizard_started_from_the_command_line_loads_no_plan_render_or_valida
     assert not _loaded(modules, "pydantic") and "wizard.answers.model" not in modules
     for later in ("wizard.headless", "wizard.write.plan", "wizard.render.render", "wizard.repo.merge", "wizard.validate",
                   "helm_python", "ruamel", "wizard.onepassword", "httpx", "jinja2", "wizard.tui.components.review",
-                  "wizard.tui.components.write_log", "wizard.tui.components.done", "wizard.tui.components.verify_screen"):
+                  "wizard.tui.components.write_log", "wizard.tui.components.done", "wizard.tui.components.verify_screen",
+                  "wizard.repo.crosscheck", "wizard.render.platform_map", "wizard.render.boxart"):  # the answers' checks, the diagram
         assert not _loaded(modules, later), f"{later} is loaded before the first frame"
 
 

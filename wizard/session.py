@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from wizard.answers import answers_file
 from wizard.base.errors import BadInput, ValidationFailed
-from wizard.repo import app_namespaces, crosscheck, discovery, repo_paths, state
+from wizard.repo import app_namespaces, discovery, repo_paths, state
 
 if TYPE_CHECKING:
     from wizard.answers.form import Draft
     from wizard.answers.model import Answers
+    from wizard.repo import crosscheck
     from wizard.validate import Report
     from wizard.write import plan
 
@@ -74,6 +75,8 @@ class Session:
 
     def problems(self, answers: Answers) -> list[crosscheck.Problem]:
         """Objects the answers name that the repo does not define (and were not declared outside it)."""
+        from wizard.repo import crosscheck  # the answers are checked after Welcome's first frame
+
         return crosscheck.problems(answers, self.found)
 
     def check(self, answers: Answers) -> None:
@@ -90,6 +93,7 @@ class Session:
     def initial_draft(self) -> Draft:
         """Saved answers first (a re-run), else what the repo suggests; defaults fill the rest."""
         from wizard.answers.form import Draft  # the questions: only the front ends ask them
+        from wizard.repo import crosscheck
 
         def check(answers: Answers) -> dict[str, str]:
             return crosscheck.by_field(answers, self.found)

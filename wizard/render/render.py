@@ -429,6 +429,8 @@ def flux_variables(text: str) -> list[tuple[int, str]]:
     ``$${name}`` is Flux's escape, and a document annotated ``kustomize.toolkit.fluxcd.io/substitute:
     disabled`` is left alone by Flux, so neither is reported.
     """
+    if "${" not in text:  # most files: nothing to substitute, no need to split them into documents
+        return []
     documents: list[list[tuple[int, str]]] = [[]]
     for lineno, line in enumerate(text.splitlines(), start=1):
         if _DOCUMENT_START.match(line):

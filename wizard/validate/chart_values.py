@@ -21,7 +21,8 @@ from wizard.base import yamlio
 from wizard.render.extract import documents
 from wizard.validate import tools, upstream
 from wizard.validate.findings import Finding, Report
-from wizard.validate.validcache import ValidCache, key
+from wizard.validate.validcache import ValidCache
+from wizard.validate.validcache import key as cache_key
 
 #: chart -> {value path prefix: why its content is not in the chart's defaults}
 FREE_FORM: dict[str, dict[str, str]] = {
@@ -275,7 +276,7 @@ def check_chart_values(files: dict[str, str], charts_dir: Path | None) -> Report
         version = found.version or ref.tag
         used.setdefault(found.source, []).append(f"{chart} {version}")
         values = (doc.get("spec") or {}).get("values") or {}
-        entry = key("chart-values", found.stamp(), values)
+        entry = cache_key("chart-values", found.stamp(), values)
         if entry in cache:  # these values were found valid against these very files before
             continue
         before = len(report.findings)

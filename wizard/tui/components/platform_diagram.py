@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from wizard.render import boxart
 from wizard.tui.components.art_view import ArtView
 from wizard.tui.text import styled
 
@@ -25,4 +24,6 @@ class PlatformDiagram(ArtView):
         return styled(("This run's platform", "bold"), " (parts switched off are dashed and marked off):")
 
     def draw(self, width: int, ascii: bool):
+        from wizard.render import boxart  # drawn the frame after Welcome's first
+
         return boxart.draw(self.data, width, ascii=ascii)
