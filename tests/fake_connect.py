@@ -19,8 +19,10 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_server import LocalServer
 
 _ID_RE = re.compile(r"^[a-z0-9]{26}$")
 _FILTER_RE = re.compile(r'^(name|title) eq "(.*)"$')
@@ -129,8 +131,7 @@ class FakeConnect:
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests ever being answered at once
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property

@@ -26,13 +26,14 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import MINIMAL_ANSWERS, SHARED, need, require_tool
+from tests.local_server import LocalServer
 from wizard.answers import answers_file
 from wizard.render import render, sizing
 from wizard.render.extract import helmrelease_values, prometheus_rules
@@ -51,7 +52,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Recorder(ThreadingHTTPServer):
+class Recorder(LocalServer):
     """An HTTP server on 127.0.0.1 that remembers each request: (arrival time, path, body)."""
 
     def __init__(self, answer: bytes = b"ok"):

@@ -69,7 +69,7 @@ def test_check_secrets_refuses_what_a_write_refuses(tmp_path, monkeypatch):
 
 # --- 19.4: every custom resource in the app folders is checked, the operator's own included --------------
 
-from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, need, SHARED  # noqa: E402
+from tests.conftest import EXAMPLE_ANSWERS, MINIMAL_ANSWERS, SHARED, need  # noqa: E402
 from wizard.answers import answers_file  # noqa: E402
 
 KPS_APP = f"{NS}/kube-prometheus-stack/app"

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, SHARED, flux_repo, nothing_written, run_cli, shared_data
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, flux_repo, nothing_written, run_cli, shared_data
 from wizard.validate.findings import Finding, Report
 
 NS = "kubernetes/apps/observability"

@@ -8,13 +8,14 @@ import copy
 import hashlib
 import threading
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLE_ANSWERS, SHARED, flux_repo, need, run_cli
 from tests.fake_kube import FakeKube, Silent, kubeconfig
+from tests.local_server import LocalServer
 from wizard.answers import answers_file
 from wizard.render import render
 from wizard.validate import upstream, validate_files
@@ -45,7 +46,7 @@ class Mirror:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+        self.server = LocalServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -229,7 +230,7 @@ def test_the_pinned_chart_at_hand_supplies_the_operator_crds_and_its_defaults(pl
     assert f"PrometheusRule from {chart}" in outcome["crd-schema"].source
     assert "/crds/prometheusrules.yaml" not in mirror.requests  # the chart had it
     assert outcome["chart-values"].status == "passed"
-    assert f"kube-prometheus-stack 88.5.3 from the kube-prometheus-stack 88.5.3 chart" in outcome["chart-values"].source
+    assert "kube-prometheus-stack 88.5.3 from the kube-prometheus-stack 88.5.3 chart" in outcome["chart-values"].source
     # the chart source has its grafana subchart unpacked: its defaults come from there, nothing is downloaded
     assert "/charts/grafana-12.11.1/values.yaml" not in mirror.requests
 

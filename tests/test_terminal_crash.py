@@ -16,7 +16,7 @@ HOST = f"http://operator:{PASSWORD}@127.0.0.1:9"
 
 # obs-wizard itself, with the 1Password check made to raise inside the write worker (whose frame holds
 # the host and the token as locals): a stand-in for any bug.
-CRASHING = f"""
+CRASHING = """
 import wizard.onepassword.check as check
 def boom(answers, host, token, **kwargs):
     copy_of_token = token

@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from tests.conftest import EXAMPLE_ANSWERS, ROOT, need, run_cli, flux_repo
+from tests.conftest import EXAMPLE_ANSWERS, ROOT, flux_repo, need, run_cli
 
 NS = "kubernetes/apps/observability"
 

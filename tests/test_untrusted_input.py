@@ -103,7 +103,7 @@ import gzip  # noqa: E402
 import json  # noqa: E402
 import zlib  # noqa: E402
 
-from tests.fake_connect import FakeConnect, Field, Forced, Vault, login_item, secure_note  # noqa: E402
+from tests.fake_connect import Forced, Vault, login_item, secure_note  # noqa: E402
 from tests.test_secret_check import PASSWORD, TOKEN, WEBHOOK, assert_nothing_secret, connect, standard_vault  # noqa: E402, F401
 from wizard.onepassword import gateway as gateway_module  # noqa: E402
 from wizard.onepassword.gateway import ConnectFailure, ConnectGateway  # noqa: E402

@@ -23,13 +23,14 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
 from tests.conftest import SHARED, require_tool
+from tests.local_server import LocalServer
 from tests.test_alert_pipeline import WATCHDOG_RULE, free_port, wait_for
 from wizard.render import render
 from wizard.render.extract import helmrelease_values, prometheus_rules
@@ -46,7 +47,7 @@ FAST_ANSWERS = ("cluster:\n  domain: example.com\n  node_count: 2\n  storage_cla
                 "secrets:\n  heartbeat_item: alertmanager\n")
 
 
-class Stub(ThreadingHTTPServer):
+class Stub(LocalServer):
     """An HTTP server on 127.0.0.1: ``route(method, path, query, body, headers) -> (status, headers, body)``;
     it remembers every request as (time, method, path, body)."""
 
