@@ -231,3 +231,40 @@ async def test_welcome_is_drawn_before_the_model_loads_and_keys_pressed_at_once_
         await fill(app, pilot, CLUSTER)
         await pilot.press("ctrl+n")
         assert app.index == 2
+
+
+async def test_a_refresh_while_a_step_is_being_mounted_shows_its_errors_once_its_fields_exist(tmp_path, monkeypatch):
+    """Next pressed the moment the wizard opens: the first full refresh, due right after the first frame, can run
+    while the step's fields are being mounted. That ended the wizard in CI ("internal error (NoMatches)", exit 70):
+    a field row was asked to show its error before its input existed. Here every step's mount is interleaved
+    with a refresh; each row, and the Secrets step's guide, shows what the answers say once it exists."""
+    from wizard.tui.components.step_pane import StepPane
+
+    real_mount_all = StepPane.mount_all
+
+    def mount_all(self, widgets, **kwargs):
+        mounting = real_mount_all(self, widgets, **kwargs)
+        self.app._refresh()  # the rows are in the DOM now, their fields not yet
+        return mounting
+
+    monkeypatch.setattr(StepPane, "mount_all", mount_all)
+    app = make_app(flux_repo(tmp_path))  # a first run: node count is empty, so step 1 has an error to show
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attempted.update(range(1, LAST_FORM + 1))  # every step's errors are shown
+        await pilot.press("ctrl+n")
+        for step in range(1, LAST_FORM + 1):
+            if step > 1:
+                await app._go(step)
+            await pilot.pause()
+            assert app.crash is None and app.index == step
+            visible = app._visible_errors(app._errors())
+            for row in app.query_one(f"#step-{step}").query(FieldRow):
+                shown = str(row.query_one(".field-error").render())
+                assert bool(shown) == (row.question.key in visible), (row.question.key, shown, visible)
+        assert "✗ required" in error_of(app, "cluster.node_count")
+        guide = app.query_one("SecretsGuide")
+        told = [str(guide.query_one(part).render()) for part in ("#secrets-needs", "#connect-reach")]
+        assert told[0].strip()  # what 1Password must hold, not blank
+        app._refresh()  # a refresh now, with every widget in place, changes nothing
+        await pilot.pause()
+        assert [str(guide.query_one(part).render()) for part in ("#secrets-needs", "#connect-reach")] == told

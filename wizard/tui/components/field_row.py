@@ -50,6 +50,7 @@ class FieldRow(Vertical):
         self._placeholder = placeholder
         self.note = note  # e.g. "file says 45d" on a re-run
         self.touched = False
+        self._error: tuple[str | None, str | None] = (None, None)  # what show_error was last told
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -78,6 +79,7 @@ class FieldRow(Vertical):
             for arrow, text in ((".down-arrow", "v"), (".up-arrow", "^")):
                 for widget in self.query(arrow):
                     widget.update(text)
+        self._show_error(*self._error)  # told before its fields existed
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -111,7 +113,15 @@ class FieldRow(Vertical):
     def show_error(self, message: str | None, computed_from: str | None = None) -> None:
         """``message``: the problem of the answer set from the text ``computed_from`` (None: the text the row
         opened with). When the field already shows other text (an edit still queued on a loaded machine), the
-        result is about a value no longer there: nothing is shown until the edit is applied."""
+        result is about a value no longer there: nothing is shown until the edit is applied.
+
+        A refresh can reach a row that is still being mounted (Next pressed as the wizard opens, while the
+        first full refresh is due): its fields do not exist yet, so the row shows the error once they do."""
+        self._error = (message, computed_from)
+        if self.is_mounted:
+            self._show_error(message, computed_from)
+
+    def _show_error(self, message: str | None, computed_from: str | None) -> None:
         if self.question.kind != "bool":
             shown = self.query_one(Input).value
             if shown != (self._text if computed_from is None else computed_from):

@@ -59,6 +59,7 @@ class SecretsGuide(Vertical):
         self.outcomes: list[Outcome] = []  # of the last check
         self.checked_vault: str | None = None
         self.skipped = False
+        self._told: tuple[list[str], str] | None = None  # (reach, problem) of an update before the guide was mounted
 
     def compose(self) -> ComposeResult:
         yield Static(styled(("What 1Password must hold", "bold"), " (read from the rendered ExternalSecrets)"),
@@ -81,8 +82,18 @@ class SecretsGuide(Vertical):
         if self.checked_vault is not None and vault != self.checked_vault:
             self.outcomes, self.checked_vault = [], None  # another vault: nothing checked applies
         self.wanted = wanted
+        if not self.is_mounted:  # a refresh can reach the guide while its step is being mounted: on_mount shows it
+            self._told = (reach, problem)
+            return
         self.query_one("#connect-reach", Static).update(lines(*reach))
         self._show(problem)
+
+    def on_mount(self) -> None:  # its children exist now (is_mounted becomes true only after this)
+        if self._told is not None:
+            reach, problem = self._told
+            self._told = None
+            self.query_one("#connect-reach", Static).update(lines(*reach))
+            self._show(problem)
 
     def show_outcomes(self, outcomes: list[Outcome], vault: str) -> None:
         """A check's outcomes so far (live while it runs)."""
