@@ -81,12 +81,11 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 def headless(runs: int, with_tools: bool, cold: bool = False) -> tuple[float, float, float, float]:
     """Medians: wall seconds of a run into an empty repo and of the no-change re-run, then their CPU seconds."""
-    env = dict(os.environ)
+    env = _compiled_env()
     if cold:  # a fresh machine: no converted CRDs, compiled templates or validated documents cached
         env["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="obs-wizard-cold-")
     env.pop("OBS_WIZARD_STRICT_TOOLS", None)
     env["OBS_WIZARD_NO_PULL"] = "1"  # no chart source given: measure without reaching for the network
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed wheel has its bytecode compiled
     if not with_tools:
         env["PATH"] = os.path.dirname(sys.executable)
     crd = ["--crd-dir", str(CRDS), "--charts-dir", str(CRDS.parent / "charts")] if CRDS.is_dir() else []  # offline: no download
@@ -151,10 +150,9 @@ def copier_side_by_side(runs: int, copier: str | None) -> tuple[float, float, in
 
 def rerun_with_merge(runs: int, with_tools: bool) -> float:
     """A re-run that changes one setting across the three apps, each hand-edited (three-way merges)."""
-    env = dict(os.environ)
+    env = _compiled_env()
     env.pop("OBS_WIZARD_STRICT_TOOLS", None)
     env["OBS_WIZARD_NO_PULL"] = "1"
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not with_tools:
         env["PATH"] = os.path.dirname(sys.executable)
     crd = ["--crd-dir", str(CRDS), "--charts-dir", str(CRDS.parent / "charts")] if CRDS.is_dir() else []  # offline: no download
@@ -176,8 +174,7 @@ def full_validation(runs: int, cold: bool = False) -> float:
     """`obs-wizard validate` with every check: kustomize, CRDs, chart values, Alloy, promtool, amtool,
     and (with the helm extra) the chart render from ../shared/charts-src and the wiring checks.
     Warm: the user cache holds the renders; cold: a fresh cache every run (renders, converted CRDs)."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = _compiled_env()
     env.pop("OBS_WIZARD_STRICT_TOOLS", None)
     env["OBS_WIZARD_NO_PULL"] = "1"
     charts = ROOT.parent / "shared" / "charts"
@@ -238,8 +235,7 @@ def tui_startup(runs: int) -> tuple[float, float] | None:
     tmux = shutil.which("tmux")
     if tmux is None:
         return None
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = _compiled_env()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "bench")], check=True)
 
     def once(command: str, ready: str) -> float:

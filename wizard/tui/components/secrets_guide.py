@@ -82,18 +82,19 @@ class SecretsGuide(Vertical):
         if self.checked_vault is not None and vault != self.checked_vault:
             self.outcomes, self.checked_vault = [], None  # another vault: nothing checked applies
         self.wanted = wanted
-        if not self.is_mounted:  # a refresh can reach the guide while its step is being mounted: on_mount shows it
+        if self.is_mounted:
+            self._draw(reach, problem)
+        else:  # a refresh can reach the guide while its step is being mounted: on_mount shows it
             self._told = (reach, problem)
-            return
-        self.query_one("#connect-reach", Static).update(lines(*reach))
-        self._show(problem)
 
     def on_mount(self) -> None:  # its children exist now (is_mounted becomes true only after this)
         if self._told is not None:
-            reach, problem = self._told
+            self._draw(*self._told)
             self._told = None
-            self.query_one("#connect-reach", Static).update(lines(*reach))
-            self._show(problem)
+
+    def _draw(self, reach: list[str], problem: str) -> None:
+        self.query_one("#connect-reach", Static).update(lines(*reach))
+        self._show(problem)
 
     def show_outcomes(self, outcomes: list[Outcome], vault: str) -> None:
         """A check's outcomes so far (live while it runs)."""
